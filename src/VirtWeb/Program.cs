@@ -1,0 +1,24 @@
+using VirtWeb.Access;
+using VirtWeb.Components;
+using VirtWeb.Data;
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddVirtWebData();
+    builder.AddAccess();
+    builder.AddVirtWebComponents();
+
+    var app = builder.Build();
+    await app.PrepareDatabaseAsync();
+    app.MapVirtWeb();
+    await app.RunAsync();
+    return 0;
+}
+catch (StartupValidationException e)
+{
+    Console.Error.WriteLine($"VirtWeb cannot start: {e.Message}");
+    return 2;
+}
+
+public partial class Program;
