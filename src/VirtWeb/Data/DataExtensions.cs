@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -15,6 +16,9 @@ public static class DataExtensions
         builder.Services.AddDbContextFactory<VirtWebDbContext>(options => options.UseNpgsql(
             connectionString,
             npgsql => npgsql.MigrationsAssembly(typeof(VirtWebDbContext).Assembly.GetName().Name)));
+        builder.Services.AddDataProtection()
+            .SetApplicationName("VirtWeb")
+            .PersistKeysToDbContext<VirtWebDbContext>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseReadyHealthCheck>("database", tags: [DatabaseReadyHealthCheck.ReadyTag]);
         return builder;

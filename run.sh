@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up everything VirtWeb needs on Debian 12 and serves it on http://127.0.0.1:5080.
+# A second run reuses the database, the packages and the build, and is serving within seconds.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT="$(pwd)"
+source scripts/common.sh
+
+require_root
+install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system \
+  libvirt-clients qemu-system-x86 qemu-utils
+require_dotnet
+restore_npm
+
+PG_DIR="$ROOT/.data/postgres"
+if [ -z "${ConnectionStrings__VirtWeb:-}" ]; then
+  start_postgres "$PG_DIR" "${VIRTWEB_PG_PORT:-55432}"
+  export ConnectionStrings__VirtWeb="$PG_CONNECTION;Database=virtweb"
+  trap 'stop_postgres "$PG_DIR"' EXIT
+else
+  log "using the PostgreSQL of ConnectionStrings__VirtWeb"
+fi
+
+ensure_libvirtd || true
+
+if [ -n "${VIRTWEB_ADMIN_PASSWORD:-}" ]; then
+  export Bootstrap__AdminPassword="$VIRTWEB_ADMIN_PASSWORD"
+fi
+
+# Publish only when a source changed since the last publish.
+APP_DIR="$ROOT/.data/app"
+STAMP="$APP_DIR/.published"
+if [ ! -f "$STAMP" ] || [ -n "$(find src migrations wwwroot appsettings.json Directory.Build.props Directory.Packages.props \
+    -newer "$STAMP" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print -quit)" ]; then
+  log "building VirtWeb"
+  dotnet publish src/VirtWeb/VirtWeb.csproj -c Release -o "$APP_DIR" --nologo -v quiet -p:UseAppHost=false
+  touch "$STAMP"
+fi
+
+log "serving VirtWeb on ${VIRTWEB_URLS:-http://127.0.0.1:5080} (Ctrl+C stops it and the private PostgreSQL)"
+cd "$APP_DIR"
+set +e
+dotnet VirtWeb.dll ${VIRTWEB_URLS:+--urls "$VIRTWEB_URLS"}
+status=$?
+set -e
+# Ctrl+C ends the app with 130 or 0; either is a normal stop.
+[ "$status" = 130 ] && status=0
+exit "$status"

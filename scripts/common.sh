@@ -1,0 +1,105 @@
+# Shared by run.sh and test.sh: installs what is missing and starts the services VirtWeb needs.
+# Everything here runs as root on Debian 12 without systemd, so daemons are started by hand.
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+require_root() {
+  [ "$(id -u)" = 0 ] || die "run this as root: it installs Debian packages and starts PostgreSQL and libvirtd."
+}
+
+# Installs the Debian packages that are not installed yet; a second run costs one dpkg query.
+install_packages() {
+  local missing=()
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  # libvirt-daemon-system creates the libvirt-qemu user and kvm group that libvirtd needs; keep any edited config.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
+}
+
+require_dotnet() {
+  command -v dotnet >/dev/null || die "the .NET 10 SDK is not installed (dotnet is not on PATH); install it, then run this again."
+}
+
+# npm ci only when package-lock.json changed since the last install, so a second run stays fast.
+restore_npm() {
+  command -v npm >/dev/null || install_packages nodejs npm
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# The postgres user must be able to reach its data directory through every parent folder.
+make_traversable_for_postgres() {
+  local dir="$1"
+  while [ "$dir" != "/" ]; do
+    if ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+      log "letting the postgres user pass through $dir (chmod o+x)"
+      chmod o+x "$dir"
+    fi
+    dir="$(dirname "$dir")"
+  done
+}
+
+# start_postgres DATA_DIR PORT: a private cluster owned by the postgres user (PostgreSQL refuses root),
+# listening on 127.0.0.1 only, with a generated superuser password. Sets PG_CONNECTION.
+start_postgres() {
+  local data="$1" port="$2"
+  local bin=/usr/lib/postgresql/15/bin
+  [ -x "$bin/initdb" ] || die "PostgreSQL 15 binaries not found in $bin"
+  mkdir -p "$data"
+  data="$(cd "$data" && pwd)"
+  make_traversable_for_postgres "$(dirname "$data")"
+  chown postgres:postgres "$data"
+  chmod 700 "$data"
+  local password_file="$data.password"
+  if [ ! -f "$data/cluster/PG_VERSION" ]; then
+    log "creating a PostgreSQL cluster in $data/cluster"
+    rm -rf "$data/cluster"
+    head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$password_file"
+    chmod 600 "$password_file"
+    install -o postgres -g postgres -m 600 "$password_file" "$data/pwfile"
+    runuser -u postgres -- "$bin/initdb" -D "$data/cluster" -U postgres --auth=scram-sha-256 \
+      --pwfile="$data/pwfile" --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$data/pwfile"
+  fi
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$data/cluster" status >/dev/null 2>&1; then
+    log "PostgreSQL already running in $data/cluster"
+  else
+    log "starting PostgreSQL on 127.0.0.1:$port"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data/cluster" -l "$data/postgres.log" -w -t 60 \
+      -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null \
+      || die "PostgreSQL did not start; see $data/postgres.log (is port $port taken? set another port)"
+  fi
+  PG_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Password=$(cat "$password_file")"
+}
+
+stop_postgres() {
+  local data="$1"
+  local bin=/usr/lib/postgresql/15/bin
+  if runuser -u postgres -- "$bin/pg_ctl" -D "$data/cluster" status >/dev/null 2>&1; then
+    log "stopping PostgreSQL"
+    runuser -u postgres -- "$bin/pg_ctl" -D "$data/cluster" -m fast -w stop >/dev/null || true
+  fi
+}
+
+# libvirtd for qemu:///system; started by hand because there is no systemd.
+ensure_libvirtd() {
+  if virsh -c qemu:///system version >/dev/null 2>&1; then
+    return 0
+  fi
+  log "starting virtlogd and libvirtd"
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  pgrep -x libvirtd >/dev/null || libvirtd -d
+  local deadline=$((SECONDS + 30))
+  until virsh -c qemu:///system version >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { log "libvirtd did not answer within 30 s; qemu:///system will be unavailable"; return 1; }
+    sleep 0.5
+  done
+}

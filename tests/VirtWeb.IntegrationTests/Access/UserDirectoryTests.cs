@@ -1,0 +1,44 @@
+using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Access;
+using VirtWeb.IntegrationTests.Infrastructure;
+
+namespace VirtWeb.IntegrationTests.Access;
+
+[Collection(AppCollection.Name)]
+public sealed class UserDirectoryTests(VirtWebFactory factory)
+{
+    [Fact]
+    public async Task List_Administrator_SeesEveryAccountWithItsRole()
+    {
+        var operatorName = VirtWebFactory.UniqueUserName("op");
+        await factory.CreateUserAsync(operatorName, Roles.Operator);
+
+        var users = await factory.WithScopeAsync(services =>
+            services.GetRequiredService<UserDirectory>().ListAsync(Principal("root", Roles.Administrator)));
+
+        Assert.Equal([Roles.Operator], users.Single(u => u.UserName == operatorName).Roles);
+        Assert.Equal([Roles.Administrator], users.Single(u => u.UserName == VirtWebFactory.AdminUserName).Roles);
+    }
+
+    [Theory]
+    [InlineData(Roles.Viewer)]
+    [InlineData(Roles.Operator)]
+    public async Task List_NotAdministrator_IsRefusedByTheService(string role)
+    {
+        var error = await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(services =>
+            services.GetRequiredService<UserDirectory>().ListAsync(Principal("someone", role))));
+
+        Assert.Contains("Administrator", error.Message);
+    }
+
+    [Fact]
+    public async Task List_Anonymous_IsRefusedByTheService()
+    {
+        await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(services =>
+            services.GetRequiredService<UserDirectory>().ListAsync(new ClaimsPrincipal(new ClaimsIdentity()))));
+    }
+
+    private static ClaimsPrincipal Principal(string name, string role) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
+}
