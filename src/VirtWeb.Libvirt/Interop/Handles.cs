@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+
+namespace VirtWeb.Libvirt.Interop;
+
+/// <summary>A libvirt object reference; releasing it drops one libvirt reference count.</summary>
+internal abstract class LibvirtHandle : SafeHandle
+{
+    protected LibvirtHandle() : base(0, ownsHandle: true)
+    {
+    }
+
+    public override bool IsInvalid => handle == 0;
+
+    /// <summary>Takes ownership of a reference libvirt handed over (e.g. an element of a ListAll array).</summary>
+    protected void Adopt(nint existing) => SetHandle(existing);
+}
+
+internal sealed class DomainHandle : LibvirtHandle
+{
+    public DomainHandle()
+    {
+    }
+
+    internal DomainHandle(nint existing) => Adopt(existing);
+
+    protected override bool ReleaseHandle() => Native.virDomainFree(handle) == 0;
+}
+
+internal sealed class StoragePoolHandle : LibvirtHandle
+{
+    public StoragePoolHandle()
+    {
+    }
+
+    internal StoragePoolHandle(nint existing) => Adopt(existing);
+
+    protected override bool ReleaseHandle() => Native.virStoragePoolFree(handle) == 0;
+}
+
+internal sealed class StorageVolumeHandle : LibvirtHandle
+{
+    public StorageVolumeHandle()
+    {
+    }
+
+    internal StorageVolumeHandle(nint existing) => Adopt(existing);
+
+    protected override bool ReleaseHandle() => Native.virStorageVolFree(handle) == 0;
+}
+
+internal sealed class StreamHandle : LibvirtHandle
+{
+    public StreamHandle()
+    {
+    }
+
+    protected override bool ReleaseHandle() => Native.virStreamFree(handle) == 0;
+}
+
+/// <summary>
+/// A connection. Event callbacks and the close callback each hold a libvirt reference on the
+/// connection, so virConnectClose alone would leave the socket open; releasing the handle therefore
+/// deregisters everything still registered first. This also runs when the handle is finalized.
+/// </summary>
+internal sealed unsafe class ConnectHandle : LibvirtHandle
+{
+    private readonly ConcurrentDictionary<int, byte> _domainCallbacks = new();
+    private readonly ConcurrentDictionary<int, byte> _poolCallbacks = new();
+    private delegate* unmanaged<nint, int, nint, void> _closeCallback;
+
+    public ConnectHandle()
+    {
+    }
+
+    internal void TrackCloseCallback(delegate* unmanaged<nint, int, nint, void> callback) => _closeCallback = callback;
+
+    internal void TrackDomainCallback(int id) => _domainCallbacks.TryAdd(id, 0);
+
+    internal void TrackPoolCallback(int id) => _poolCallbacks.TryAdd(id, 0);
+
+    /// <summary>Deregisters one domain callback unless the connection already did so while closing.</summary>
+    internal void DeregisterDomainCallback(int id)
+    {
+        if (!_domainCallbacks.TryRemove(id, out _))
+        {
+            return;
+        }
+        var added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            Native.virConnectDomainEventDeregisterAny(handle, id);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed concurrently: ReleaseHandle deregistered everything.
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
+    }
+
+    internal void DeregisterPoolCallback(int id)
+    {
+        if (!_poolCallbacks.TryRemove(id, out _))
+        {
+            return;
+        }
+        var added = false;
+        try
+        {
+            DangerousAddRef(ref added);
+            Native.virConnectStoragePoolEventDeregisterAny(handle, id);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            if (added)
+            {
+                DangerousRelease();
+            }
+        }
+    }
+
+    protected override bool ReleaseHandle()
+    {
+        foreach (var id in _domainCallbacks.Keys)
+        {
+            if (_domainCallbacks.TryRemove(id, out _))
+            {
+                Native.virConnectDomainEventDeregisterAny(handle, id);
+            }
+        }
+        foreach (var id in _poolCallbacks.Keys)
+        {
+            if (_poolCallbacks.TryRemove(id, out _))
+            {
+                Native.virConnectStoragePoolEventDeregisterAny(handle, id);
+            }
+        }
+        if (_closeCallback != null)
+        {
+            Native.virConnectUnregisterCloseCallback(handle, _closeCallback);
+        }
+        // virConnectClose returns the remaining reference count (objects still alive keep it open).
+        return Native.virConnectClose(handle) >= 0;
+    }
+}

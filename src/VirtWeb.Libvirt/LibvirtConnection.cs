@@ -1,0 +1,390 @@
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using VirtWeb.Libvirt.Interop;
+using VirtWeb.Libvirt.Xml;
+
+namespace VirtWeb.Libvirt;
+
+/// <summary>
+/// An open hypervisor connection (<c>virConnectPtr</c>). Thread-safe as libvirt is; dispose to close.
+/// Objects obtained from it (domains, pools, volumes) hold their own libvirt references and stay usable
+/// until disposed, but event subscriptions end when the connection is disposed.
+/// </summary>
+public sealed unsafe class LibvirtConnection : IDisposable
+{
+    // Offered to the credential callback; what the remote and test drivers ask for.
+    private static readonly int[] s_credentialTypes =
+    [
+        (int)CredentialType.Username, (int)CredentialType.AuthName, (int)CredentialType.Passphrase,
+        (int)CredentialType.EchoPrompt, (int)CredentialType.NoEchoPrompt, (int)CredentialType.Realm,
+    ];
+
+    private readonly ConnectHandle _handle;
+
+    private LibvirtConnection(ConnectHandle handle)
+    {
+        _handle = handle;
+        Uri = NativeHelpers.TakeString(Native.virConnectGetURI(_handle));
+        RegisterCloseCallback();
+    }
+
+    /// <summary>
+    /// Raised on the event-loop thread when libvirt loses the connection (EOF, keepalive timeout, error).
+    /// Not raised by <see cref="Dispose"/>. Handlers must not block.
+    /// </summary>
+    public event EventHandler<ConnectionClosedEventArgs>? Closed;
+
+    /// <summary>The canonical URI libvirt reports (e.g. <c>qemu:///system</c>).</summary>
+    public string Uri { get; }
+
+    internal ConnectHandle Handle => _handle;
+
+    public bool IsAlive => NativeHelpers.Check(Native.virConnectIsAlive(_handle)) == 1;
+
+    public string Hostname => NativeHelpers.TakeString(Native.virConnectGetHostname(_handle));
+
+    /// <summary>The driver name, e.g. "QEMU", "TEST", "LXC".</summary>
+    public string HypervisorType => NativeHelpers.BorrowString(Native.virConnectGetType(_handle));
+
+    public Version LibraryVersion
+    {
+        get
+        {
+            nuint version;
+            NativeHelpers.Check(Native.virConnectGetLibVersion(_handle, &version));
+            return NativeHelpers.DecodeVersion(version);
+        }
+    }
+
+    public Version HypervisorVersion
+    {
+        get
+        {
+            nuint version;
+            NativeHelpers.Check(Native.virConnectGetVersion(_handle, &version));
+            return NativeHelpers.DecodeVersion(version);
+        }
+    }
+
+    /// <summary>Opens <paramref name="uri"/> (e.g. <c>qemu:///system</c>, <c>test:///default</c>).</summary>
+    public static LibvirtConnection Open(string uri, ConnectFlags flags = ConnectFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        LibvirtEventLoop.Instance.EnsureStarted();
+        var handle = flags == ConnectFlags.None
+            ? NativeHelpers.Check(Native.virConnectOpen(uri))
+            : NativeHelpers.Check(Native.virConnectOpenAuth(uri, null, (uint)flags));
+        return new LibvirtConnection(handle);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="uri"/> with <c>virConnectOpenAuth</c>; <paramref name="credentials"/> is called
+    /// synchronously, on this thread, for each credential the driver asks for.
+    /// </summary>
+    public static LibvirtConnection Open(string uri, CredentialCallback credentials, ConnectFlags flags = ConnectFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentNullException.ThrowIfNull(credentials);
+        LibvirtEventLoop.Instance.EnsureStarted();
+        var state = new CredentialState(credentials);
+        var stateHandle = GCHandle.Alloc(state);
+        try
+        {
+            fixed (int* types = s_credentialTypes)
+            {
+                var auth = new VirConnectAuth
+                {
+                    CredType = types,
+                    NCredType = (uint)s_credentialTypes.Length,
+                    Callback = &OnCredentials,
+                    CallbackData = GCHandle.ToIntPtr(stateHandle),
+                };
+                var handle = Native.virConnectOpenAuth(uri, &auth, (uint)flags);
+                if (handle.IsInvalid)
+                {
+                    var error = NativeHelpers.LastError("virConnectOpenAuth");
+                    handle.Dispose();
+                    if (state.Failure is not null)
+                    {
+                        throw new LibvirtException(error.Code, error.ErrorDomain, $"{error.Message} (credential callback failed: {state.Failure.Message})", state.Failure);
+                    }
+                    throw error;
+                }
+                return new LibvirtConnection(handle);
+            }
+        }
+        finally
+        {
+            stateHandle.Free();
+        }
+    }
+
+    /// <summary>
+    /// Sends a keepalive every <paramref name="intervalSeconds"/> and closes the connection (raising
+    /// <see cref="Closed"/> with <see cref="ConnectionCloseReason.Keepalive"/>) after <paramref name="count"/>
+    /// unanswered ones. Returns false when the driver has no keepalive (local drivers such as test://).
+    /// </summary>
+    public bool SetKeepAlive(int intervalSeconds, int count)
+    {
+        var result = Native.virConnectSetKeepAlive(_handle, intervalSeconds, (uint)count);
+        if (result < 0)
+        {
+            var error = NativeHelpers.LastError("virConnectSetKeepAlive");
+            if (error.Code == LibvirtErrorCode.NoSupport)
+            {
+                return false;
+            }
+            throw error;
+        }
+        return result == 0;
+    }
+
+    public string GetCapabilitiesXml() => NativeHelpers.TakeString(Native.virConnectGetCapabilities(_handle));
+
+    public HostCapabilities GetCapabilities() => HostCapabilities.Parse(GetCapabilitiesXml());
+
+    /// <summary>What a guest of the given emulator/arch/machine/virt type may use; nulls mean libvirt's defaults.</summary>
+    public string GetDomainCapabilitiesXml(string? emulatorPath = null, string? arch = null, string? machine = null, string? virtType = null) =>
+        NativeHelpers.TakeString(Native.virConnectGetDomainCapabilities(_handle, emulatorPath, arch, machine, virtType, 0));
+
+    public DomainCapabilities GetDomainCapabilities(string? emulatorPath = null, string? arch = null, string? machine = null, string? virtType = null) =>
+        DomainCapabilities.Parse(GetDomainCapabilitiesXml(emulatorPath, arch, machine, virtType));
+
+    public NodeInfo GetNodeInfo()
+    {
+        VirNodeInfo info;
+        NativeHelpers.Check(Native.virNodeGetInfo(_handle, &info));
+        return new NodeInfo(
+            NativeHelpers.Utf8(info.Model) ?? string.Empty, info.Memory, (int)info.Cpus, (int)info.Mhz,
+            (int)info.Nodes, (int)info.Sockets, (int)info.Cores, (int)info.Threads);
+    }
+
+    /// <summary>Free host memory in bytes.</summary>
+    public ulong GetFreeMemoryBytes()
+    {
+        var free = Native.virNodeGetFreeMemory(_handle);
+        // 0 is both "no memory free" and the error value; only a set error tells them apart.
+        if (free == 0 && Native.virGetLastError() != null)
+        {
+            throw NativeHelpers.LastError("virNodeGetFreeMemory");
+        }
+        return free;
+    }
+
+    // ---- Domains ----
+
+    public IReadOnlyList<LibvirtDomain> ListDomains(DomainListFlags flags = DomainListFlags.None)
+    {
+        nint* domains;
+        var count = NativeHelpers.Check(Native.virConnectListAllDomains(_handle, &domains, (uint)flags));
+        return NativeHelpers.AdoptArray(domains, count, ptr => new LibvirtDomain(this, new DomainHandle(ptr)));
+    }
+
+    public LibvirtDomain GetDomainByName(string name) =>
+        new(this, NativeHelpers.Check(Native.virDomainLookupByName(_handle, name)));
+
+    public LibvirtDomain GetDomainByUuid(Guid uuid) =>
+        new(this, NativeHelpers.Check(Native.virDomainLookupByUUIDString(_handle, uuid.ToString("D"))));
+
+    /// <summary>Looks up a running domain by its hypervisor id.</summary>
+    public LibvirtDomain GetDomainById(int id) =>
+        new(this, NativeHelpers.Check(Native.virDomainLookupByID(_handle, id)));
+
+    /// <summary>Defines (or redefines, matching by UUID/name) a persistent domain; does not start it.</summary>
+    public LibvirtDomain DefineDomain(string xml, DomainDefineFlags flags = DomainDefineFlags.None) =>
+        new(this, flags == DomainDefineFlags.None
+            ? NativeHelpers.Check(Native.virDomainDefineXML(_handle, xml))
+            : NativeHelpers.Check(Native.virDomainDefineXMLFlags(_handle, xml, (uint)flags)));
+
+    /// <summary>
+    /// <c>virConnectGetAllDomainStats</c>: one record per domain. <paramref name="types"/> None asks for
+    /// every group the driver supports.
+    /// </summary>
+    public IReadOnlyList<DomainStats> GetAllDomainStats(DomainStatsTypes types = DomainStatsTypes.None, DomainStatsFlags flags = DomainStatsFlags.None)
+    {
+        VirDomainStatsRecord** records;
+        var count = NativeHelpers.Check(Native.virConnectGetAllDomainStats(_handle, (uint)types, &records, (uint)flags));
+        try
+        {
+            var result = new List<DomainStats>(count);
+            for (var i = 0; i < count; i++)
+            {
+                result.Add(DomainStats.FromNative(records[i]));
+            }
+            return result;
+        }
+        finally
+        {
+            Native.virDomainStatsRecordListFree(records);
+        }
+    }
+
+    // ---- Storage ----
+
+    public IReadOnlyList<LibvirtStoragePool> ListStoragePools(StoragePoolListFlags flags = StoragePoolListFlags.None)
+    {
+        nint* pools;
+        var count = NativeHelpers.Check(Native.virConnectListAllStoragePools(_handle, &pools, (uint)flags));
+        return NativeHelpers.AdoptArray(pools, count, ptr => new LibvirtStoragePool(this, new StoragePoolHandle(ptr)));
+    }
+
+    public LibvirtStoragePool GetStoragePoolByName(string name) =>
+        new(this, NativeHelpers.Check(Native.virStoragePoolLookupByName(_handle, name)));
+
+    public LibvirtStoragePool GetStoragePoolByUuid(Guid uuid) =>
+        new(this, NativeHelpers.Check(Native.virStoragePoolLookupByUUIDString(_handle, uuid.ToString("D"))));
+
+    /// <summary>Defines a persistent pool (inactive until <see cref="LibvirtStoragePool.Start"/>).</summary>
+    public LibvirtStoragePool DefineStoragePool(string xml) =>
+        new(this, NativeHelpers.Check(Native.virStoragePoolDefineXML(_handle, xml, 0)));
+
+    /// <summary>Creates and starts a transient pool that disappears when stopped.</summary>
+    public LibvirtStoragePool CreateStoragePool(string xml) =>
+        new(this, NativeHelpers.Check(Native.virStoragePoolCreateXML(_handle, xml, 0)));
+
+    public LibvirtStorageVolume GetStorageVolumeByPath(string path) =>
+        new(this, NativeHelpers.Check(Native.virStorageVolLookupByPath(_handle, path)));
+
+    public LibvirtStorageVolume GetStorageVolumeByKey(string key) =>
+        new(this, NativeHelpers.Check(Native.virStorageVolLookupByKey(_handle, key)));
+
+    // ---- Events ----
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> on the event-loop thread for each <paramref name="kind"/> event of
+    /// every domain, or only of <paramref name="domain"/>. The handler must not block; what it throws is
+    /// reported through <see cref="LibvirtEventLoop.HandlerFailed"/>. Dispose the result to unsubscribe.
+    /// </summary>
+    public IDisposable SubscribeDomainEvents(DomainEventKind kind, Action<LibvirtEvent> handler, LibvirtDomain? domain = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return EventRegistration.RegisterDomain(_handle, domain?.Handle, kind, handler);
+    }
+
+    /// <summary>Writes each event into <paramref name="writer"/> with TryWrite (never blocks; a full bounded channel drops).</summary>
+    public IDisposable SubscribeDomainEvents(DomainEventKind kind, ChannelWriter<LibvirtEvent> writer, LibvirtDomain? domain = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return SubscribeDomainEvents(kind, e => writer.TryWrite(e), domain);
+    }
+
+    /// <summary>Like <see cref="SubscribeDomainEvents(DomainEventKind, Action{LibvirtEvent}, LibvirtDomain?)"/>, for storage pools.</summary>
+    public IDisposable SubscribeStoragePoolEvents(StoragePoolEventKind kind, Action<LibvirtEvent> handler, LibvirtStoragePool? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return EventRegistration.RegisterStoragePool(_handle, pool?.Handle, kind, handler);
+    }
+
+    public IDisposable SubscribeStoragePoolEvents(StoragePoolEventKind kind, ChannelWriter<LibvirtEvent> writer, LibvirtStoragePool? pool = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return SubscribeStoragePoolEvents(kind, e => writer.TryWrite(e), pool);
+    }
+
+    /// <summary>Deregisters callbacks and closes the connection.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    public override string ToString() => Uri;
+
+    internal LibvirtStream NewStream() => new(NativeHelpers.Check(Native.virStreamNew(_handle, 0)));
+
+    private void RegisterCloseCallback()
+    {
+        // A weak handle: libvirt must not keep this object alive; if it is collected the handle's
+        // finalizer unregisters the callback and closes the connection.
+        var self = GCHandle.Alloc(this, GCHandleType.Weak);
+        LibvirtException? error = null;
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            if (Native.virConnectRegisterCloseCallback(_handle.DangerousGetHandle(), &OnClosed, GCHandle.ToIntPtr(self), &FreeWeakHandle) < 0)
+            {
+                error = NativeHelpers.LastError("virConnectRegisterCloseCallback");
+            }
+            else
+            {
+                _handle.TrackCloseCallback(&OnClosed);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+        if (error is not null)
+        {
+            // Not registered, so freecb will never run.
+            self.Free();
+            if (error.Code != LibvirtErrorCode.NoSupport)
+            {
+                _handle.Dispose();
+                throw error;
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnClosed(nint conn, int reason, nint opaque)
+    {
+        try
+        {
+            if (GCHandle.FromIntPtr(opaque).Target is LibvirtConnection connection)
+            {
+                connection.Closed?.Invoke(connection, new ConnectionClosedEventArgs((ConnectionCloseReason)reason));
+            }
+        }
+        catch (Exception exception)
+        {
+            LibvirtEventLoop.Instance.ReportHandlerFailure(exception);
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void FreeWeakHandle(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
+
+    [UnmanagedCallersOnly]
+    private static int OnCredentials(VirConnectCredential* credentials, uint count, nint data)
+    {
+        var state = (CredentialState)GCHandle.FromIntPtr(data).Target!;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var credential = &credentials[i];
+                var request = new CredentialRequest(
+                    (CredentialType)credential->Type,
+                    NativeHelpers.Utf8(credential->Prompt),
+                    NativeHelpers.Utf8(credential->Challenge),
+                    NativeHelpers.Utf8(credential->DefResult));
+                var answer = state.Callback(request);
+                if (answer is null)
+                {
+                    return -1;
+                }
+                // libvirt frees the result with free(), so it must come from malloc.
+                var bytes = System.Text.Encoding.UTF8.GetBytes(answer);
+                var buffer = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
+                bytes.CopyTo(new Span<byte>(buffer, bytes.Length));
+                buffer[bytes.Length] = 0;
+                credential->Result = buffer;
+                credential->ResultLen = (uint)bytes.Length;
+            }
+            return 0;
+        }
+        catch (Exception exception)
+        {
+            state.Failure = exception;
+            return -1;
+        }
+    }
+
+    private sealed class CredentialState(CredentialCallback callback)
+    {
+        public CredentialCallback Callback { get; } = callback;
+
+        public Exception? Failure { get; set; }
+    }
+}

@@ -1,0 +1,137 @@
+using VirtWeb.Libvirt.Interop;
+using VirtWeb.Libvirt.Xml;
+
+namespace VirtWeb.Libvirt;
+
+/// <summary>
+/// A domain (<c>virDomainPtr</c>): a reference to a guest, valid even after the guest is undefined
+/// (calls then fail with <see cref="LibvirtErrorCode.NoDomain"/>). Dispose to drop the reference.
+/// </summary>
+public sealed unsafe class LibvirtDomain : IDisposable
+{
+    private readonly DomainHandle _handle;
+    private string? _name;
+    private Guid? _uuid;
+
+    internal LibvirtDomain(LibvirtConnection connection, DomainHandle handle)
+    {
+        Connection = connection;
+        _handle = handle;
+    }
+
+    public LibvirtConnection Connection { get; }
+
+    internal DomainHandle Handle => _handle;
+
+    public string Name => _name ??= WithPointer(ptr => NativeHelpers.BorrowString(Native.virDomainGetName(ptr)));
+
+    public Guid Uuid => _uuid ??= WithPointer(ptr => NativeHelpers.ReadUuid(&Native.virDomainGetUUIDString, ptr, "virDomainGetUUIDString"));
+
+    /// <summary>The hypervisor id while running; null when shut off.</summary>
+    public int? Id
+    {
+        get
+        {
+            var id = Native.virDomainGetID(_handle);
+            return id == uint.MaxValue ? null : (int)id;
+        }
+    }
+
+    public bool IsActive => NativeHelpers.Check(Native.virDomainIsActive(_handle)) == 1;
+
+    public bool IsPersistent => NativeHelpers.Check(Native.virDomainIsPersistent(_handle)) == 1;
+
+    public bool HasManagedSave => NativeHelpers.Check(Native.virDomainHasManagedSaveImage(_handle, 0)) == 1;
+
+    /// <summary>Whether the domain starts when libvirtd does.</summary>
+    public bool Autostart
+    {
+        get
+        {
+            int autostart;
+            NativeHelpers.Check(Native.virDomainGetAutostart(_handle, &autostart));
+            return autostart != 0;
+        }
+        set => NativeHelpers.Check(Native.virDomainSetAutostart(_handle, value ? 1 : 0));
+    }
+
+    public DomainStateInfo GetState()
+    {
+        int state, reason;
+        NativeHelpers.Check(Native.virDomainGetState(_handle, &state, &reason, 0));
+        return new DomainStateInfo((DomainState)state, reason);
+    }
+
+    public DomainInfo GetInfo()
+    {
+        VirDomainInfo info;
+        NativeHelpers.Check(Native.virDomainGetInfo(_handle, &info));
+        return new DomainInfo((DomainState)info.State, info.MaxMem, info.Memory, info.NrVirtCpu, TimeSpan.FromTicks((long)(info.CpuTime / 100)));
+    }
+
+    public string GetXml(DomainXmlFlags flags = DomainXmlFlags.None) =>
+        NativeHelpers.TakeString(Native.virDomainGetXMLDesc(_handle, (uint)flags));
+
+    public DomainDefinition GetDefinition(DomainXmlFlags flags = DomainXmlFlags.None) => DomainDefinition.Parse(GetXml(flags));
+
+    /// <summary>Starts a defined domain (<c>virDomainCreate</c>); boots from a managed save image if there is one.</summary>
+    public void Start() => NativeHelpers.Check(Native.virDomainCreate(_handle));
+
+    /// <summary>Asks the guest to shut down (ACPI, agent, ...); returns before the guest has stopped.</summary>
+    public void Shutdown(DomainShutdownFlags flags = DomainShutdownFlags.Default) =>
+        NativeHelpers.Check(Native.virDomainShutdownFlags(_handle, (uint)flags));
+
+    public void Reboot(DomainRebootFlags flags = DomainRebootFlags.Default) =>
+        NativeHelpers.Check(Native.virDomainReboot(_handle, (uint)flags));
+
+    /// <summary>Stops the guest at once, like pulling the plug.</summary>
+    public void Destroy() => NativeHelpers.Check(Native.virDomainDestroy(_handle));
+
+    public void Suspend() => NativeHelpers.Check(Native.virDomainSuspend(_handle));
+
+    public void Resume() => NativeHelpers.Check(Native.virDomainResume(_handle));
+
+    /// <summary>Saves memory to libvirt's managed image and stops; the next <see cref="Start"/> restores it.</summary>
+    public void ManagedSave() => NativeHelpers.Check(Native.virDomainManagedSave(_handle, 0));
+
+    public void RemoveManagedSave() => NativeHelpers.Check(Native.virDomainManagedSaveRemove(_handle, 0));
+
+    /// <summary>Removes the persistent definition; a running domain keeps running as transient.</summary>
+    public void Undefine(DomainUndefineFlags flags = DomainUndefineFlags.None) =>
+        NativeHelpers.Check(Native.virDomainUndefineFlags(_handle, (uint)flags));
+
+    public void AttachDevice(string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current) =>
+        NativeHelpers.Check(Native.virDomainAttachDeviceFlags(_handle, deviceXml, (uint)flags));
+
+    /// <summary>Requests removal; for live devices the guest may finish it later (see <see cref="DomainEventKind.DeviceRemoved"/>).</summary>
+    public void DetachDevice(string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current) =>
+        NativeHelpers.Check(Native.virDomainDetachDeviceFlags(_handle, deviceXml, (uint)flags));
+
+    /// <summary>
+    /// Sends a QEMU guest-agent command (JSON, e.g. <c>{"execute":"guest-ping"}</c>) and returns the reply JSON.
+    /// Blocks for up to <paramref name="timeoutSeconds"/> (see <see cref="QemuAgentTimeout"/>).
+    /// </summary>
+    public string QemuAgentCommand(string command, int timeoutSeconds = QemuAgentTimeout.Default) =>
+        NativeHelpers.TakeString(Native.virDomainQemuAgentCommand(_handle, command, timeoutSeconds, 0));
+
+    public void Dispose() => _handle.Dispose();
+
+    public override string ToString() => _name ?? "domain";
+
+    private T WithPointer<T>(Func<nint, T> use)
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+            return use(_handle.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                _handle.DangerousRelease();
+            }
+        }
+    }
+}

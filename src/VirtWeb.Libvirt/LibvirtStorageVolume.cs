@@ -1,0 +1,148 @@
+using VirtWeb.Libvirt.Interop;
+using VirtWeb.Libvirt.Xml;
+
+namespace VirtWeb.Libvirt;
+
+/// <summary>A storage volume (<c>virStorageVolPtr</c>). Dispose to drop the reference.</summary>
+public sealed class LibvirtStorageVolume : IDisposable
+{
+    private const int CopyBufferSize = 256 * 1024;
+
+    private readonly StorageVolumeHandle _handle;
+    private string? _name;
+    private string? _key;
+
+    internal LibvirtStorageVolume(LibvirtConnection connection, StorageVolumeHandle handle)
+    {
+        Connection = connection;
+        _handle = handle;
+    }
+
+    public LibvirtConnection Connection { get; }
+
+    internal StorageVolumeHandle Handle => _handle;
+
+    public string Name => _name ??= NativeHelpers.BorrowString(Native.virStorageVolGetName(_handle));
+
+    /// <summary>A host-wide unique key (the path for file volumes).</summary>
+    public string Key => _key ??= NativeHelpers.BorrowString(Native.virStorageVolGetKey(_handle));
+
+    public string Path => NativeHelpers.TakeString(Native.virStorageVolGetPath(_handle));
+
+    public unsafe StorageVolumeInfo GetInfo()
+    {
+        VirStorageVolInfo info;
+        NativeHelpers.Check(Native.virStorageVolGetInfo(_handle, &info));
+        return new StorageVolumeInfo((StorageVolumeType)info.Type, info.Capacity, info.Allocation);
+    }
+
+    public string GetXml() => NativeHelpers.TakeString(Native.virStorageVolGetXMLDesc(_handle, 0));
+
+    public StorageVolumeDefinition GetDefinition() => StorageVolumeDefinition.Parse(GetXml());
+
+    public LibvirtStoragePool GetPool() => new(Connection, NativeHelpers.Check(Native.virStoragePoolLookupByVolume(_handle)));
+
+    public void Delete(StorageVolumeDeleteFlags flags = StorageVolumeDeleteFlags.Normal) =>
+        NativeHelpers.Check(Native.virStorageVolDelete(_handle, (uint)flags));
+
+    /// <summary>Changes the virtual size; shrinking needs <see cref="StorageVolumeResizeFlags.Shrink"/>.</summary>
+    public void Resize(ulong capacityBytes, StorageVolumeResizeFlags flags = StorageVolumeResizeFlags.None) =>
+        NativeHelpers.Check(Native.virStorageVolResize(_handle, capacityBytes, (uint)flags));
+
+    /// <summary>Overwrites the volume's data (zeros by default).</summary>
+    public void Wipe(StorageVolumeWipeAlgorithm algorithm = StorageVolumeWipeAlgorithm.Zero) =>
+        NativeHelpers.Check(algorithm == StorageVolumeWipeAlgorithm.Zero
+            ? Native.virStorageVolWipe(_handle, 0)
+            : Native.virStorageVolWipePattern(_handle, (uint)algorithm, 0));
+
+    /// <summary>
+    /// A writable stream into the volume starting at <paramref name="offset"/> (<paramref name="length"/> 0:
+    /// up to the end). Call <see cref="LibvirtStream.Complete"/> after the last write; disposing without it
+    /// aborts the transfer.
+    /// </summary>
+    public LibvirtStream OpenUpload(ulong offset = 0, ulong length = 0)
+    {
+        var stream = Connection.NewStream();
+        try
+        {
+            NativeHelpers.Check(Native.virStorageVolUpload(_handle, stream.Handle, offset, length, 0));
+            stream.SetMode(canRead: false, canWrite: true);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A readable stream of the volume's bytes (the image file itself, e.g. qcow2 metadata included).</summary>
+    public LibvirtStream OpenDownload(ulong offset = 0, ulong length = 0)
+    {
+        var stream = Connection.NewStream();
+        try
+        {
+            NativeHelpers.Check(Native.virStorageVolDownload(_handle, stream.Handle, offset, length, 0));
+            stream.SetMode(canRead: true, canWrite: false);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to the end into the volume. Reading the source is asynchronous; each
+    /// libvirt send blocks the calling thread for one chunk. Cancellation (checked between chunks) or any
+    /// failure aborts the libvirt stream.
+    /// </summary>
+    public async Task UploadAsync(Stream source, ulong offset = 0, ulong length = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var stream = OpenUpload(offset, length);
+        var buffer = new byte[CopyBufferSize];
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                stream.Write(buffer, 0, read);
+            }
+            stream.Complete();
+        }
+        catch
+        {
+            stream.Abort();
+            throw;
+        }
+    }
+
+    /// <summary>Copies the volume into <paramref name="destination"/>; the counterpart of <see cref="UploadAsync"/>.</summary>
+    public async Task DownloadAsync(Stream destination, ulong offset = 0, ulong length = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        using var stream = OpenDownload(offset, length);
+        var buffer = new byte[CopyBufferSize];
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        catch
+        {
+            stream.Abort();
+            throw;
+        }
+    }
+
+    public void Dispose() => _handle.Dispose();
+
+    public override string ToString() => _name ?? "storage volume";
+}
