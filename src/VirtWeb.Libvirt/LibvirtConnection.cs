@@ -20,10 +20,12 @@ public sealed unsafe class LibvirtConnection : IDisposable
     ];
 
     private readonly ConnectHandle _handle;
+    private readonly EventHub _events;
 
     private LibvirtConnection(ConnectHandle handle)
     {
         _handle = handle;
+        _events = new EventHub(handle);
         Uri = NativeHelpers.TakeString(Native.virConnectGetURI(_handle));
         RegisterCloseCallback();
     }
@@ -258,7 +260,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
     public IDisposable SubscribeDomainEvents(DomainEventKind kind, Action<LibvirtEvent> handler, LibvirtDomain? domain = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return EventRegistration.RegisterDomain(_handle, domain?.Handle, kind, handler);
+        return _events.SubscribeDomain(domain, kind, handler);
     }
 
     /// <summary>Writes each event into <paramref name="writer"/> with TryWrite (never blocks; a full bounded channel drops).</summary>
@@ -272,7 +274,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
     public IDisposable SubscribeStoragePoolEvents(StoragePoolEventKind kind, Action<LibvirtEvent> handler, LibvirtStoragePool? pool = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return EventRegistration.RegisterStoragePool(_handle, pool?.Handle, kind, handler);
+        return _events.SubscribeStoragePool(pool, kind, handler);
     }
 
     public IDisposable SubscribeStoragePoolEvents(StoragePoolEventKind kind, ChannelWriter<LibvirtEvent> writer, LibvirtStoragePool? pool = null)

@@ -84,6 +84,9 @@ public sealed unsafe class LibvirtDomain : IDisposable
     public void Reboot(DomainRebootFlags flags = DomainRebootFlags.Default) =>
         NativeHelpers.Check(Native.virDomainReboot(_handle, (uint)flags));
 
+    /// <summary>Resets the virtual hardware at once, like the reset button (no guest cooperation needed).</summary>
+    public void Reset() => NativeHelpers.Check(Native.virDomainReset(_handle, 0));
+
     /// <summary>Stops the guest at once, like pulling the plug.</summary>
     public void Destroy() => NativeHelpers.Check(Native.virDomainDestroy(_handle));
 

@@ -69,6 +69,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int virDomainShutdownFlags(DomainHandle domain, uint flags);
     [LibraryImport(Lib)] internal static partial int virDomainReboot(DomainHandle domain, uint flags);
     [LibraryImport(Lib)] internal static partial int virDomainDestroy(DomainHandle domain);
+    [LibraryImport(Lib)] internal static partial int virDomainReset(DomainHandle domain, uint flags);
     [LibraryImport(Lib)] internal static partial int virDomainSuspend(DomainHandle domain);
     [LibraryImport(Lib)] internal static partial int virDomainResume(DomainHandle domain);
     [LibraryImport(Lib)] internal static partial int virDomainManagedSave(DomainHandle domain, uint flags);

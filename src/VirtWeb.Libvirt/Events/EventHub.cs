@@ -9,9 +9,15 @@ namespace VirtWeb.Libvirt;
 /// The callbacks run on the event-loop thread: they build an event record, hand it to the handler and
 /// swallow anything the handler throws, because an exception must never unwind into libvirt.
 /// </summary>
-internal static unsafe class EventRegistration
+internal sealed unsafe class EventHub(ConnectHandle connection)
 {
-    internal static IDisposable RegisterDomain(ConnectHandle connection, DomainHandle? domain, DomainEventKind kind, Action<LibvirtEvent> handler)
+    // libvirt refuses a second registration of the same C callback for the same event and filter on
+    // one connection ("event callback already tracked"), so each (kind, filter) gets one native
+    // registration whose dispatcher fans out to any number of managed subscribers.
+    private readonly Dictionary<(bool Pool, int Kind, Guid? Filter), Dispatcher> _dispatchers = [];
+    private readonly Lock _lock = new();
+
+    internal IDisposable SubscribeDomain(LibvirtDomain? domain, DomainEventKind kind, Action<LibvirtEvent> handler)
     {
         nint callback = kind switch
         {
@@ -22,13 +28,12 @@ internal static unsafe class EventRegistration
             DomainEventKind.AgentLifecycle => (nint)(delegate* unmanaged<nint, nint, int, int, nint, void>)&OnDomainAgentLifecycle,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unsupported domain event"),
         };
-        var id = Register(connection, domain, handler, (conn, target, opaque) =>
-            Native.virConnectDomainEventRegisterAny(conn, target, (int)kind, callback, opaque, &FreeHandler));
-        connection.TrackDomainCallback(id);
-        return new Registration(() => connection.DeregisterDomainCallback(id));
+        return Subscribe(false, (int)kind, domain?.Handle, domain?.Uuid, handler,
+            (conn, target, opaque) => Native.virConnectDomainEventRegisterAny(conn, target, (int)kind, callback, opaque, &FreeDispatcher),
+            connection.TrackDomainCallback, connection.DeregisterDomainCallback);
     }
 
-    internal static IDisposable RegisterStoragePool(ConnectHandle connection, StoragePoolHandle? pool, StoragePoolEventKind kind, Action<LibvirtEvent> handler)
+    internal IDisposable SubscribeStoragePool(LibvirtStoragePool? pool, StoragePoolEventKind kind, Action<LibvirtEvent> handler)
     {
         nint callback = kind switch
         {
@@ -36,15 +41,44 @@ internal static unsafe class EventRegistration
             StoragePoolEventKind.Refresh => (nint)(delegate* unmanaged<nint, nint, nint, void>)&OnPoolRefresh,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unsupported storage pool event"),
         };
-        var id = Register(connection, pool, handler, (conn, target, opaque) =>
-            Native.virConnectStoragePoolEventRegisterAny(conn, target, (int)kind, callback, opaque, &FreeHandler));
-        connection.TrackPoolCallback(id);
-        return new Registration(() => connection.DeregisterPoolCallback(id));
+        return Subscribe(true, (int)kind, pool?.Handle, pool?.Uuid, handler,
+            (conn, target, opaque) => Native.virConnectStoragePoolEventRegisterAny(conn, target, (int)kind, callback, opaque, &FreeDispatcher),
+            connection.TrackPoolCallback, connection.DeregisterPoolCallback);
     }
 
-    private static int Register(ConnectHandle connection, LibvirtHandle? target, Action<LibvirtEvent> handler, Func<nint, nint, nint, int> register)
+    private IDisposable Subscribe(
+        bool pool, int kind, LibvirtHandle? target, Guid? targetUuid, Action<LibvirtEvent> handler,
+        Func<nint, nint, nint, int> register, Action<int> track, Action<int> deregister)
     {
-        var opaque = GCHandle.Alloc(handler);
+        // libvirt keys a filter by the object's UUID, not by the handle.
+        var key = (pool, kind, targetUuid);
+        var subscriber = new Subscriber(handler);
+        lock (_lock)
+        {
+            if (!_dispatchers.TryGetValue(key, out var dispatcher))
+            {
+                dispatcher = new Dispatcher();
+                dispatcher.CallbackId = Register(target, dispatcher, register);
+                track(dispatcher.CallbackId);
+                _dispatchers.Add(key, dispatcher);
+            }
+            dispatcher.Add(subscriber);
+            return new Registration(() =>
+            {
+                lock (_lock)
+                {
+                    if (dispatcher.Remove(subscriber) && _dispatchers.Remove(key))
+                    {
+                        deregister(dispatcher.CallbackId);
+                    }
+                }
+            });
+        }
+    }
+
+    private int Register(LibvirtHandle? target, Dispatcher dispatcher, Func<nint, nint, nint, int> register)
+    {
+        var opaque = GCHandle.Alloc(dispatcher);
         bool connectionAdded = false, targetAdded = false;
         try
         {
@@ -74,7 +108,7 @@ internal static unsafe class EventRegistration
     }
 
     [UnmanagedCallersOnly]
-    private static void FreeHandler(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
+    private static void FreeDispatcher(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
 
     [UnmanagedCallersOnly]
     private static int OnDomainLifecycle(nint conn, nint dom, int type, int detail, nint opaque)
@@ -113,9 +147,9 @@ internal static unsafe class EventRegistration
     {
         try
         {
-            var handler = (Action<LibvirtEvent>)GCHandle.FromIntPtr(opaque).Target!;
+            var dispatcher = (Dispatcher)GCHandle.FromIntPtr(opaque).Target!;
             var libvirtEvent = create(obj, a, b, s) with { Sequence = LibvirtEventLoop.Instance.NextSequence() };
-            handler(libvirtEvent);
+            dispatcher.Dispatch(libvirtEvent);
         }
         catch (Exception exception)
         {
@@ -130,6 +164,43 @@ internal static unsafe class EventRegistration
     private static string PoolName(nint pool) => NativeHelpers.BorrowString(Native.virStoragePoolGetName(pool));
 
     private static Guid PoolUuid(nint pool) => NativeHelpers.ReadUuid(&Native.virStoragePoolGetUUIDString, pool, "virStoragePoolGetUUIDString");
+
+    private sealed class Subscriber(Action<LibvirtEvent> handler)
+    {
+        public Action<LibvirtEvent> Handler { get; } = handler;
+    }
+
+    /// <summary>Subscribers of one native registration; copy-on-write so the event thread never locks.</summary>
+    private sealed class Dispatcher
+    {
+        private Subscriber[] _subscribers = [];
+
+        public int CallbackId { get; set; }
+
+        public void Add(Subscriber subscriber) => Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
+
+        /// <summary>Removes the subscriber; true when none is left.</summary>
+        public bool Remove(Subscriber subscriber)
+        {
+            Volatile.Write(ref _subscribers, _subscribers.Where(s => s != subscriber).ToArray());
+            return _subscribers.Length == 0;
+        }
+
+        public void Dispatch(LibvirtEvent libvirtEvent)
+        {
+            foreach (var subscriber in Volatile.Read(ref _subscribers))
+            {
+                try
+                {
+                    subscriber.Handler(libvirtEvent);
+                }
+                catch (Exception exception)
+                {
+                    LibvirtEventLoop.Instance.ReportHandlerFailure(exception);
+                }
+            }
+        }
+    }
 
     private sealed class Registration(Action deregister) : IDisposable
     {
