@@ -1,12 +1,16 @@
 using VirtWeb.Access;
 using VirtWeb.Components;
 using VirtWeb.Data;
+using VirtWeb.Hosts;
+using VirtWeb.Live;
 
 try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddVirtWebData();
     builder.AddAccess();
+    builder.AddLive();
+    builder.AddHosts();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

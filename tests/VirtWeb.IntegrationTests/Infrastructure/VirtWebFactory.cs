@@ -44,6 +44,9 @@ public class VirtWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Bootstrap:AdminUserName", AdminUserName);
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Urls", "http://127.0.0.1:0");
+        // Each app under test would otherwise hold its own connection to the machine's libvirtd; the tests that
+        // need qemu:///system add it themselves.
+        builder.UseSetting("Hosts:AddLocalQemu", "false");
     }
 
     public Task InitializeAsync()

@@ -1,0 +1,117 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using VirtWeb.Access;
+using VirtWeb.Live;
+
+namespace VirtWeb.Hosts;
+
+public partial class HostList
+{
+    private LiveView<HostState>? _hosts;
+    private DateTimeOffset _now;
+    private readonly CancellationTokenSource _clockCancellation = new();
+    private Task _clock = Task.CompletedTask;
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; init; }
+
+    [Inject]
+    public required LiveStateStore LiveState { get; init; }
+
+    [Inject]
+    public required HostService Hosts { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    [Inject]
+    public required TimeProvider TimeProvider { get; init; }
+
+    private bool _isAdministrator;
+
+    private IEnumerable<HostState> Rows =>
+        _hosts?.Items.OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase) ?? Enumerable.Empty<HostState>();
+
+    protected override async Task OnInitializedAsync()
+    {
+        // Hides what the service would refuse anyway; HostService checks the role on every change.
+        _isAdministrator = (await AuthenticationState).User.IsInRole(Roles.Administrator);
+        _now = TimeProvider.GetUtcNow();
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
+        _clock = TickAsync();
+    }
+
+    // "Reconnecting in N s" counts down between events; tick once a second, but render only when it shows.
+    private async Task TickAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_clockCancellation.Token))
+            {
+                await InvokeAsync(() =>
+                {
+                    _now = TimeProvider.GetUtcNow();
+                    if (Rows.Any(h => h.Connection == HostConnectionState.Reconnecting))
+                    {
+                        StateHasChanged();
+                    }
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Task AddHostAsync() => ShowDialogAsync("Add host", null);
+
+    private Task EditHostAsync(HostState host) => ShowDialogAsync($"Edit {host.Name}", host);
+
+    private async Task ShowDialogAsync(string title, HostState? host)
+    {
+        var parameters = new DialogParameters<HostDialog> { { d => d.Host, host } };
+        var dialog = await Dialogs.ShowAsync<HostDialog>(title, parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+        if (await dialog.Result is { Canceled: false, Data: Data.HostRecord saved })
+        {
+            Snackbar.Add($"Saved {saved.Name}.", Severity.Success);
+        }
+    }
+
+    private async Task RemoveHostAsync(HostState host)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"Remove {host.Name}?",
+            $"VirtWeb disconnects from {host.Uri} and forgets the host. Its guests keep running; nothing changes on the hypervisor.",
+            yesText: "Remove", cancelText: "Cancel");
+        if (confirmed != true)
+        {
+            return;
+        }
+
+        try
+        {
+            await Hosts.RemoveAsync((await AuthenticationState).User, host.HostId);
+            Snackbar.Add($"Removed {host.Name}.", Severity.Success);
+        }
+        catch (AccessDeniedException e)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _clockCancellation.CancelAsync();
+        await _clock;
+        _clockCancellation.Dispose();
+        if (_hosts is not null)
+        {
+            await _hosts.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace VirtWeb.Hosts;
+
+public enum HostConnectionState
+{
+    Connecting,
+    Connected,
+    Disconnected,
+    Reconnecting,
+}
+
+/// <summary>A host as the pages show it: its connection, and what VirtWeb learnt from it while connected.</summary>
+public sealed record HostState(
+    Guid HostId,
+    string Name,
+    string Uri,
+    HostConnectionState Connection,
+    DateTimeOffset Since,
+    string? Reason = null,
+    DateTimeOffset? NextAttemptAt = null,
+    HostFacts? Facts = null,
+    GuestCounts? Guests = null)
+{
+    public string Key => HostId.ToString();
+}
+
+/// <summary>How many guests a host has in each state.</summary>
+public sealed record GuestCounts(int Running, int Paused, int ShutOff, int Other)
+{
+    public int Total => Running + Paused + ShutOff + Other;
+}
+
+public sealed record HostNumaCell(int Id, long MemoryKiB, int CpuCount);
+
+/// <summary>What a connected host says about itself; read once per connection.</summary>
+public sealed record HostFacts(
+    string Driver,
+    HypervisorKind Kind,
+    string Hostname,
+    Version LibvirtVersion,
+    Version? HypervisorVersion,
+    string? HostUuid,
+    string CpuArchitecture,
+    string? CpuModel,
+    string? CpuVendor,
+    int CpuCount,
+    int CpuMhz,
+    int Sockets,
+    int CoresPerSocket,
+    int ThreadsPerCore,
+    long MemoryKiB,
+    IReadOnlyList<HostNumaCell> NumaCells,
+    string? HardwareVirtualization,
+    bool KvmUsable);

@@ -1,0 +1,196 @@
+using System.Threading.Channels;
+using VirtWeb.Libvirt;
+using VirtWeb.Live;
+
+namespace VirtWeb.Hosts;
+
+/// <summary>
+/// Keeps one host connected: open, close callback and keepalive, events registered, then the snapshot, then events.
+/// On loss it reports Disconnected with the reason, waits with capped exponential backoff and resyncs in full.
+/// </summary>
+public sealed class HostSupervisor : IAsyncDisposable
+{
+    public static readonly TimeSpan FirstRetryDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
+
+    private readonly Guid _hostId;
+    private readonly string _uri;
+    private readonly LiveStateStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _run;
+    private string _name;
+    private HostState _state;
+
+    public HostSupervisor(Guid hostId, string name, string uri, LiveStateStore store, TimeProvider time, ILogger logger)
+    {
+        _hostId = hostId;
+        _name = name;
+        _uri = uri;
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _state = new HostState(hostId, name, uri, HostConnectionState.Connecting, time.GetUtcNow());
+        _store.Hosts.Upsert(_state, _store.NextVersion());
+        _run = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    public string Uri => _uri;
+
+    public void Rename(string name)
+    {
+        _name = name;
+        Publish(_state with { Name = name }, _store.NextVersion());
+    }
+
+    /// <summary>The delay before reconnect attempt <paramref name="attempt"/> (0-based): 1, 2, 4, 8, 16, 30, 30 ... s.</summary>
+    public static TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, FirstRetryDelay.Ticks << Math.Min(attempt, 16)));
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var attempt = 0;
+        var everConnected = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            string reason;
+            try
+            {
+                reason = await ConnectAndWatchAsync(everConnected, () =>
+                {
+                    attempt = 0;
+                    everConnected = true;
+                }, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (LibvirtException e)
+            {
+                reason = e.Message;
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Supervising host {Host} failed unexpectedly.", _name);
+                reason = $"VirtWeb failed while talking to the host: {e.Message}";
+            }
+
+            var delay = RetryDelay(attempt++);
+            var now = _time.GetUtcNow();
+            Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Disconnected, now, reason, now + delay), _store.NextVersion());
+            _logger.LogWarning("Host {Host} ({Uri}) disconnected: {Reason}. Next attempt in {Delay}.", _name, _uri, reason, delay);
+            try
+            {
+                await Task.Delay(delay, _time, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Returns the reason the connection ended; throws when it could not be opened.</summary>
+    private async Task<string> ConnectAndWatchAsync(bool reconnecting, Action connected, CancellationToken cancellationToken)
+    {
+        Publish(_state with
+        {
+            Connection = reconnecting ? HostConnectionState.Reconnecting : HostConnectionState.Connecting,
+            Since = _time.GetUtcNow(),
+            NextAttemptAt = null,
+        }, _store.NextVersion());
+
+        using var connection = await OpenAsync(cancellationToken);
+        var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += (_, e) => lost.TrySetResult(CloseReason(e.Reason));
+        connection.SetKeepAlive(intervalSeconds: 5, count: 3);
+
+        // Register before listing: an event during the listing then outranks it (its sequence is newer).
+        var events = Channel.CreateUnbounded<LibvirtEvent>(new() { SingleReader = true });
+        using var lifecycle = connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, events.Writer);
+
+        var snapshotVersion = _store.NextVersion();
+        var facts = await Task.Run(() => HostFactsReader.Read(connection), cancellationToken);
+        var guests = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
+        Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Connected, _time.GetUtcNow(), Facts: facts, Guests: guests), snapshotVersion);
+        connected();
+        _logger.LogInformation("Host {Host} ({Uri}) connected: {Driver} on {Hostname}.", _name, _uri, facts.Driver, facts.Hostname);
+
+        while (true)
+        {
+            var next = events.Reader.WaitToReadAsync(cancellationToken).AsTask();
+            var finished = await Task.WhenAny(next, lost.Task);
+            if (finished == lost.Task)
+            {
+                return await lost.Task;
+            }
+
+            await next;
+            long newest = 0;
+            while (events.Reader.TryRead(out var libvirtEvent))
+            {
+                newest = Math.Max(newest, libvirtEvent.Sequence);
+            }
+
+            // Lifecycle events are hints: re-read the counts rather than patching them.
+            try
+            {
+                var counts = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
+                Publish(_state with { Guests = counts }, newest);
+            }
+            catch (LibvirtException e) when (!connection.IsAlive)
+            {
+                // The close callback may not have run yet; the failed call already proves the link is gone.
+                return lost.Task.IsCompleted ? await lost.Task : e.Message;
+            }
+        }
+    }
+
+    // Opening blocks (DNS, ssh, TLS) and cannot be cancelled; a stop abandons it and closes it once it returns.
+    private async Task<LibvirtConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var opening = Task.Run(() => LibvirtConnection.Open(_uri), CancellationToken.None);
+        try
+        {
+            return await opening.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = opening.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private void Publish(HostState state, long version)
+    {
+        if (_store.Hosts.Upsert(state, version))
+        {
+            _state = state;
+        }
+    }
+
+    private static string CloseReason(ConnectionCloseReason reason) => reason switch
+    {
+        ConnectionCloseReason.Eof => "libvirt closed the connection (the daemon stopped or restarted)",
+        ConnectionCloseReason.Keepalive => "the host stopped answering keepalives",
+        ConnectionCloseReason.Error => "the connection failed with an error",
+        ConnectionCloseReason.Client => "the connection was closed",
+        _ => $"the connection closed ({reason})",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _run;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using VirtWeb.Data;
+using VirtWeb.Libvirt;
+using VirtWeb.Live;
+
+namespace VirtWeb.Hosts;
+
+/// <summary>Starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host.</summary>
+public sealed class HostSupervisors(
+    IDbContextFactory<VirtWebDbContext> dbFactory,
+    LiveStateStore store,
+    DefaultHosts defaultHosts,
+    TimeProvider timeProvider,
+    ILoggerFactory loggerFactory) : IHostSupervisors, IHostedService
+{
+    private readonly ConcurrentDictionary<Guid, HostSupervisor> _supervisors = new();
+    private readonly SemaphoreSlim _changes = new(1, 1);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Once, before any connection: libvirt dispatches events and keepalives from this loop.
+        LibvirtEventLoop.Instance.EnsureStarted();
+        await defaultHosts.AddOnFirstRunAsync(cancellationToken);
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        foreach (var host in await db.Hosts.AsNoTracking().ToListAsync(cancellationToken))
+        {
+            await ApplyAsync(host);
+        }
+    }
+
+    public async Task ApplyAsync(HostRecord host)
+    {
+        await _changes.WaitAsync();
+        try
+        {
+            if (_supervisors.TryGetValue(host.Id, out var running))
+            {
+                if (running.Uri == host.Uri)
+                {
+                    running.Rename(host.Name);
+                    return;
+                }
+
+                _supervisors.TryRemove(host.Id, out _);
+                await running.DisposeAsync();
+            }
+
+            _supervisors[host.Id] = new HostSupervisor(
+                host.Id, host.Name, host.Uri, store, timeProvider, loggerFactory.CreateLogger<HostSupervisor>());
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public async Task StopAsync(Guid hostId)
+    {
+        await _changes.WaitAsync();
+        try
+        {
+            if (_supervisors.TryRemove(hostId, out var supervisor))
+            {
+                await supervisor.DisposeAsync();
+            }
+
+            store.Hosts.Remove(hostId.ToString(), store.NextVersion());
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var id in _supervisors.Keys.ToList())
+        {
+            if (_supervisors.TryRemove(id, out var supervisor))
+            {
+                await supervisor.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace VirtWeb.Live;
+
+public enum LiveChangeKind
+{
+    Upsert,
+    Delete,
+}
+
+/// <summary>One change to a live collection: the new state of an item, or its removal.</summary>
+public sealed record LiveChange<TItem>(LiveChangeKind Kind, string Key, TItem? Item)
+    where TItem : class;
+
+/// <summary>
+/// What a page gets when it subscribes: the items as they are now, and every change after that moment, in batches.
+/// Taking both under one lock is what lets a page never miss an event between loading and listening.
+/// </summary>
+public sealed record LiveSubscription<TItem>(
+    IReadOnlyList<TItem> Snapshot,
+    IAsyncEnumerable<IReadOnlyList<LiveChange<TItem>>> Changes)
+    where TItem : class;

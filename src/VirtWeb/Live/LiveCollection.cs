@@ -1,0 +1,183 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace VirtWeb.Live;
+
+/// <summary>
+/// A keyed, versioned set of live items (hosts, guests, pools) with one channel per subscriber.
+/// Every write carries a version; a write older than what is stored is ignored, so a snapshot listed before an
+/// event arrived can never overwrite that newer event. Removals leave a versioned tombstone for the same reason.
+/// </summary>
+public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan batchWindow, TimeProvider timeProvider)
+    where TItem : class
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly List<Subscriber> _subscribers = [];
+
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<TItem> Current(Func<TItem, bool>? filter = null)
+    {
+        lock (_lock)
+        {
+            return Live(filter).ToList();
+        }
+    }
+
+    public TItem? Find(string key)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out var entry) ? entry.Item : null;
+        }
+    }
+
+    /// <summary>Stores <paramref name="item"/> unless a newer version of it (or of its removal) is stored.</summary>
+    public bool Upsert(TItem item, long version)
+    {
+        var key = keyOf(item);
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(key, out var existing) && existing.Version > version)
+            {
+                return false;
+            }
+
+            _entries[key] = new Entry(item, version);
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item));
+            return true;
+        }
+    }
+
+    /// <summary>Removes the item unless it was stored by a newer version than <paramref name="version"/>.</summary>
+    public bool Remove(string key, long version)
+    {
+        lock (_lock)
+        {
+            if (_entries.TryGetValue(key, out var existing) && existing.Version > version)
+            {
+                return false;
+            }
+
+            var wasLive = existing?.Item is not null;
+            _entries[key] = new Entry(null, version);
+            if (wasLive)
+            {
+                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+            }
+
+            return wasLive;
+        }
+    }
+
+    /// <summary>
+    /// A full resync of one scope (say, one host's guests): upserts <paramref name="items"/> and removes the items in
+    /// that scope that the listing no longer has, except where an event newer than the listing already decided.
+    /// </summary>
+    public void Replace(IEnumerable<TItem> items, long version, Func<TItem, bool> inScope)
+    {
+        lock (_lock)
+        {
+            var listed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var item in items)
+            {
+                listed.Add(keyOf(item));
+                Upsert(item, version);
+            }
+
+            var gone = _entries
+                .Where(e => e.Value.Item is { } item && inScope(item) && !listed.Contains(e.Key) && e.Value.Version <= version)
+                .Select(e => e.Key)
+                .ToList();
+            foreach (var key in gone)
+            {
+                Remove(key, version);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The current items that pass <paramref name="filter"/> and every later change to them. An item that stops
+    /// passing the filter arrives as a deletion. The stream ends when <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public LiveSubscription<TItem> Subscribe(Func<TItem, bool>? filter = null, CancellationToken cancellationToken = default)
+    {
+        var subscriber = new Subscriber(filter, Channel.CreateUnbounded<LiveChange<TItem>>(new() { SingleReader = true }));
+        lock (_lock)
+        {
+            _subscribers.Add(subscriber);
+            return new LiveSubscription<TItem>(Live(filter).ToList(), ReadBatchesAsync(subscriber, cancellationToken));
+        }
+    }
+
+    private IEnumerable<TItem> Live(Func<TItem, bool>? filter) =>
+        _entries.Values.Select(e => e.Item).OfType<TItem>().Where(item => filter?.Invoke(item) ?? true);
+
+    private void Publish(LiveChange<TItem> change)
+    {
+        foreach (var subscriber in _subscribers)
+        {
+            var visible = change with
+            {
+                Kind = change.Item is not null && (subscriber.Filter?.Invoke(change.Item) ?? true)
+                    ? LiveChangeKind.Upsert
+                    : LiveChangeKind.Delete,
+            };
+            subscriber.Channel.Writer.TryWrite(visible.Kind == LiveChangeKind.Delete ? visible with { Item = null } : visible);
+        }
+    }
+
+    private async IAsyncEnumerable<IReadOnlyList<LiveChange<TItem>>> ReadBatchesAsync(
+        Subscriber subscriber, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = subscriber.Channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                // A burst (a host resync, a bulk action) becomes one render instead of hundreds.
+                if (batchWindow > TimeSpan.Zero)
+                {
+                    await Task.Delay(batchWindow, timeProvider, cancellationToken);
+                }
+
+                var latestByKey = new Dictionary<string, LiveChange<TItem>>(StringComparer.Ordinal);
+                var order = new List<string>();
+                while (reader.TryRead(out var change))
+                {
+                    if (latestByKey.TryAdd(change.Key, change))
+                    {
+                        order.Add(change.Key);
+                    }
+                    else
+                    {
+                        latestByKey[change.Key] = change;
+                    }
+                }
+
+                yield return order.Select(key => latestByKey[key]).ToList();
+            }
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _subscribers.Remove(subscriber);
+            }
+        }
+    }
+
+    private sealed record Entry(TItem? Item, long Version);
+
+    private sealed record Subscriber(Func<TItem, bool>? Filter, Channel<LiveChange<TItem>> Channel);
+}

@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Data;
+using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Infrastructure;
+
+namespace VirtWeb.IntegrationTests.Hosts;
+
+/// <summary>Has an app of its own: it removes the demo host the other host tests rely on.</summary>
+public sealed class DefaultHostsTests(VirtWebFactory factory) : IClassFixture<VirtWebFactory>
+{
+    [Fact]
+    public async Task DefaultHosts_RemovedDemo_IsNotAddedAgain()
+    {
+        var admin = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.Name, "root"), new(System.Security.Claims.ClaimTypes.Role, VirtWeb.Access.Roles.Administrator)], "test"));
+        var demoIds = await DemoHostIdsAsync();
+        Assert.NotEmpty(demoIds);
+        foreach (var id in demoIds)
+        {
+            await factory.WithScopeAsync(async services =>
+            {
+                await services.GetRequiredService<HostService>().RemoveAsync(admin, id);
+                return true;
+            });
+        }
+
+        await factory.Services.GetRequiredService<DefaultHosts>().AddOnFirstRunAsync(CancellationToken.None);
+
+        Assert.Empty(await DemoHostIdsAsync());
+    }
+
+    private Task<List<Guid>> DemoHostIdsAsync() =>
+        factory.WithScopeAsync(async services =>
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
+            return await db.Hosts.Where(h => h.Uri == DefaultHosts.DemoUri && h.AddedBy == "VirtWeb").Select(h => h.Id).ToListAsync();
+        });
+}
