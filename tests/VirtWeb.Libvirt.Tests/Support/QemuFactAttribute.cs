@@ -17,7 +17,8 @@ public sealed class QemuFactAttribute : FactAttribute
 
 internal static class QemuHost
 {
-    public const string Uri = "qemu:///system";
+    /// <summary>qemu:///system unless VIRTWEB_QEMU_URI points elsewhere (e.g. another daemon's socket).</summary>
+    public static string Uri { get; } = Environment.GetEnvironmentVariable("VIRTWEB_QEMU_URI") is { Length: > 0 } uri ? uri : "qemu:///system";
 
     public static LibvirtConnection Open()
     {
