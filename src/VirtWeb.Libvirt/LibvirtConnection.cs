@@ -350,9 +350,10 @@ public sealed unsafe class LibvirtConnection : IDisposable
     [UnmanagedCallersOnly]
     private static int OnCredentials(VirConnectCredential* credentials, uint count, nint data)
     {
-        var state = (CredentialState)GCHandle.FromIntPtr(data).Target!;
+        CredentialState? state = null;
         try
         {
+            state = (CredentialState)GCHandle.FromIntPtr(data).Target!;
             for (var i = 0; i < count; i++)
             {
                 var credential = &credentials[i];
@@ -378,7 +379,8 @@ public sealed unsafe class LibvirtConnection : IDisposable
         }
         catch (Exception exception)
         {
-            state.Failure = exception;
+            // Never let an exception unwind into libvirt; Open rethrows it after the failed open.
+            state?.Failure = exception;
             return -1;
         }
     }
