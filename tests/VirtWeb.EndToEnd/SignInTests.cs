@@ -60,7 +60,7 @@ public sealed class SignInTests(KestrelVirtWebFactory app, BrowserFixture browse
         await app.CreateUserAsync(userName, Roles.Operator);
         await _page.GotoAsync("/Account/Login");
         await SignInAsync(userName, VirtWebFactory.UserPassword);
-        await Expect(_page.GetByTestId("start-title")).ToBeVisibleAsync();
+        await _page.WaitForInteractiveAsync();
         var before = await SurfaceColourAsync();
 
         await _page.GetByTestId("toggle-dark-mode").ClickAsync();

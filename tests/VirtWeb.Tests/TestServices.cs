@@ -1,7 +1,11 @@
 using Bunit.TestDoubles;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
+using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
+using VirtWeb.Data;
+using VirtWeb.Hosts;
+using VirtWeb.Live;
 
 namespace VirtWeb.Tests;
 
@@ -11,6 +15,13 @@ public static class TestServices
     public static BunitContext AddTestServices(this BunitContext context)
     {
         context.Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
+        context.Services.AddSingleton(TimeProvider.System);
+        context.Services.AddSingleton<LiveStateStore>();
+        // Pages take their services from DI; component tests never reach the database, so nothing listens here.
+        context.Services.AddDbContextFactory<VirtWebDbContext>(options => options.UseNpgsql("Host=127.0.0.1;Port=1;Database=unused"));
+        context.Services.AddSingleton<IHostSupervisors, NoSupervisors>();
+        context.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
+        context.Services.AddScoped<HostService>();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
     }
@@ -23,4 +34,12 @@ public static class TestServices
         authorization.SetClaims([.. roles.Select(r => new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.Role, r))]);
         return authorization;
     }
+}
+
+/// <summary>Component tests feed the live store directly; no supervisor runs.</summary>
+internal sealed class NoSupervisors : IHostSupervisors
+{
+    public Task ApplyAsync(HostRecord host) => Task.CompletedTask;
+
+    public Task StopAsync(Guid hostId) => Task.CompletedTask;
 }

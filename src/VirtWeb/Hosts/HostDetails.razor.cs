@@ -7,7 +7,7 @@ namespace VirtWeb.Hosts;
 public partial class HostDetails
 {
     private LiveView<HostState>? _view;
-    private DateTimeOffset _now;
+    private LiveClock? _clock;
     private Guid _watching;
 
     [Parameter]
@@ -21,9 +21,13 @@ public partial class HostDetails
 
     private HostState? Host => _view?.Find(HostId.ToString());
 
+    private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
+
+    protected override void OnInitialized() =>
+        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Host?.NextAttemptAt is not null, StateHasChanged);
+
     protected override async Task OnParametersSetAsync()
     {
-        _now = TimeProvider.GetUtcNow();
         if (_view is not null && _watching == HostId)
         {
             return;
@@ -36,11 +40,7 @@ public partial class HostDetails
 
         _watching = HostId;
         var id = HostId;
-        _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ =>
-        {
-            _now = TimeProvider.GetUtcNow();
-            StateHasChanged();
-        }, h => h.HostId == id);
+        _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => h.HostId == id);
     }
 
     private static string FormatKiB(long kib) =>
@@ -50,6 +50,11 @@ public partial class HostDetails
 
     public async ValueTask DisposeAsync()
     {
+        if (_clock is not null)
+        {
+            await _clock.DisposeAsync();
+        }
+
         if (_view is not null)
         {
             await _view.DisposeAsync();

@@ -9,9 +9,7 @@ namespace VirtWeb.Hosts;
 public partial class HostList
 {
     private LiveView<HostState>? _hosts;
-    private DateTimeOffset _now;
-    private readonly CancellationTokenSource _clockCancellation = new();
-    private Task _clock = Task.CompletedTask;
+    private LiveClock? _clock;
 
     [CascadingParameter]
     public required Task<AuthenticationState> AuthenticationState { get; init; }
@@ -33,6 +31,8 @@ public partial class HostList
 
     private bool _isAdministrator;
 
+    private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
+
     private IEnumerable<HostState> Rows =>
         _hosts?.Items.OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase) ?? Enumerable.Empty<HostState>();
 
@@ -40,32 +40,8 @@ public partial class HostList
     {
         // Hides what the service would refuse anyway; HostService checks the role on every change.
         _isAdministrator = (await AuthenticationState).User.IsInRole(Roles.Administrator);
-        _now = TimeProvider.GetUtcNow();
         _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
-        _clock = TickAsync();
-    }
-
-    // "Reconnecting in N s" counts down between events; tick once a second, but render only when it shows.
-    private async Task TickAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), TimeProvider);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_clockCancellation.Token))
-            {
-                await InvokeAsync(() =>
-                {
-                    _now = TimeProvider.GetUtcNow();
-                    if (Rows.Any(h => h.Connection == HostConnectionState.Reconnecting))
-                    {
-                        StateHasChanged();
-                    }
-                });
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Rows.Any(h => h.NextAttemptAt is not null), StateHasChanged);
     }
 
     private Task AddHostAsync() => ShowDialogAsync("Add host", null);
@@ -106,9 +82,11 @@ public partial class HostList
 
     public async ValueTask DisposeAsync()
     {
-        await _clockCancellation.CancelAsync();
-        await _clock;
-        _clockCancellation.Dispose();
+        if (_clock is not null)
+        {
+            await _clock.DisposeAsync();
+        }
+
         if (_hosts is not null)
         {
             await _hosts.DisposeAsync();

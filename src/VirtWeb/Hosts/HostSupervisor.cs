@@ -128,17 +128,17 @@ public sealed class HostSupervisor : IAsyncDisposable
             }
 
             await next;
-            long newest = 0;
-            while (events.Reader.TryRead(out var libvirtEvent))
+            while (events.Reader.TryRead(out _))
             {
-                newest = Math.Max(newest, libvirtEvent.Sequence);
             }
 
-            // Lifecycle events are hints: re-read the counts rather than patching them.
+            // Lifecycle events are hints: re-read the counts rather than patching them. The version is taken before
+            // the re-read, so it outranks everything observed earlier.
+            var version = _store.NextVersion();
             try
             {
                 var counts = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
-                Publish(_state with { Guests = counts }, newest);
+                Publish(_state with { Guests = counts }, version);
             }
             catch (LibvirtException e) when (!connection.IsAlive)
             {
