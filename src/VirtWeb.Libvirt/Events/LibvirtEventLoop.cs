@@ -53,7 +53,11 @@ public sealed class LibvirtEventLoop
         }
     }
 
-    internal long NextSequence() => Interlocked.Increment(ref _sequence);
+    /// <summary>
+    /// The next number of the process-wide sequence events are stamped with. A consumer takes one before listing
+    /// (a snapshot) so that any event stamped later is known to be newer than that listing.
+    /// </summary>
+    public long NextSequence() => Interlocked.Increment(ref _sequence);
 
     internal void ReportHandlerFailure(Exception exception)
     {

@@ -1,17 +1,17 @@
 using VirtWeb.Hosts;
+using VirtWeb.Libvirt;
 
 namespace VirtWeb.Live;
 
 /// <summary>
 /// What VirtWeb knows of every host right now, fed by the host supervisors and read by pages and the hub.
-/// One version counter orders all writes, so an event stamped while a listing ran outranks that listing.
+/// Versions come from the same sequence libvirt events are stamped with, so an event received while a listing ran
+/// outranks that listing.
 /// </summary>
 public sealed class LiveStateStore
 {
     /// <summary>Changes reach a page at most this late, and a burst of them as one render.</summary>
     public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(75);
-
-    private long _version;
 
     public LiveStateStore(TimeProvider timeProvider)
     {
@@ -21,5 +21,5 @@ public sealed class LiveStateStore
     public LiveCollection<HostState> Hosts { get; }
 
     /// <summary>A version for a write; take it when the fact was observed, not when it is stored.</summary>
-    public long NextVersion() => Interlocked.Increment(ref _version);
+    public long NextVersion() => LibvirtEventLoop.Instance.NextSequence();
 }

@@ -100,6 +100,11 @@ public sealed class QemuDomainTests
             domain.Undefine();
             await waiter.WaitForAsync<DomainLifecycleEvent>(e => e.DomainName == name && e.Type == DomainLifecycleEventType.Undefined);
             Assert.DoesNotContain(connection.ListDomains(), d => d.Name == name);
+
+            // Events arrive in order, so by the Undefined event every start and stop has been delivered: one each.
+            var lifecycleEvents = waiter.Seen.OfType<DomainLifecycleEvent>().Where(e => e.DomainName == name).ToList();
+            Assert.Single(lifecycleEvents, e => e.Type == DomainLifecycleEventType.Started);
+            Assert.Single(lifecycleEvents, e => e.Type == DomainLifecycleEventType.Stopped);
         }
         finally
         {
