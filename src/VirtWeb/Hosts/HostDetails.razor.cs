@@ -9,6 +9,7 @@ public partial class HostDetails
     private LiveView<HostState>? _view;
     private LiveClock? _clock;
     private Guid _watching;
+    private Data.HostRecord? _record;
 
     [Parameter]
     public Guid HostId { get; set; }
@@ -18,6 +19,9 @@ public partial class HostDetails
 
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
+
+    [Inject]
+    public required HostService Hosts { get; init; }
 
     private HostState? Host => _view?.Find(HostId.ToString());
 
@@ -40,6 +44,7 @@ public partial class HostDetails
 
         _watching = HostId;
         var id = HostId;
+        _record = await Hosts.FindAsync(id);
         _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => h.HostId == id);
     }
 

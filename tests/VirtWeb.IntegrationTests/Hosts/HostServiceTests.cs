@@ -114,6 +114,36 @@ public sealed class HostServiceTests(VirtWebFactory factory)
     }
 
     [Fact]
+    public async Task Update_NewNameAndUri_RestartsTheSupervisorOnTheNewUri()
+    {
+        var host = await WithHosts(h => h.AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("before"), "qemu+tcp://127.0.0.1:1/system")));
+        await Eventually.ValueAsync(() => Store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Disconnected, ConnectDeadline, "the old URI fails");
+        var newName = VirtWebFactory.UniqueUserName("after");
+
+        await WithHosts(h => h.UpdateAsync(Admin, host.Id, new HostInput(newName, "test:///default")));
+
+        var live = await Eventually.ValueAsync(
+            () => Store.Hosts.Find(host.Id.ToString()),
+            h => h.Connection == HostConnectionState.Connected,
+            ConnectDeadline,
+            "the host connects on its new URI");
+        Assert.Equal((newName, "test:///default"), (live.Name, live.Uri));
+        Assert.Equal(newName, (await WithHosts(h => h.FindAsync(host.Id)))!.Name);
+    }
+
+    [Fact]
+    public async Task Update_Viewer_RefusedAndHostUnchanged()
+    {
+        var name = VirtWebFactory.UniqueUserName("stay");
+        var host = await WithHosts(h => h.AddAsync(Admin, new HostInput(name, "test:///default")));
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            WithHosts(h => h.UpdateAsync(Principal(Roles.Viewer), host.Id, new HostInput("hijacked", "qemu:///system"))));
+
+        Assert.Equal(name, (await WithHosts(h => h.FindAsync(host.Id)))!.Name);
+    }
+
+    [Fact]
     public async Task Remove_Host_DisappearsFromStoreAndLiveState()
     {
         var host = await WithHosts(h => h.AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("gone"), "test:///default")));

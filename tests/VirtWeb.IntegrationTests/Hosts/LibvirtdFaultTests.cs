@@ -20,7 +20,7 @@ public sealed class LibvirtdFaultCollection
 /// process may use libvirtd meanwhile (./test.sh also runs the test projects one after another).
 /// </summary>
 [Collection(LibvirtdFaultCollection.Name)]
-public sealed class LibvirtdFaultTests(VirtWebFactory factory) : IClassFixture<VirtWebFactory>
+public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<VirtWebFactory>
 {
     private const string SystemUri = "qemu:///system";
 
@@ -60,6 +60,8 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory) : IClassFixture<V
                 TimeSpan.FromSeconds(10),
                 "the host is Connected again");
 
+            output.WriteLine($"Disconnected {disconnectedAfter.TotalMilliseconds:0} ms after libvirtd was killed; " +
+                $"Connected and resynced {restarted.Elapsed.TotalMilliseconds:0} ms after it was started again.");
             Assert.Equal(baseline, resynced.Guests!.ShutOff);
             Assert.NotNull(resynced.Facts);
             Assert.True(disconnectedAfter < TimeSpan.FromSeconds(5));
