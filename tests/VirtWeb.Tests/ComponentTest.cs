@@ -6,6 +6,14 @@ namespace VirtWeb.Tests;
 /// </summary>
 public abstract class ComponentTest : IAsyncLifetime
 {
+    static ComponentTest()
+    {
+        // Live pages render from channel readers and timers on the thread pool. WaitForAssertion blocks a pool thread,
+        // and on a 2-core machine running test classes in parallel the pool may take a second to add threads, so the
+        // 1 s default would fail a correct page now and then. A deadline is still a deadline.
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+    }
+
     protected BunitContext Context { get; } = new BunitContext().AddTestServices();
 
     public Task InitializeAsync() => Task.CompletedTask;
