@@ -3,10 +3,20 @@ using Xunit.Abstractions;
 
 namespace VirtWeb.Libvirt.Tests;
 
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMeasurementCollection
+{
+    public const string Name = "Measures the whole process";
+}
+
 /// <summary>
 /// Every pointer libvirt hands over must be released: many open/close cycles and listings on the test driver leave
 /// file descriptors unchanged and native memory flat once warm. bench/VirtWeb.Benchmarks prints the same numbers.
 /// </summary>
+/// Runs alone: descriptors and resident memory belong to the whole process, so any other test running meanwhile
+/// would show up in the numbers.
+/// </summary>
+[Collection(ProcessMeasurementCollection.Name)]
 public sealed class LeakTests(ITestOutputHelper output)
 {
     private const long FlatBytes = 4 * 1024 * 1024;

@@ -42,4 +42,7 @@ internal sealed class NoSupervisors : IHostSupervisors
     public Task ApplyAsync(HostRecord host) => Task.CompletedTask;
 
     public Task StopAsync(Guid hostId) => Task.CompletedTask;
+
+    public VirtWeb.Libvirt.LibvirtConnection GetConnection(Guid hostId) =>
+        throw new HostUnavailableException("Component tests have no libvirt connection.");
 }

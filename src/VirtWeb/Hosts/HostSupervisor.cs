@@ -16,19 +16,29 @@ public sealed class HostSupervisor : IAsyncDisposable
     private readonly Guid _hostId;
     private readonly string _uri;
     private readonly LiveStateStore _store;
+    private readonly IReadOnlyList<IHostWatcher> _watchers;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
     private string _name;
     private HostState _state;
+    private volatile LibvirtConnection? _connection;
 
-    public HostSupervisor(Guid hostId, string name, string uri, LiveStateStore store, TimeProvider time, ILogger logger)
+    public HostSupervisor(
+        Guid hostId,
+        string name,
+        string uri,
+        LiveStateStore store,
+        IReadOnlyList<IHostWatcher> watchers,
+        TimeProvider time,
+        ILogger logger)
     {
         _hostId = hostId;
         _name = name;
         _uri = uri;
         _store = store;
+        _watchers = watchers;
         _time = time;
         _logger = logger;
         _state = new HostState(hostId, name, uri, HostConnectionState.Connecting, time.GetUtcNow());
@@ -37,6 +47,11 @@ public sealed class HostSupervisor : IAsyncDisposable
     }
 
     public string Uri => _uri;
+
+    public string Name => _name;
+
+    /// <summary>The open connection while the host is connected; actions use it instead of opening their own.</summary>
+    public LibvirtConnection? Connection => _connection;
 
     public void Rename(string name)
     {
@@ -77,6 +92,12 @@ public sealed class HostSupervisor : IAsyncDisposable
                 reason = $"VirtWeb failed while talking to the host: {e.Message}";
             }
 
+            var lostVersion = _store.NextVersion();
+            foreach (var watcher in _watchers)
+            {
+                watcher.Disconnected(_hostId, lostVersion);
+            }
+
             var delay = RetryDelay(attempt++);
             var now = _time.GetUtcNow();
             Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Disconnected, now, reason, now + delay), _store.NextVersion());
@@ -109,43 +130,92 @@ public sealed class HostSupervisor : IAsyncDisposable
 
         // Register before listing: an event during the listing then outranks it (its sequence is newer).
         var events = Channel.CreateUnbounded<LibvirtEvent>(new() { SingleReader = true });
-        using var lifecycle = connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, events.Writer);
-
-        var snapshotVersion = _store.NextVersion();
-        var facts = await Task.Run(() => HostFactsReader.Read(connection), cancellationToken);
-        var guests = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
-        Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Connected, _time.GetUtcNow(), Facts: facts, Guests: guests), snapshotVersion);
-        connected();
-        _logger.LogInformation("Host {Host} ({Uri}) connected: {Driver} on {Hostname}.", _name, _uri, facts.Driver, facts.Hostname);
-
-        while (true)
+        var subscriptions = new List<IDisposable> { connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, events.Writer) };
+        try
         {
-            var next = events.Reader.WaitToReadAsync(cancellationToken).AsTask();
-            var finished = await Task.WhenAny(next, lost.Task);
-            if (finished == lost.Task)
+            foreach (var watcher in _watchers)
             {
-                return await lost.Task;
+                subscriptions.AddRange(watcher.Subscribe(connection, events.Writer));
             }
 
-            await next;
-            while (events.Reader.TryRead(out _))
+            var host = new WatchedHost(_hostId, _name, connection);
+            var snapshotVersion = _store.NextVersion();
+            var facts = await Task.Run(() => HostFactsReader.Read(connection), cancellationToken);
+            var guests = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
+            foreach (var watcher in _watchers)
             {
+                await watcher.ResyncAsync(host, snapshotVersion, cancellationToken);
             }
 
-            // Lifecycle events are hints: re-read the counts rather than patching them. The version is taken before
-            // the re-read, so it outranks everything observed earlier.
-            var version = _store.NextVersion();
-            try
+            _connection = connection;
+            Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Connected, _time.GetUtcNow(), Facts: facts, Guests: guests), snapshotVersion);
+            connected();
+            _logger.LogInformation("Host {Host} ({Uri}) connected: {Driver} on {Hostname}.", _name, _uri, facts.Driver, facts.Hostname);
+
+            while (true)
             {
-                var counts = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
-                Publish(_state with { Guests = counts }, version);
-            }
-            catch (LibvirtException e) when (!connection.IsAlive)
-            {
-                // The close callback may not have run yet; the failed call already proves the link is gone.
-                return lost.Task.IsCompleted ? await lost.Task : e.Message;
+                var next = events.Reader.WaitToReadAsync(cancellationToken).AsTask();
+                var finished = await Task.WhenAny(next, lost.Task);
+                if (finished == lost.Task)
+                {
+                    return await lost.Task;
+                }
+
+                await next;
+                var batch = new List<LibvirtEvent>();
+                while (events.Reader.TryRead(out var libvirtEvent))
+                {
+                    batch.Add(libvirtEvent);
+                }
+
+                try
+                {
+                    await ApplyAsync(host with { Name = _name }, batch, cancellationToken);
+                }
+                catch (LibvirtException e) when (!connection.IsAlive)
+                {
+                    // The close callback may not have run yet; the failed call already proves the link is gone.
+                    return lost.Task.IsCompleted ? await lost.Task : e.Message;
+                }
             }
         }
+        finally
+        {
+            _connection = null;
+            foreach (var subscription in subscriptions)
+            {
+                subscription.Dispose();
+            }
+        }
+    }
+
+    private async Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> batch, CancellationToken cancellationToken)
+    {
+        // Lifecycle events are hints: re-read the counts rather than patching them. The version is taken before
+        // the re-read, so it outranks everything observed earlier.
+        if (batch.OfType<DomainLifecycleEvent>().Any())
+        {
+            var version = _store.NextVersion();
+            var counts = await Task.Run(() => HostFactsReader.CountGuests(host.Connection), cancellationToken);
+            Publish(_state with { Guests = counts }, version);
+        }
+
+        foreach (var watcher in _watchers)
+        {
+            await watcher.ApplyAsync(host, batch, cancellationToken);
+        }
+    }
+
+    /// <summary>Called when the host is removed from VirtWeb, after the supervisor stopped.</summary>
+    public void Forget()
+    {
+        var version = _store.NextVersion();
+        foreach (var watcher in _watchers)
+        {
+            watcher.Removed(_hostId, version);
+        }
+
+        _store.Hosts.Remove(_hostId.ToString(), version);
     }
 
     // Opening blocks (DNS, ssh, TLS) and cannot be cancelled; a stop abandons it and closes it once it returns.

@@ -11,10 +11,12 @@ public sealed class HostSupervisors(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     LiveStateStore store,
     DefaultHosts defaultHosts,
+    IEnumerable<IHostWatcher> watchers,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory) : IHostSupervisors, IHostedService
 {
     private readonly ConcurrentDictionary<Guid, HostSupervisor> _supervisors = new();
+    private readonly IReadOnlyList<IHostWatcher> _watchers = watchers.ToList();
     private readonly SemaphoreSlim _changes = new(1, 1);
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -48,7 +50,7 @@ public sealed class HostSupervisors(
             }
 
             _supervisors[host.Id] = new HostSupervisor(
-                host.Id, host.Name, host.Uri, store, timeProvider, loggerFactory.CreateLogger<HostSupervisor>());
+                host.Id, host.Name, host.Uri, store, _watchers, timeProvider, loggerFactory.CreateLogger<HostSupervisor>());
         }
         finally
         {
@@ -64,14 +66,32 @@ public sealed class HostSupervisors(
             if (_supervisors.TryRemove(hostId, out var supervisor))
             {
                 await supervisor.DisposeAsync();
+                supervisor.Forget();
             }
-
-            store.Hosts.Remove(hostId.ToString(), store.NextVersion());
+            else
+            {
+                store.Hosts.Remove(hostId.ToString(), store.NextVersion());
+            }
         }
         finally
         {
             _changes.Release();
         }
+    }
+
+    /// <summary>
+    /// The live connection of a host, for actions on it. Throws a message an operator can act on when the host is
+    /// unknown or not connected right now.
+    /// </summary>
+    public LibvirtConnection GetConnection(Guid hostId)
+    {
+        if (!_supervisors.TryGetValue(hostId, out var supervisor))
+        {
+            throw new HostUnavailableException("This host is not known to VirtWeb; it may have been removed.");
+        }
+
+        return supervisor.Connection
+            ?? throw new HostUnavailableException($"{supervisor.Name} is not connected right now; try again once it reads Connected.");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -10,4 +10,7 @@ public interface IHostSupervisors
 
     /// <summary>Stops the host's supervisor and forgets its live state.</summary>
     Task StopAsync(Guid hostId);
+
+    /// <summary>The live connection of a connected host; throws <see cref="HostUnavailableException"/> otherwise.</summary>
+    VirtWeb.Libvirt.LibvirtConnection GetConnection(Guid hostId);
 }
