@@ -1,7 +1,9 @@
 using VirtWeb.Access;
 using VirtWeb.Components;
 using VirtWeb.Data;
+using VirtWeb.Guests;
 using VirtWeb.Hosts;
+using VirtWeb.Images;
 using VirtWeb.Live;
 
 try
@@ -11,6 +13,8 @@ try
     builder.AddAccess();
     builder.AddLive();
     builder.AddHosts();
+    builder.AddGuests();
+    builder.AddImages();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

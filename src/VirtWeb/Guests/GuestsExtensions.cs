@@ -1,0 +1,9 @@
+namespace VirtWeb.Guests;
+
+public static class GuestsExtensions
+{
+    public static IHostApplicationBuilder AddGuests(this IHostApplicationBuilder builder)
+    {
+        return builder;
+    }
+}

@@ -1,0 +1,9 @@
+namespace VirtWeb.Images;
+
+public static class ImagesExtensions
+{
+    public static IHostApplicationBuilder AddImages(this IHostApplicationBuilder builder)
+    {
+        return builder;
+    }
+}
