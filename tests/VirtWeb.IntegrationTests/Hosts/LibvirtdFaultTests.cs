@@ -44,8 +44,8 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
         {
             await Eventually.ValueAsync(() => store.Hosts.Find(key), h => h.Guests?.ShutOff == baseline + 1, TimeSpan.FromSeconds(10), "the new guest is counted");
 
-            await StopLibvirtdAsync();
             var killed = Stopwatch.StartNew();
+            await StopLibvirtdAsync();
             await Eventually.ValueAsync(() => store.Hosts.Find(key), h => h.Connection == HostConnectionState.Disconnected, TimeSpan.FromSeconds(5), "the host reads Disconnected");
             var disconnectedAfter = killed.Elapsed;
 
@@ -60,7 +60,7 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
                 TimeSpan.FromSeconds(10),
                 "the host is Connected again");
 
-            output.WriteLine($"Disconnected {disconnectedAfter.TotalMilliseconds:0} ms after libvirtd was killed; " +
+            output.WriteLine($"Disconnected {disconnectedAfter.TotalMilliseconds:0} ms after SIGTERM to libvirtd; " +
                 $"Connected and resynced {restarted.Elapsed.TotalMilliseconds:0} ms after it was started again.");
             Assert.Equal(baseline, resynced.Guests!.ShutOff);
             Assert.NotNull(resynced.Facts);
