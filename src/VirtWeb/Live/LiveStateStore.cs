@@ -16,9 +16,12 @@ public sealed class LiveStateStore
     public LiveStateStore(TimeProvider timeProvider)
     {
         Hosts = new LiveCollection<HostState>(host => host.Key, BatchWindow, timeProvider);
+        Guests = new LiveCollection<VirtWeb.Guests.GuestState>(guest => guest.Key, BatchWindow, timeProvider);
     }
 
     public LiveCollection<HostState> Hosts { get; }
+
+    public LiveCollection<VirtWeb.Guests.GuestState> Guests { get; }
 
     /// <summary>A version for a write; take it when the fact was observed, not when it is stored.</summary>
     public long NextVersion() => LibvirtEventLoop.Instance.NextSequence();

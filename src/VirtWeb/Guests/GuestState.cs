@@ -1,0 +1,50 @@
+using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
+
+namespace VirtWeb.Guests;
+
+/// <summary>Whether a guest runs its own kernel (a VM) or shares the host's (a libvirt LXC container).</summary>
+public enum GuestKind
+{
+    VirtualMachine,
+    Container,
+}
+
+/// <summary>
+/// A guest as the pages show it. <see cref="HostConnected"/> false means the state is the last one seen before the
+/// host's connection dropped, so it is unknown now. <see cref="RunningSince"/> is exact when VirtWeb saw the start;
+/// when the guest was already running at connect time it is the connect time and <see cref="UptimeIsLowerBound"/> is set.
+/// </summary>
+public sealed record GuestState(
+    Guid HostId,
+    string HostName,
+    Guid Uuid,
+    string Name,
+    DomainState State,
+    string Reason,
+    int Vcpus,
+    ulong MaxMemoryKiB,
+    ulong MemoryKiB,
+    VirtualizationMode Mode,
+    GuestKind Kind,
+    bool Autostart,
+    bool Persistent,
+    bool HasManagedSave,
+    bool HasAgent,
+    DateTimeOffset? RunningSince,
+    bool UptimeIsLowerBound,
+    IReadOnlyList<string> Addresses,
+    bool HostConnected = true)
+{
+    public string Key => KeyOf(HostId, Uuid);
+
+    public static string KeyOf(Guid hostId, Guid uuid) => $"{hostId}/{uuid}";
+
+    public bool IsActive => State is DomainState.Running or DomainState.Paused or DomainState.Blocked
+        or DomainState.Shutdown or DomainState.PMSuspended or DomainState.Crashed;
+
+    /// <summary>The state in the words the list shows: "Running", "Shut off", "Unknown" while the host is away.</summary>
+    public string StateText => HostConnected ? GuestText.State(State) : "Unknown";
+
+    public string ReasonText => HostConnected ? Reason : $"host disconnected; last seen {GuestText.State(State).ToLowerInvariant()}";
+}
