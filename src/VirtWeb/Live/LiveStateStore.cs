@@ -1,4 +1,5 @@
 using VirtWeb.Hosts;
+using VirtWeb.Images;
 using VirtWeb.Libvirt;
 
 namespace VirtWeb.Live;
@@ -16,10 +17,16 @@ public sealed class LiveStateStore
     public LiveStateStore(TimeProvider timeProvider)
     {
         Hosts = new LiveCollection<HostState>(host => host.Key, BatchWindow, timeProvider);
+        Pools = new LiveCollection<PoolState>(pool => pool.Key, BatchWindow, timeProvider);
+        Volumes = new LiveCollection<VolumeState>(volume => volume.Key, BatchWindow, timeProvider);
         Guests = new LiveCollection<VirtWeb.Guests.GuestState>(guest => guest.Key, BatchWindow, timeProvider);
     }
 
     public LiveCollection<HostState> Hosts { get; }
+
+    public LiveCollection<PoolState> Pools { get; }
+
+    public LiveCollection<VolumeState> Volumes { get; }
 
     public LiveCollection<VirtWeb.Guests.GuestState> Guests { get; }
 
