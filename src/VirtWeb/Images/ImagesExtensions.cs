@@ -8,6 +8,7 @@ public static class ImagesExtensions
     {
         builder.Services.AddSingleton<StorageWatcher>();
         builder.Services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<StorageWatcher>());
+        builder.Services.AddSingleton<ImageService>();
         return builder;
     }
 }
