@@ -13,10 +13,23 @@ public abstract class BrowserTest(KestrelVirtWebFactory app, BrowserFixture brow
 
     protected IPage Page { get; private set; } = null!;
 
+    /// <summary>Errors the page printed to its console, such as a script the content security policy blocked.</summary>
+    protected List<string> ConsoleErrors { get; } = [];
+
     public virtual async Task InitializeAsync()
     {
         _context = await browser.Browser.NewContextAsync(new() { BaseURL = app.ServerAddress.ToString() });
         Page = await _context.NewPageAsync();
+        Page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (ConsoleErrors)
+                {
+                    ConsoleErrors.Add(message.Text);
+                }
+            }
+        };
     }
 
     public async Task DisposeAsync() => await _context.DisposeAsync();

@@ -19,6 +19,8 @@ public sealed class SignInTests(KestrelVirtWebFactory app, BrowserFixture browse
         await Expect(Page.GetByTestId("current-user")).ToHaveTextAsync(VirtWebFactory.AdminUserName);
         await Expect(Page.GetByTestId("current-role")).ToContainTextAsync(Roles.Administrator);
         await Expect(Page.GetByTestId("nav-menu").GetByText("Users")).ToBeVisibleAsync();
+        await Page.WaitForInteractiveAsync();
+        Assert.DoesNotContain(ConsoleErrors, error => error.Contains("Content Security Policy", StringComparison.Ordinal));
 
         await Page.GetByTestId("sign-out").ClickAsync();
 

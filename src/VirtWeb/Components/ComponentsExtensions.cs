@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using VirtWeb.Access;
 using VirtWeb.Account;
 using VirtWeb.Data;
 
@@ -16,12 +17,17 @@ public static class ComponentsExtensions
 
     public static WebApplication MapVirtWeb(this WebApplication app)
     {
+        // First, so that redirects to sign-in and error pages carry the headers too.
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
 
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
         // The sign-in page needs its styles before anyone is signed in.
