@@ -22,6 +22,8 @@ public static class TestServices
         context.Services.AddSingleton<IHostSupervisors, NoSupervisors>();
         context.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
         context.Services.AddScoped<HostService>();
+        context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
+        context.Services.AddSingleton<VirtWeb.Images.ImageService>();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
     }

@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using VirtWeb.Access;
 using VirtWeb.Account;
 using VirtWeb.Data;
+using VirtWeb.Images;
 
 namespace VirtWeb.Components;
 
@@ -37,6 +38,7 @@ public static class ComponentsExtensions
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapIdentityEndpoints();
+        app.MapImages();
         return app;
     }
 }

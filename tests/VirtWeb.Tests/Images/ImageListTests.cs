@@ -1,0 +1,130 @@
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Access;
+using VirtWeb.Images;
+using VirtWeb.Libvirt;
+using VirtWeb.Live;
+
+namespace VirtWeb.Tests.Images;
+
+public sealed class ImageListTests : ComponentTest
+{
+    private const ulong GiB = 1UL << 30;
+    private static readonly Guid HostId = Guid.NewGuid();
+
+    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
+
+    [Fact]
+    public void ImageList_PoolsAndVolumes_ShowSizesChainUsersAndUsage()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var pool = Pool("images");
+        Store.Pools.Upsert(pool, Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "base.qcow2", "qcow2", 10 * GiB, 900UL << 20), Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "web1.qcow2", "qcow2", 10 * GiB, 20UL << 20) with
+        {
+            BackingChain = ["/images/base.qcow2"],
+            UsedBy = ["web1"],
+        }, Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "data.raw", "raw", 10 * GiB, 10 * GiB), Store.NextVersion());
+
+        var page = Context.Render<ImageList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal(["base.qcow2", "data.raw", "web1.qcow2"], Texts(page, "volume-name"));
+            Assert.Equal(["qcow2", "raw", "qcow2"], Texts(page, "volume-format"));
+            Assert.Equal(["10 GiB", "10 GiB", "10 GiB"], Texts(page, "volume-capacity"));
+            Assert.Equal(["900 MiB", "10 GiB", "20 MiB"], Texts(page, "volume-allocation"));
+            Assert.Equal(["web1.qcow2 → base.qcow2"], Texts(page, "volume-chain"));
+            Assert.Contains("web1", Texts(page, "volume-used-by"));
+            Assert.Contains("25 GiB used of 100 GiB, 75 GiB available", page.Find("[data-testid=pool-usage]").TextContent);
+            Assert.Contains("a 10 GiB raw image takes 10 GiB", page.Find("[data-testid=formats-explained]").TextContent);
+        });
+    }
+
+    [Fact]
+    public void ImageList_LiveChanges_ShowWithoutReload()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var pool = Pool("images");
+        Store.Pools.Upsert(pool, Store.NextVersion());
+        var page = Context.Render<ImageList>();
+        page.WaitForAssertion(() => Assert.Equal(["images"], Texts(page, "pool-name")));
+
+        var volume = Volume(pool, "new.qcow2", "qcow2", GiB, 200UL << 10);
+        Store.Volumes.Upsert(volume, Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Equal(["new.qcow2"], Texts(page, "volume-name")));
+
+        Store.Volumes.Upsert(volume with { CapacityBytes = 2 * GiB }, Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Equal(["2 GiB"], Texts(page, "volume-capacity")));
+
+        Store.Pools.Upsert(pool with { State = StoragePoolState.Inactive }, Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Equal(["inactive"], Texts(page, "pool-state")));
+
+        Store.Volumes.Remove(volume.Key, Store.NextVersion());
+        Store.Pools.Remove(pool.Key, Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=no-pools]")));
+    }
+
+    [Fact]
+    public void ImageList_IsoVolumes_AppearInTheLibrary()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var pool = Pool("media");
+        Store.Pools.Upsert(pool, Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "debian.iso", "iso", 600UL << 20, 600UL << 20), Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "disk.qcow2", "qcow2", GiB, 1UL << 20), Store.NextVersion());
+
+        var page = Context.Render<ImageList>();
+
+        page.WaitForAssertion(() => Assert.Equal(["debian.iso"], Texts(page, "iso-name")));
+    }
+
+    [Fact]
+    public void ImageList_Viewer_SeesNoActionButtons()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var pool = Pool("images");
+        Store.Pools.Upsert(pool, Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "base.qcow2", "qcow2", GiB, 1UL << 20), Store.NextVersion());
+
+        var page = Context.Render<ImageList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Single(Texts(page, "volume-name"));
+            Assert.Empty(page.FindAll("[data-testid=add-pool], [data-testid=new-volume], [data-testid=upload], [data-testid=pool-delete], [data-testid=pool-stop]"));
+            Assert.Empty(page.FindAll("button[aria-label^='Delete'], a[aria-label^='Download'], button[aria-label^='Resize']"));
+        });
+    }
+
+    [Theory]
+    [InlineData(Roles.Operator)]
+    [InlineData(Roles.Administrator)]
+    public void ImageList_OperatorOrAdministrator_SeesActions(string role)
+    {
+        Context.SignInAs("olga", role);
+        var pool = Pool("images");
+        Store.Pools.Upsert(pool, Store.NextVersion());
+        Store.Volumes.Upsert(Volume(pool, "base.qcow2", "qcow2", GiB, 1UL << 20), Store.NextVersion());
+
+        var page = Context.Render<ImageList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Single(page.FindAll("[data-testid=new-volume]"));
+            Assert.Single(page.FindAll("[data-testid=upload]"));
+            Assert.Single(page.FindAll("button[aria-label='Delete base.qcow2']"));
+        });
+    }
+
+    private static List<string> Texts(IRenderedComponent<ImageList> page, string testId) =>
+        page.FindAll($"[data-testid={testId}]").Select(e => e.TextContent.Trim()).ToList();
+
+    private static PoolState Pool(string name) => new(
+        HostId, "demo", Guid.NewGuid(), name, "dir", StoragePoolState.Running, Autostart: true, Persistent: true,
+        100 * GiB, 25 * GiB, 75 * GiB, $"/{name}");
+
+    private static VolumeState Volume(PoolState pool, string name, string format, ulong capacity, ulong allocation) => new(
+        pool.HostId, pool.Uuid, pool.Name, name, $"{pool.TargetPath}/{name}", format, StorageVolumeType.File, capacity, allocation, [], []);
+}
