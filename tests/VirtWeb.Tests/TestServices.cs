@@ -1,5 +1,6 @@
 using Bunit.TestDoubles;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor.Services;
@@ -24,6 +25,10 @@ public static class TestServices
         context.Services.AddScoped<HostService>();
         context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
         context.Services.AddSingleton<VirtWeb.Images.ImageService>();
+        context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
+        context.Services.AddSingleton<VirtWeb.Guests.GuestTimeline>();
+        context.Services.AddSingleton<VirtWeb.Guests.GuestWatcher>();
+        context.Services.AddSingleton<VirtWeb.Guests.GuestService>();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
     }

@@ -38,6 +38,7 @@ public static class ComponentsExtensions
 
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapIdentityEndpoints();
+        Guests.GuestsExtensions.MapGuests(app);
         app.MapImages();
         return app;
     }

@@ -9,6 +9,15 @@ public static class GuestsExtensions
         builder.Services.AddSingleton<GuestTimeline>();
         builder.Services.AddSingleton<GuestWatcher>();
         builder.Services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
+        builder.Services.AddSingleton<GuestService>();
+        builder.Services.AddSignalR();
+        builder.Services.AddHostedService<LiveHubBroadcaster>();
         return builder;
+    }
+
+    public static WebApplication MapGuests(this WebApplication app)
+    {
+        app.MapHub<LiveHub>(LiveHub.Path);
+        return app;
     }
 }

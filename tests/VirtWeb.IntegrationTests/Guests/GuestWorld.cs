@@ -36,7 +36,7 @@ public static class GuestWorld
                     <vcpu>2</vcpu>
                     <os><type arch='i686'>hvm</type><boot dev='hd'/></os>
                     <devices>
-                      <disk type='file' device='disk'><source file='/images/{uuid}.qcow2'/><target dev='vda' bus='virtio'/></disk>
+                      <disk type='file' device='disk'><source file='/images/{SecurityElement.Escape(name)}.qcow2'/><target dev='vda' bus='virtio'/></disk>
                       <interface type='network'><source network='default'/></interface>
                     </devices>
                     {(running ? "" : "<test:runstate>5</test:runstate>")}
@@ -51,6 +51,15 @@ public static class GuestWorld
                 <capacity unit='GiB'>100</capacity><allocation unit='GiB'>10</allocation><available unit='GiB'>90</available>
                 <source/>
                 <target><path>/images</path></target>
+            """);
+        foreach (var (name, _, _) in guests)
+        {
+            xml.Append($"""
+                    <volume type='file'><name>{SecurityElement.Escape(name)}.qcow2</name><capacity unit='GiB'>1</capacity><allocation unit='MiB'>1</allocation><target><format type='qcow2'/></target></volume>
+                """);
+        }
+
+        xml.Append("""
               </pool>
             </node>
             """);

@@ -14,7 +14,7 @@ public sealed class NavMenuTests : ComponentTest
 
         menu.WaitForAssertion(() =>
         {
-            Assert.Equal(["Start", "Hosts", "Images", "Users", "Account settings"], LinkTexts(menu));
+            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Users", "Account settings"], LinkTexts(menu));
             Assert.Contains("Administration", menu.Markup);
         });
     }
@@ -30,7 +30,7 @@ public sealed class NavMenuTests : ComponentTest
 
         menu.WaitForAssertion(() =>
         {
-            Assert.Equal(["Start", "Hosts", "Images", "Account settings"], LinkTexts(menu));
+            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Account settings"], LinkTexts(menu));
             Assert.DoesNotContain("Administration", menu.Markup);
         });
     }

@@ -1,0 +1,65 @@
+namespace VirtWeb.Guests;
+
+/// <summary>The power and settings actions an Operator may take on a guest (delete has its own method).</summary>
+public enum GuestAction
+{
+    Start,
+    Shutdown,
+    Reboot,
+    ForceOff,
+    Pause,
+    Resume,
+    ManagedSave,
+    AutostartOn,
+    AutostartOff,
+}
+
+/// <summary>What happened: done with a message for a snackbar, or skipped because an action on the guest was already running.</summary>
+public sealed record GuestActionResult(bool Done, string Message);
+
+/// <summary>An action libvirt or VirtWeb refused, with a message the operator can act on. Nothing was changed half-way.</summary>
+public sealed class GuestActionException(string message, Exception? inner = null) : Exception(message, inner);
+
+public static class GuestActions
+{
+    public static string Verb(GuestAction action) => action switch
+    {
+        GuestAction.Start => "start",
+        GuestAction.Shutdown => "shut down",
+        GuestAction.Reboot => "reboot",
+        GuestAction.ForceOff => "force off",
+        GuestAction.Pause => "pause",
+        GuestAction.Resume => "resume",
+        GuestAction.ManagedSave => "save the state of",
+        GuestAction.AutostartOn => "turn on autostart for",
+        GuestAction.AutostartOff => "turn off autostart for",
+        _ => action.ToString(),
+    };
+
+    public static string Title(GuestAction action) => action switch
+    {
+        GuestAction.Start => "Start",
+        GuestAction.Shutdown => "Shut down",
+        GuestAction.Reboot => "Reboot",
+        GuestAction.ForceOff => "Force off",
+        GuestAction.Pause => "Pause",
+        GuestAction.Resume => "Resume",
+        GuestAction.ManagedSave => "Save state and stop",
+        GuestAction.AutostartOn => "Autostart on",
+        GuestAction.AutostartOff => "Autostart off",
+        _ => action.ToString(),
+    };
+
+    /// <summary>Whether the action makes sense for the guest as last seen (the buttons offered; libvirt still decides).</summary>
+    public static bool Applies(GuestAction action, GuestState guest) => guest.HostConnected && action switch
+    {
+        GuestAction.Start => guest.State is Libvirt.DomainState.Shutoff or Libvirt.DomainState.Crashed,
+        GuestAction.Shutdown or GuestAction.Reboot or GuestAction.Pause => guest.State == Libvirt.DomainState.Running,
+        GuestAction.ManagedSave => guest.Persistent && guest.State is Libvirt.DomainState.Running or Libvirt.DomainState.Paused,
+        GuestAction.ForceOff => guest.IsActive,
+        GuestAction.Resume => guest.State is Libvirt.DomainState.Paused or Libvirt.DomainState.PMSuspended,
+        GuestAction.AutostartOn => guest.Persistent && !guest.Autostart,
+        GuestAction.AutostartOff => guest.Persistent && guest.Autostart,
+        _ => false,
+    };
+}

@@ -1,0 +1,221 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using VirtWeb.Access;
+using VirtWeb.Hosts;
+using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
+using VirtWeb.Live;
+
+namespace VirtWeb.Guests;
+
+public partial class GuestList
+{
+    private static readonly GuestAction[] s_bulk = [GuestAction.Start, GuestAction.Shutdown, GuestAction.ForceOff, GuestAction.Pause, GuestAction.Resume];
+
+    private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
+    private LiveView<GuestState>? _guests;
+    private LiveView<HostState>? _hosts;
+    private LiveClock? _clock;
+    private List<GuestState> _rows = [];
+    private bool _canAct;
+    private string? _search;
+    private Guid? _host;
+    private DomainState? _state;
+    private VirtualizationMode? _mode;
+    private long _renderedMinute;
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; init; }
+
+    [Inject]
+    public required LiveStateStore LiveState { get; init; }
+
+    [Inject]
+    public required GuestService Guests { get; init; }
+
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    [Inject]
+    public required TimeProvider TimeProvider { get; init; }
+
+    private long Minute => (_clock?.Now ?? TimeProvider.GetUtcNow()).ToUnixTimeSeconds() / 60;
+
+    private IEnumerable<HostState> HostOptions => (_hosts?.Items ?? []).OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase);
+
+    private IEnumerable<HostState> DownHosts => HostOptions.Where(h => h.Connection != HostConnectionState.Connected);
+
+    private bool AllSelected => _rows.Count > 0 && _rows.All(r => _selected.Contains(r.Key));
+
+    protected override async Task OnInitializedAsync()
+    {
+        // Hides what the service would refuse anyway; GuestService checks the role on every action.
+        var user = (await AuthenticationState).User;
+        _canAct = user.IsInRole(Roles.Administrator) || user.IsInRole(Roles.Operator);
+        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => Refresh());
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
+        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged);
+        Guests.BusyChanged += OnBusyChanged;
+        Filter();
+    }
+
+    protected override void OnAfterRender(bool firstRender) => _renderedMinute = Minute;
+
+    private void Refresh()
+    {
+        Filter();
+        StateHasChanged();
+    }
+
+    private void Filter()
+    {
+        var search = _search?.Trim();
+        _rows = (_guests?.Items ?? [])
+            .Where(g => _host is null || g.HostId == _host)
+            .Where(g => _state is null || g.State == _state)
+            .Where(g => _mode is null || g.Mode == _mode)
+            .Where(g => string.IsNullOrEmpty(search)
+                || g.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || g.HostName.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || g.Uuid.ToString().StartsWith(search, StringComparison.OrdinalIgnoreCase)
+                || g.Addresses.Any(a => a.Contains(search, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(g => g.Name, StringComparer.CurrentCultureIgnoreCase)
+            .ToList();
+        _selected.IntersectWith(_guests?.Items.Select(g => g.Key) ?? []);
+    }
+
+    private void SearchChanged(string? value)
+    {
+        _search = value;
+        Filter();
+    }
+
+    private void HostChanged(Guid? value)
+    {
+        _host = value;
+        Filter();
+    }
+
+    private void StateChanged(DomainState? value)
+    {
+        _state = value;
+        Filter();
+    }
+
+    private void ModeChanged(VirtualizationMode? value)
+    {
+        _mode = value;
+        Filter();
+    }
+
+    private void Select(string key, bool selected)
+    {
+        if (selected)
+        {
+            _selected.Add(key);
+        }
+        else
+        {
+            _selected.Remove(key);
+        }
+    }
+
+    private void SelectAll(bool selected)
+    {
+        if (selected)
+        {
+            _selected.UnionWith(_rows.Select(r => r.Key));
+        }
+        else
+        {
+            _selected.Clear();
+        }
+    }
+
+    private void ClearSelection() => _selected.Clear();
+
+    private void OnBusyChanged(string key) => _ = InvokeAsync(StateHasChanged);
+
+    private async Task RunAsync(string key, GuestAction action)
+    {
+        if (_guests?.Find(key) is not { } guest)
+        {
+            return;
+        }
+
+        try
+        {
+            var result = await Guests.RunAsync((await AuthenticationState).User, guest.HostId, guest.Uuid, action);
+            Snackbar.Add(result.Message, result.Done ? Severity.Success : Severity.Info);
+        }
+        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+    }
+
+    private async Task BulkAsync(GuestAction action)
+    {
+        var targets = _selected.Select(k => _guests?.Find(k)).OfType<GuestState>().Where(g => GuestActions.Applies(action, g)).ToList();
+        if (targets.Count == 0)
+        {
+            Snackbar.Add($"None of the selected guests can {GuestActions.Verb(action)} now.", Severity.Info);
+            return;
+        }
+
+        var user = (await AuthenticationState).User;
+        var outcomes = await Task.WhenAll(targets.Select(async g =>
+        {
+            try
+            {
+                return (await Guests.RunAsync(user, g.HostId, g.Uuid, action)).Done ? null : $"{g.Name}: busy";
+            }
+            catch (Exception e) when (e is GuestActionException or AccessDeniedException)
+            {
+                return e.Message;
+            }
+        }));
+        var failures = outcomes.OfType<string>().ToList();
+        Snackbar.Add(
+            failures.Count == 0 ? $"{GuestActions.Title(action)}: done for {targets.Count} guest(s)." : $"{GuestActions.Title(action)}: {targets.Count - failures.Count} done, {failures.Count} not: {string.Join(" ", failures)}",
+            failures.Count == 0 ? Severity.Success : Severity.Warning);
+    }
+
+    private async Task DeleteAsync(string key)
+    {
+        if (_guests?.Find(key) is not { } guest)
+        {
+            return;
+        }
+
+        var parameters = new DialogParameters<DeleteGuestDialog> { { d => d.Guest, guest } };
+        var dialog = await Dialogs.ShowAsync<DeleteGuestDialog>($"Delete {guest.Name}", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+        if (await dialog.Result is { Canceled: false, Data: GuestActionResult result })
+        {
+            Snackbar.Add(result.Message, result.Done ? Severity.Success : Severity.Info);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Guests.BusyChanged -= OnBusyChanged;
+        if (_clock is not null)
+        {
+            await _clock.DisposeAsync();
+        }
+
+        if (_guests is not null)
+        {
+            await _guests.DisposeAsync();
+        }
+
+        if (_hosts is not null)
+        {
+            await _hosts.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
+using VirtWeb.Access;
+using VirtWeb.Hosts;
+using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
+using VirtWeb.Live;
+
+namespace VirtWeb.Guests;
+
+/// <summary>
+/// Power, settings and delete for guests. Every method checks the caller's role itself (Operator or Administrator;
+/// per-object grants come later). One action per guest at a time across all users: a second click while one runs is
+/// skipped, not queued. After an action the guest is re-read at once, so the list does not wait for the event.
+/// </summary>
+public sealed class GuestService(
+    IHostSupervisors supervisors,
+    LiveStateStore store,
+    GuestWatcher watcher,
+    GuestTimeline timeline,
+    ILogger<GuestService> logger)
+{
+    private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
+
+    /// <summary>Raised with the guest's key when an action on it starts or ends.</summary>
+    public event Action<string>? BusyChanged;
+
+    public bool IsBusy(string guestKey) => _running.ContainsKey(guestKey);
+
+    public static void RequireOperator(ClaimsPrincipal caller, string what)
+    {
+        if (!caller.IsInRole(Roles.Administrator))
+        {
+            caller.Require(Roles.Operator, what);
+        }
+    }
+
+    public Task<GuestActionResult> RunAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, GuestAction action, CancellationToken cancellationToken = default)
+    {
+        RequireOperator(caller, $"{GuestActions.Verb(action)} a guest");
+        return Exclusive(caller, hostId, uuid, GuestActions.Title(action), (host, domain) => Apply(host, domain, action), cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes a shut-off guest. <paramref name="confirmName"/> must be its name (the dialog makes the user type it).
+    /// With <paramref name="deleteDisks"/>, every disk must be a storage volume, checked before anything is undefined.
+    /// </summary>
+    public Task<GuestActionResult> DeleteAsync(
+        ClaimsPrincipal caller, Guid hostId, Guid uuid, string confirmName, bool deleteDisks, CancellationToken cancellationToken = default)
+    {
+        RequireOperator(caller, "delete a guest");
+        return Exclusive(caller, hostId, uuid, "Delete", (host, domain) => Delete(host, domain, confirmName, deleteDisks), cancellationToken);
+    }
+
+    private async Task<GuestActionResult> Exclusive(
+        ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, Func<WatchedHost, LibvirtDomain, string> act, CancellationToken cancellationToken)
+    {
+        var key = GuestState.KeyOf(hostId, uuid);
+        var name = store.Guests.Find(key)?.Name ?? uuid.ToString();
+        if (!_running.TryAdd(key, title))
+        {
+            return new GuestActionResult(false, $"{name}: {_running.GetValueOrDefault(key, "an action")} is still running; wait for it to finish.");
+        }
+
+        BusyChanged?.Invoke(key);
+        try
+        {
+            var host = new WatchedHost(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? "host", supervisors.GetConnection(hostId));
+            var message = await Task.Run(() =>
+            {
+                LibvirtDomain domain;
+                try
+                {
+                    domain = host.Connection.GetDomainByUuid(uuid);
+                }
+                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
+                {
+                    throw new GuestActionException($"{name} no longer exists on {host.Name}; someone deleted it.", e);
+                }
+
+                using (domain)
+                {
+                    name = domain.Name;
+                    try
+                    {
+                        return act(host, domain);
+                    }
+                    catch (LibvirtException e)
+                    {
+                        throw new GuestActionException($"Could not {title.ToLowerInvariant()} {name}: {Plain(e)}", e);
+                    }
+                }
+            }, cancellationToken);
+
+            timeline.Add(key, $"{title} by {caller.Identity?.Name ?? "someone"}");
+            logger.LogInformation("{User} did {Action} on guest {Guest} on {Host}.", caller.Identity?.Name, title, name, host.Name);
+            await Task.Run(() => watcher.ReRead(host, uuid), CancellationToken.None);
+            return new GuestActionResult(true, message);
+        }
+        catch (GuestActionException e)
+        {
+            timeline.Add(key, $"{title} by {caller.Identity?.Name ?? "someone"} failed: {e.Message}");
+            throw;
+        }
+        catch (HostUnavailableException e)
+        {
+            throw new GuestActionException(e.Message, e);
+        }
+        finally
+        {
+            _running.TryRemove(key, out _);
+            BusyChanged?.Invoke(key);
+        }
+    }
+
+    private static string Apply(WatchedHost host, LibvirtDomain domain, GuestAction action)
+    {
+        var name = domain.Name;
+        switch (action)
+        {
+            case GuestAction.Start:
+                domain.Start();
+                return $"Started {name}.";
+            case GuestAction.Shutdown when HasConnectedAgent(domain):
+                domain.Shutdown(DomainShutdownFlags.GuestAgent);
+                return $"Asked {name}'s guest agent to shut down.";
+            case GuestAction.Shutdown:
+                // The default lets the driver pick: ACPI power button on QEMU, what the driver supports elsewhere.
+                domain.Shutdown();
+                return $"Sent {name} a shutdown request (ACPI power button); the guest decides when to stop.";
+            case GuestAction.Reboot:
+                domain.Reboot(HasConnectedAgent(domain) ? DomainRebootFlags.GuestAgent : DomainRebootFlags.Default);
+                return $"Asked {name} to reboot.";
+            case GuestAction.ForceOff:
+                domain.Destroy();
+                return $"Forced {name} off.";
+            case GuestAction.Pause:
+                domain.Suspend();
+                return $"Paused {name}.";
+            case GuestAction.Resume:
+                domain.Resume();
+                return $"Resumed {name}.";
+            case GuestAction.ManagedSave:
+                domain.ManagedSave();
+                return $"Saved {name}'s memory to disk and stopped it; Start restores it.";
+            case GuestAction.AutostartOn:
+                domain.Autostart = true;
+                return $"{name} now starts with {host.Name}.";
+            case GuestAction.AutostartOff:
+                domain.Autostart = false;
+                return $"{name} no longer starts with {host.Name}.";
+            default:
+                throw new GuestActionException($"Unknown action {action}.");
+        }
+    }
+
+    private static string Delete(WatchedHost host, LibvirtDomain domain, string confirmName, bool deleteDisks)
+    {
+        var name = domain.Name;
+        if (!string.Equals(confirmName?.Trim(), name, StringComparison.Ordinal))
+        {
+            throw new GuestActionException($"Type the guest's name, {name}, to confirm deleting it.");
+        }
+
+        if (domain.IsActive)
+        {
+            throw new GuestActionException($"{name} is running; force it off first, then delete it.");
+        }
+
+        var definition = domain.GetDefinition(DomainXmlFlags.Inactive);
+        var volumes = new List<LibvirtStorageVolume>();
+        try
+        {
+            if (deleteDisks)
+            {
+                // Resolve every disk before undefining anything, so a disk VirtWeb cannot delete stops the whole delete.
+                foreach (var disk in definition.Disks.Where(d => d.Device == "disk"))
+                {
+                    volumes.Add(FindVolume(host.Connection, disk)
+                        ?? throw new GuestActionException(
+                            $"{name}'s disk {disk.TargetDev} ({disk.SourceFile ?? disk.SourceDevice ?? "no source"}) is not a volume in a storage pool of {host.Name}; " +
+                            "delete the guest and keep its disks, then remove that file by hand."));
+                }
+            }
+
+            Undefine(domain);
+            var failures = new List<string>();
+            foreach (var volume in volumes)
+            {
+                try
+                {
+                    volume.Delete();
+                }
+                catch (LibvirtException e)
+                {
+                    failures.Add($"{volume.Path}: {Plain(e)}");
+                }
+            }
+
+            return failures.Count == 0
+                ? deleteDisks ? $"Deleted {name} and {volumes.Count} disk(s)." : $"Deleted {name}; its disks are kept."
+                : $"Deleted {name}, but not all of its disks: {string.Join("; ", failures)}";
+        }
+        finally
+        {
+            volumes.ForEach(v => v.Dispose());
+        }
+    }
+
+    private static void Undefine(LibvirtDomain domain)
+    {
+        try
+        {
+            domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram | DomainUndefineFlags.CheckpointsMetadata);
+        }
+        catch (LibvirtException e) when (e.Code is LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport or LibvirtErrorCode.ArgumentUnsupported)
+        {
+            // Drivers without NVRAM or checkpoints (the test driver) refuse those flags; nothing was undefined yet.
+            domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata);
+        }
+    }
+
+    private static LibvirtStorageVolume? FindVolume(LibvirtConnection connection, DomainDisk disk)
+    {
+        try
+        {
+            if (disk.SourcePool is { } pool && disk.SourceVolume is { } volume)
+            {
+                using var storagePool = connection.GetStoragePoolByName(pool);
+                return storagePool.GetVolumeByName(volume);
+            }
+
+            var path = disk.SourceFile ?? disk.SourceDevice;
+            return path is null ? null : connection.GetStorageVolumeByPath(path);
+        }
+        catch (LibvirtException)
+        {
+            return null;
+        }
+    }
+
+    private static bool HasConnectedAgent(LibvirtDomain domain) =>
+        domain.GetDefinition().Channels.Any(c => c.TargetName == GuestReader.AgentChannel && c.TargetState == "connected");
+
+    /// <summary>libvirt's own message, without the doubled prefixes some drivers add.</summary>
+    public static string Plain(LibvirtException e) => e.Message.Trim().TrimEnd('.') + ".";
+}

@@ -1,0 +1,138 @@
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Access;
+using VirtWeb.Guests;
+using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
+using VirtWeb.Live;
+
+namespace VirtWeb.Tests.Guests;
+
+public sealed class GuestListTests : ComponentTest
+{
+    private static readonly Guid HostId = Guid.NewGuid();
+
+    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
+
+    [Fact]
+    public void GuestList_SnapshotThenUpsertsAndDeletes_ShowsEveryChangeWithoutReload()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var web = Guest("web", DomainState.Running);
+        Store.Guests.Upsert(web, Store.NextVersion());
+
+        var page = Context.Render<GuestList>();
+        page.WaitForAssertion(() => Assert.Equal(["web"], RowNames(page)));
+
+        Store.Guests.Upsert(Guest("db", DomainState.Shutoff), Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Equal(["db", "web"], RowNames(page)));
+
+        Store.Guests.Upsert(web with { State = DomainState.Paused, Reason = "paused by user" }, Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Contains("Paused", StateOf(page, "web")));
+
+        Store.Guests.Remove(web.Key, Store.NextVersion());
+        page.WaitForAssertion(() => Assert.Equal(["db"], RowNames(page)));
+    }
+
+    [Fact]
+    public void GuestList_OneGuestChanges_OnlyItsRowRenders()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        var guests = Enumerable.Range(0, 20).Select(i => Guest($"g{i:00}", DomainState.Running)).ToList();
+        foreach (var guest in guests)
+        {
+            Store.Guests.Upsert(guest, Store.NextVersion());
+        }
+
+        var page = Context.Render<GuestList>();
+        page.WaitForAssertion(() => Assert.Equal(20, page.FindComponents<GuestRow>().Count));
+        var before = page.FindComponents<GuestRow>().ToDictionary(r => r.Instance.Guest.Name, r => (r.Instance, r.Instance.Renders));
+
+        Store.Guests.Upsert(guests[7] with { State = DomainState.Shutoff, Reason = "forced off" }, Store.NextVersion());
+
+        page.WaitForAssertion(() => Assert.Contains("Shut off", StateOf(page, "g07")));
+        // A row counts as rendered again when its component rendered, or was replaced by a new one.
+        var after = page.FindComponents<GuestRow>().ToDictionary(r => r.Instance.Guest.Name, r => (r.Instance, r.Instance.Renders));
+        var rerendered = after
+            .Where(a => !ReferenceEquals(a.Value.Instance, before[a.Key].Instance) || a.Value.Renders != before[a.Key].Renders)
+            .Select(a => a.Key).ToList();
+        Assert.Equal(["g07"], rerendered);
+    }
+
+    [Fact]
+    public void GuestList_Viewer_SeesNoActionButtonsOrSelection()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        Store.Guests.Upsert(Guest("web", DomainState.Running), Store.NextVersion());
+        Store.Guests.Upsert(Guest("db", DomainState.Shutoff), Store.NextVersion());
+
+        var page = Context.Render<GuestList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal(2, RowNames(page).Count);
+            Assert.Empty(page.FindAll("[data-testid=guests-table] tbody button"));
+            Assert.Empty(page.FindAll("[data-testid=guests-table] input[type=checkbox]"));
+        });
+    }
+
+    [Fact]
+    public void GuestList_Operator_SeesActionsThatFitTheState()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        Store.Guests.Upsert(Guest("web", DomainState.Running), Store.NextVersion());
+        Store.Guests.Upsert(Guest("db", DomainState.Shutoff), Store.NextVersion());
+
+        var page = Context.Render<GuestList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Single(page.FindAll("button[aria-label='Shut down web']"));
+            Assert.Single(page.FindAll("button[aria-label='Force off web']"));
+            Assert.Empty(page.FindAll("button[aria-label='Start web']"));
+            Assert.Single(page.FindAll("button[aria-label='Start db']"));
+        });
+    }
+
+    [Fact]
+    public void GuestList_SearchAndStateFilter_NarrowTheRows()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        Store.Guests.Upsert(Guest("web-1", DomainState.Running), Store.NextVersion());
+        Store.Guests.Upsert(Guest("web-2", DomainState.Shutoff), Store.NextVersion());
+        Store.Guests.Upsert(Guest("db", DomainState.Running), Store.NextVersion());
+        var page = Context.Render<GuestList>();
+        page.WaitForAssertion(() => Assert.Equal(3, RowNames(page).Count));
+
+        page.Find("input[data-testid=guest-search], [data-testid=guest-search] input").Input("web");
+
+        page.WaitForAssertion(() => Assert.Equal(["web-1", "web-2"], RowNames(page)));
+    }
+
+    [Fact]
+    public void GuestList_HostDisconnected_SaysSoAndShowsUnknown()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        Store.Hosts.Upsert(new VirtWeb.Hosts.HostState(HostId, "alpha", "test:///default", VirtWeb.Hosts.HostConnectionState.Disconnected, DateTimeOffset.UtcNow, "libvirt closed the connection"), Store.NextVersion());
+        Store.Guests.Upsert(Guest("web", DomainState.Running) with { HostConnected = false }, Store.NextVersion());
+
+        var page = Context.Render<GuestList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Contains("libvirt closed the connection", page.Find("[data-testid=host-down]").TextContent);
+            Assert.Contains("Unknown", StateOf(page, "web"));
+        });
+    }
+
+    private static GuestState Guest(string name, DomainState state) =>
+        new(HostId, "alpha", Guid.NewGuid(), name, state, "", 2, 262144, 262144, VirtualizationMode.Hybrid, GuestKind.VirtualMachine,
+            false, true, false, false, state == DomainState.Running ? DateTimeOffset.UtcNow : null, false, []);
+
+    private static List<string> RowNames(IRenderedComponent<GuestList> page) =>
+        page.FindAll("[data-testid=guest-name]").Select(td => td.TextContent.Trim()).ToList();
+
+    private static string StateOf(IRenderedComponent<GuestList> page, string name) =>
+        page.FindAll("[data-testid=guests-table] tbody tr")
+            .First(tr => tr.QuerySelector("[data-testid=guest-name]")?.TextContent.Trim() == name)
+            .QuerySelector("[data-testid=guest-state]")!.TextContent;
+}
