@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Access;
+using VirtWeb.Guests;
+using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Infrastructure;
+using VirtWeb.Libvirt;
+
+namespace VirtWeb.IntegrationTests.Guests;
+
+[Collection(AppCollection.Name)]
+public sealed class LiveHubTests(VirtWebFactory factory)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task LiveHub_SignedInViewer_GetsSnapshotThenTheGuestChangeOfTheWatchedHost()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var otherHostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var userName = VirtWebFactory.UniqueUserName("hubviewer");
+        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await using var hub = Connect(await SignInCookieAsync(userName));
+        var changes = Channel.CreateUnbounded<List<JsonElement>>();
+        hub.On<List<JsonElement>>("GuestChanges", batch => changes.Writer.TryWrite(batch));
+        await hub.StartAsync();
+
+        var snapshot = await hub.InvokeAsync<JsonElement>("WatchHost", hostId);
+        var names = snapshot.GetProperty("guests").EnumerateArray().Select(g => g.GetProperty("name").GetString()).Order().ToList();
+        Assert.Equal(["db", "web"], names);
+
+        // A change on a host this client does not watch must not reach it; the watched one must.
+        ForceOff(otherHostId);
+        ForceOff(hostId);
+
+        using var timeout = new CancellationTokenSource(Deadline);
+        var webKey = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.RunningUuid));
+        while (true)
+        {
+            var batch = await changes.Reader.ReadAsync(timeout.Token);
+            Assert.All(batch, c => Assert.StartsWith(hostId.ToString(), c.GetProperty("key").GetString()));
+            var web = batch.FirstOrDefault(c => c.GetProperty("key").GetString() == webKey);
+            if (web.ValueKind != JsonValueKind.Undefined && web.GetProperty("item").GetProperty("state").GetInt32() == (int)DomainState.Shutoff)
+            {
+                Assert.Equal("upsert", web.GetProperty("kind").GetString());
+                break;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task LiveHub_Anonymous_IsRefused()
+    {
+        await using var hub = Connect(cookie: null);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => hub.StartAsync());
+    }
+
+    private HubConnection Connect(string? cookie) => new HubConnectionBuilder()
+        .WithUrl(new Uri(factory.Server.BaseAddress, LiveHub.Path), options =>
+        {
+            options.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
+            // The test server has no real sockets; long polling goes through its handler.
+            options.Transports = HttpTransportType.LongPolling;
+            if (cookie is not null)
+            {
+                options.Headers["Cookie"] = cookie;
+            }
+        })
+        .Build();
+
+    private async Task<string> SignInCookieAsync(string userName)
+    {
+        var response = await BrowserlessClient.Create(factory).SignInAsync(userName, VirtWebFactory.UserPassword);
+        var cookies = response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).ToList();
+        Assert.Contains(cookies, c => c.StartsWith("VirtWeb.Auth=", StringComparison.Ordinal));
+        return string.Join("; ", cookies);
+    }
+
+    private void ForceOff(Guid hostId)
+    {
+        using var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(GuestWorld.RunningUuid));
+        domain.Destroy();
+    }
+}
