@@ -49,6 +49,7 @@ public static class AccessExtensions
             .AddSignInManager()
             .AddDefaultTokenProviders();
 
+        services.AddSingleton<AuditLog>();
         services.AddScoped<IdentitySeeder>();
         services.AddScoped<UserDirectory>();
         services.AddScoped<UserPreferences>();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
+using VirtWeb.Access;
 using VirtWeb.Data;
 
 namespace VirtWeb.Account;
@@ -12,8 +13,17 @@ internal static class IdentityEndpoints
         var accountGroup = endpoints.MapGroup("/Account");
 
         // A form post with an antiforgery token, never a GET, so a link on another site cannot sign anyone out.
-        accountGroup.MapPost("/Logout", async ([FromServices] SignInManager<ApplicationUser> signInManager) =>
+        accountGroup.MapPost("/Logout", async (
+            HttpContext context,
+            [FromServices] SignInManager<ApplicationUser> signInManager,
+            [FromServices] AuditLog audit) =>
         {
+            if (context.User.Identity?.IsAuthenticated == true)
+            {
+                await audit.WriteAsync(context.User, "signout", $"/users/{context.User.Identity.Name}", AuditOutcome.Success,
+                    remoteAddress: context.Connection.RemoteIpAddress?.ToString());
+            }
+
             await signInManager.SignOutAsync();
             return TypedResults.LocalRedirect("~/Account/Login");
         }).AllowAnonymous();

@@ -14,6 +14,8 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
 
     public DbSet<SettingRecord> Settings => Set<SettingRecord>();
 
+    public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -26,6 +28,21 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             host.Property(h => h.Uri).HasMaxLength(HostRecordLimits.UriLength);
             host.Property(h => h.AddedBy).HasMaxLength(256);
             host.HasIndex(h => h.NormalizedName).IsUnique();
+        });
+
+        builder.Entity<AuditRecord>(audit =>
+        {
+            audit.ToTable("AuditLog");
+            audit.Property(a => a.UserName).HasMaxLength(256);
+            audit.Property(a => a.UserId).HasMaxLength(450);
+            audit.Property(a => a.Action).HasMaxLength(64);
+            audit.Property(a => a.Target).HasMaxLength(512);
+            audit.Property(a => a.Outcome).HasConversion<string>().HasMaxLength(16);
+            audit.Property(a => a.Detail).HasMaxLength(2048);
+            audit.Property(a => a.RemoteAddress).HasMaxLength(64);
+            audit.HasIndex(a => a.At);
+            audit.HasIndex(a => new { a.UserName, a.At });
+            audit.HasIndex(a => new { a.Target, a.At });
         });
 
         builder.Entity<SettingRecord>(setting =>

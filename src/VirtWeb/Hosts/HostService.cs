@@ -10,6 +10,7 @@ namespace VirtWeb.Hosts;
 public sealed class HostService(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     IHostSupervisors supervisors,
+    AuditLog audit,
     TimeProvider timeProvider)
 {
     public async Task<IReadOnlyList<HostRecord>> ListAsync(CancellationToken cancellationToken = default)
@@ -26,8 +27,8 @@ public sealed class HostService(
 
     public async Task<HostRecord> AddAsync(ClaimsPrincipal caller, HostInput input, CancellationToken cancellationToken = default)
     {
-        caller.Require(Roles.Administrator, "add a host");
-        var valid = Validate(input);
+        await audit.RequireAsync(caller, Roles.Administrator, "host.add", "/hosts", "add a host");
+        var valid = await ValidateAsync(caller, "host.add", "/hosts", input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var host = new HostRecord
@@ -40,42 +41,63 @@ public sealed class HostService(
             AddedAt = timeProvider.GetUtcNow(),
         };
         db.Hosts.Add(host);
-        await SaveAsync(db, host.Name, cancellationToken);
+        await SaveAsync(caller, "host.add", db, host, cancellationToken);
         await supervisors.ApplyAsync(host);
+        await audit.WriteAsync(caller, "host.add", Target(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
         return host;
     }
 
     public async Task<HostRecord> UpdateAsync(ClaimsPrincipal caller, Guid id, HostInput input, CancellationToken cancellationToken = default)
     {
-        caller.Require(Roles.Administrator, "edit a host");
-        var valid = Validate(input);
+        await audit.RequireAsync(caller, Roles.Administrator, "host.edit", Target(id), "edit a host");
+        var valid = await ValidateAsync(caller, "host.edit", Target(id), input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var host = await db.Hosts.FirstOrDefaultAsync(h => h.Id == id, cancellationToken)
-            ?? throw new InvalidHostException(new Dictionary<string, string> { [""] = "This host no longer exists; someone removed it." });
+        var host = await db.Hosts.FirstOrDefaultAsync(h => h.Id == id, cancellationToken);
+        if (host is null)
+        {
+            var gone = new InvalidHostException(new Dictionary<string, string> { [""] = "This host no longer exists; someone removed it." });
+            await audit.WriteAsync(caller, "host.edit", Target(id), AuditOutcome.Failure, gone.Message);
+            throw gone;
+        }
+
         host.Name = valid.Name!;
         host.NormalizedName = Normalize(valid.Name!);
         host.Uri = valid.Uri!;
-        await SaveAsync(db, host.Name, cancellationToken);
+        await SaveAsync(caller, "host.edit", db, host, cancellationToken);
         await supervisors.ApplyAsync(host);
+        await audit.WriteAsync(caller, "host.edit", Target(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
         return host;
     }
 
     public async Task RemoveAsync(ClaimsPrincipal caller, Guid id, CancellationToken cancellationToken = default)
     {
-        caller.Require(Roles.Administrator, "remove a host");
+        await audit.RequireAsync(caller, Roles.Administrator, "host.remove", Target(id), "remove a host");
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.Hosts.Where(h => h.Id == id).ExecuteDeleteAsync(cancellationToken);
+        var removed = await db.Hosts.Where(h => h.Id == id).ExecuteDeleteAsync(cancellationToken);
         await supervisors.StopAsync(id);
+        await audit.WriteAsync(caller, "host.remove", Target(id),
+            removed > 0 ? AuditOutcome.Success : AuditOutcome.Failure, removed > 0 ? null : "the host was already removed");
     }
 
-    private static HostInput Validate(HostInput input) =>
-        input.TryNormalize(out var valid, out var errors) ? valid : throw new InvalidHostException(errors);
+    private static string Target(Guid id) => $"/hosts/{id}";
+
+    private async Task<HostInput> ValidateAsync(ClaimsPrincipal caller, string action, string target, HostInput input)
+    {
+        if (input.TryNormalize(out var valid, out var errors))
+        {
+            return valid;
+        }
+
+        var refused = new InvalidHostException(errors);
+        await audit.WriteAsync(caller, action, target, AuditOutcome.Failure, refused.Message);
+        throw refused;
+    }
 
     private static string Normalize(string name) => name.ToUpperInvariant();
 
-    private static async Task SaveAsync(VirtWebDbContext db, string name, CancellationToken cancellationToken)
+    private async Task SaveAsync(ClaimsPrincipal caller, string action, VirtWebDbContext db, HostRecord host, CancellationToken cancellationToken)
     {
         try
         {
@@ -84,10 +106,12 @@ public sealed class HostService(
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             // The unique index decides, so two Administrators saving the same name at once cannot both win.
-            throw new InvalidHostException(new Dictionary<string, string>
+            var duplicate = new InvalidHostException(new Dictionary<string, string>
             {
-                [nameof(HostInput.Name)] = $"A host named '{name}' already exists; choose another name.",
+                [nameof(HostInput.Name)] = $"A host named '{host.Name}' already exists; choose another name.",
             });
+            await audit.WriteAsync(caller, action, Target(host.Id), AuditOutcome.Failure, duplicate.Message);
+            throw duplicate;
         }
     }
 }

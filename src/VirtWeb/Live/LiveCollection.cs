@@ -59,8 +59,12 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         }
     }
 
-    /// <summary>Removes the item unless it was stored by a newer version than <paramref name="version"/>.</summary>
-    public bool Remove(string key, long version)
+    /// <summary>
+    /// Removes the item unless it was stored by a newer version than <paramref name="version"/>. The tombstone left
+    /// behind stops an older listing from bringing the item back; where nothing can (an append-only feed trimming its
+    /// window), pass <paramref name="keepTombstone"/> false so removed keys cost no memory.
+    /// </summary>
+    public bool Remove(string key, long version, bool keepTombstone = true)
     {
         lock (_lock)
         {
@@ -70,7 +74,15 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             var wasLive = existing?.Item is not null;
-            _entries[key] = new Entry(null, version);
+            if (keepTombstone)
+            {
+                _entries[key] = new Entry(null, version);
+            }
+            else
+            {
+                _entries.Remove(key);
+            }
+
             if (wasLive)
             {
                 Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));

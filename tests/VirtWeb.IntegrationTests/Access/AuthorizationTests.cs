@@ -10,6 +10,8 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [Theory]
     [InlineData("/")]
     [InlineData("/access/users")]
+    [InlineData("/access/audit")]
+    [InlineData("/hosts")]
     [InlineData("/Account/Manage")]
     public async Task AnonymousRequest_Page_RedirectsToSignIn(string path)
     {
@@ -30,15 +32,17 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/app.css")).StatusCode);
     }
 
-    [Fact]
-    public async Task Viewer_AdministratorOnlyPage_IsDenied()
+    [Theory]
+    [InlineData("/access/users")]
+    [InlineData("/access/audit")]
+    public async Task Viewer_AdministratorOnlyPage_IsDenied(string path)
     {
         var userName = VirtWebFactory.UniqueUserName("viewer");
         await factory.CreateUserAsync(userName, Roles.Viewer);
         var client = BrowserlessClient.Create(factory);
         await client.SignInAsync(userName, VirtWebFactory.UserPassword);
 
-        var response = await client.Http.GetAsync("/access/users");
+        var response = await client.Http.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.StartsWith("/Account/AccessDenied", response.Headers.Location!.PathAndQuery);

@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using VirtWeb.Data;
+using VirtWeb.Live;
+
+namespace VirtWeb.Access;
+
+public sealed record AuditQuery(string? UserName = null, string? Target = null, string? Action = null, DateTimeOffset? From = null, DateTimeOffset? To = null, int Limit = 200);
+
+/// <summary>
+/// Writes and reads the append-only audit trail. Every row also goes to <see cref="Recent"/>, so the audit page shows
+/// new rows live. Nothing secret is written: credentials inside URIs are masked before a row is stored.
+/// </summary>
+public sealed partial class AuditLog(
+    IDbContextFactory<VirtWebDbContext> dbFactory,
+    LiveStateStore store,
+    TimeProvider timeProvider,
+    ILogger<AuditLog> logger)
+{
+    /// <summary>How many of the newest rows stay in memory for live pages.</summary>
+    public const int RecentCount = 200;
+
+    private readonly Lock _recentLock = new();
+    private readonly Queue<string> _recentKeys = new();
+
+    public LiveCollection<AuditRecord> Recent { get; } = new(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), LiveStateStore.BatchWindow, timeProvider);
+
+    public Task WriteAsync(ClaimsPrincipal user, string action, string target, AuditOutcome outcome, string? detail = null, string? remoteAddress = null) =>
+        WriteAsync(user.Identity?.Name ?? "anonymous", user.FindFirstValue(ClaimTypes.NameIdentifier), action, target, outcome, detail, remoteAddress);
+
+    public async Task WriteAsync(string userName, string? userId, string action, string target, AuditOutcome outcome, string? detail = null, string? remoteAddress = null)
+    {
+        var record = new AuditRecord
+        {
+            At = timeProvider.GetUtcNow(),
+            UserName = Truncate(userName, 256),
+            UserId = userId,
+            Action = Truncate(action, 64),
+            Target = Truncate(MaskSecrets(target), 512),
+            Outcome = outcome,
+            Detail = detail is null ? null : Truncate(MaskSecrets(detail), 2048),
+            RemoteAddress = remoteAddress,
+        };
+
+        // The trail must not lose a row because the page that caused it was closed: no caller cancellation here.
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        db.AuditLog.Add(record);
+        await db.SaveChangesAsync(CancellationToken.None);
+        logger.LogInformation("Audit: {User} {Action} {Target}: {Outcome} {Detail}", record.UserName, record.Action, record.Target, record.Outcome, record.Detail);
+        Remember(record);
+    }
+
+    /// <summary>Checks <paramref name="user"/> holds <paramref name="role"/>; a refusal is written to the trail and thrown.</summary>
+    public async Task RequireAsync(ClaimsPrincipal user, string role, string action, string target, string description)
+    {
+        try
+        {
+            user.Require(role, description);
+        }
+        catch (AccessDeniedException e)
+        {
+            await WriteAsync(user, action, target, AuditOutcome.Denied, e.Message);
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<AuditRecord>> SearchAsync(ClaimsPrincipal caller, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        await RequireAsync(caller, Roles.Administrator, "audit.search", "/audit", "read the audit trail");
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = db.AuditLog.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(query.UserName))
+        {
+            rows = rows.Where(r => r.UserName == query.UserName.Trim());
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Target))
+        {
+            var target = query.Target.Trim();
+            rows = rows.Where(r => r.Target.StartsWith(target));
+        }
+
+        if (!string.IsNullOrWhiteSpace(query.Action))
+        {
+            var action = query.Action.Trim();
+            rows = rows.Where(r => r.Action.StartsWith(action));
+        }
+
+        if (query.From is { } from)
+        {
+            rows = rows.Where(r => r.At >= from);
+        }
+
+        if (query.To is { } to)
+        {
+            rows = rows.Where(r => r.At <= to);
+        }
+
+        return await rows.OrderByDescending(r => r.Id).Take(Math.Clamp(query.Limit, 1, 1000)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Masks the password in <c>scheme://user:password@host</c> and <c>password=...</c> forms.</summary>
+    public static string MaskSecrets(string text) =>
+        PasswordParameter().Replace(UserInfoPassword().Replace(text, "$1:***@"), "$1=***");
+
+    private void Remember(AuditRecord record)
+    {
+        lock (_recentLock)
+        {
+            var version = store.NextVersion();
+            Recent.Upsert(record, version);
+            _recentKeys.Enqueue(record.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            while (_recentKeys.Count > RecentCount)
+            {
+                Recent.Remove(_recentKeys.Dequeue(), version, keepTombstone: false);
+            }
+        }
+    }
+
+    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
+
+    [GeneratedRegex(@"(://[^:/@\s]+):[^/\s]*@")]
+    private static partial Regex UserInfoPassword();
+
+    [GeneratedRegex(@"(?i)\b(password|passwd|pwd|secret|token|ticket)=[^&;\s]+")]
+    private static partial Regex PasswordParameter();
+}

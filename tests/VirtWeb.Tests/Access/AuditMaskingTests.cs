@@ -1,0 +1,15 @@
+using VirtWeb.Access;
+
+namespace VirtWeb.Tests.Access;
+
+public sealed class AuditMaskingTests
+{
+    [Theory]
+    [InlineData("esx://root:s3cret@esx1/", "esx://root:***@esx1/")]
+    [InlineData("qemu+tcp://admin:p@ss@10.0.0.5/system", "qemu+tcp://admin:***@10.0.0.5/system")]
+    [InlineData("vnc ticket=abc123 for guest", "vnc ticket=*** for guest")]
+    [InlineData("Host=db;Password=hunter2;Database=x", "Host=db;Password=***;Database=x")]
+    [InlineData("qemu:///system", "qemu:///system")]
+    public void MaskSecrets_TextWithCredentials_HidesThem(string text, string expected) =>
+        Assert.Equal(expected, AuditLog.MaskSecrets(text));
+}
