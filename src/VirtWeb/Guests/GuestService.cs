@@ -8,6 +8,9 @@ using VirtWeb.Live;
 
 namespace VirtWeb.Guests;
 
+/// <summary>A guest's XML and what VirtWeb reads from it (disks, interfaces, graphics).</summary>
+public sealed record GuestDetails(string Xml, DomainDefinition Definition);
+
 /// <summary>
 /// Power, settings and delete for guests. Every method checks the caller's role itself (Operator or Administrator;
 /// per-object grants come later). One action per guest at a time across all users: a second click while one runs is
@@ -50,6 +53,90 @@ public sealed class GuestService(
     {
         RequireOperator(caller, "delete a guest");
         return Exclusive(caller, hostId, uuid, "Delete", (host, domain) => Delete(host, domain, confirmName, deleteDisks), cancellationToken);
+    }
+
+    /// <summary>The guest's persistent XML (live XML for a transient guest), without secrets; any signed-in user may read it.</summary>
+    public Task<GuestDetails> ReadDetailsAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
+    {
+        if (caller.Identity?.IsAuthenticated != true)
+        {
+            throw new AccessDeniedException("Sign in to see a guest.");
+        }
+
+        var connection = Connection(hostId);
+        return Task.Run(() =>
+        {
+            using var domain = Domain(connection, uuid);
+            var xml = domain.GetXml(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None);
+            return new GuestDetails(xml, DomainDefinition.Parse(xml));
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Replaces the guest's definition (Administrators only). The XML must parse, be a domain and keep the guest's
+    /// name and UUID; libvirt then validates it against its schema. A refused edit leaves the guest as it was.
+    /// </summary>
+    public Task<GuestActionResult> UpdateXmlAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string xml, CancellationToken cancellationToken = default)
+    {
+        caller.Require(Roles.Administrator, "edit a guest's XML");
+        xml ??= "";
+        DomainDefinition edited;
+        try
+        {
+            var document = System.Xml.Linq.XDocument.Parse(xml, System.Xml.Linq.LoadOptions.SetLineInfo);
+            if (document.Root?.Name.LocalName != "domain")
+            {
+                throw new GuestActionException($"The XML must be one <domain> element; this one is <{document.Root?.Name.LocalName}>.");
+            }
+
+            edited = DomainDefinition.Parse(xml);
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw new GuestActionException($"The XML does not parse: {e.Message} Fix it and review again.", e);
+        }
+
+        return Exclusive(caller, hostId, uuid, "Edit XML", (host, domain) =>
+        {
+            if (edited.Uuid is { } editedUuid && editedUuid != uuid)
+            {
+                throw new GuestActionException($"The XML names UUID {editedUuid}, but this guest is {uuid}; keep the UUID (clone the guest to make a new one).");
+            }
+
+            if (edited.Name != domain.Name)
+            {
+                throw new GuestActionException($"The XML renames {domain.Name} to '{edited.Name}'; renaming through the XML is not supported, keep the name.");
+            }
+
+            using var _ = host.Connection.DefineDomain(xml, DomainDefineFlags.Validate);
+            return domain.IsActive
+                ? $"Saved {domain.Name}'s definition; most changes apply at its next start."
+                : $"Saved {domain.Name}'s definition.";
+        }, cancellationToken);
+    }
+
+    private LibvirtConnection Connection(Guid hostId)
+    {
+        try
+        {
+            return supervisors.GetConnection(hostId);
+        }
+        catch (HostUnavailableException e)
+        {
+            throw new GuestActionException(e.Message, e);
+        }
+    }
+
+    private static LibvirtDomain Domain(LibvirtConnection connection, Guid uuid)
+    {
+        try
+        {
+            return connection.GetDomainByUuid(uuid);
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
+        {
+            throw new GuestActionException("This guest no longer exists; someone deleted it.", e);
+        }
     }
 
     private async Task<GuestActionResult> Exclusive(

@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using VirtWeb.Access;
+using VirtWeb.Live;
+
+namespace VirtWeb.Guests;
+
+public partial class GuestDetailsPage
+{
+    private LiveView<GuestState>? _guest;
+    private GuestDetails? _details;
+    private bool _canAct;
+    private bool _isAdministrator;
+    private bool _editing;
+    private bool _saving;
+    private string? _draft;
+    private IReadOnlyList<DiffLine>? _diff;
+    private string? _error;
+
+    [Parameter]
+    public Guid HostId { get; set; }
+
+    [Parameter]
+    public Guid Uuid { get; set; }
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; init; }
+
+    [Inject]
+    public required LiveStateStore LiveState { get; init; }
+
+    [Inject]
+    public required GuestService Guests { get; init; }
+
+    [Inject]
+    public required GuestTimeline Timeline { get; init; }
+
+    [Inject]
+    public required ISnackbar Snackbar { get; init; }
+
+    private string Key => GuestState.KeyOf(HostId, Uuid);
+
+    private GuestState? Guest => _guest?.Find(Key);
+
+    protected override async Task OnInitializedAsync()
+    {
+        var user = (await AuthenticationState).User;
+        _isAdministrator = user.IsInRole(Roles.Administrator);
+        _canAct = _isAdministrator || user.IsInRole(Roles.Operator);
+        var key = Key;
+        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch => { _ = ReloadAsync(); }, g => g.Key == key);
+        Timeline.Changed += OnTimelineChanged;
+        await ReloadAsync();
+    }
+
+    // The definition (disks, interfaces, XML) is re-read when the guest changes; one page, one guest, cheap.
+    private async Task ReloadAsync()
+    {
+        if (Guest is { HostConnected: true })
+        {
+            try
+            {
+                _details = await Guests.ReadDetailsAsync((await AuthenticationState).User, HostId, Uuid);
+                _error = null;
+            }
+            catch (GuestActionException e)
+            {
+                _error = e.Message;
+            }
+        }
+
+        StateHasChanged();
+    }
+
+    private void OnTimelineChanged(string key)
+    {
+        if (key == Key)
+        {
+            _ = InvokeAsync(StateHasChanged);
+        }
+    }
+
+    private async Task RunAsync(GuestAction action)
+    {
+        try
+        {
+            var result = await Guests.RunAsync((await AuthenticationState).User, HostId, Uuid, action);
+            Snackbar.Add(result.Message, result.Done ? Severity.Success : Severity.Info);
+        }
+        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+    }
+
+    private void Edit()
+    {
+        _draft = _details?.Xml;
+        _diff = null;
+        _editing = true;
+    }
+
+    private void Review() => _diff = LineDiff.Compute(_details?.Xml ?? "", _draft ?? "");
+
+    private async Task SaveAsync()
+    {
+        _saving = true;
+        try
+        {
+            var result = await Guests.UpdateXmlAsync((await AuthenticationState).User, HostId, Uuid, _draft ?? "");
+            Snackbar.Add(result.Message, result.Done ? Severity.Success : Severity.Info);
+            _editing = false;
+            await ReloadAsync();
+        }
+        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
+        {
+            Snackbar.Add(e.Message, Severity.Error);
+        }
+        finally
+        {
+            _saving = false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Timeline.Changed -= OnTimelineChanged;
+        if (_guest is not null)
+        {
+            await _guest.DisposeAsync();
+        }
+    }
+}
