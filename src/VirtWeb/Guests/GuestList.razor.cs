@@ -185,6 +185,16 @@ public partial class GuestList
             failures.Count == 0 ? Severity.Success : Severity.Warning);
     }
 
+    private async Task CreateAsync()
+    {
+        var parameters = new DialogParameters<CreateGuestDialog> { { d => d.Hosts, HostOptions.ToList() } };
+        var dialog = await Dialogs.ShowAsync<CreateGuestDialog>("Create guest", parameters, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true });
+        if (await dialog.Result is { Canceled: false, Data: GuestState created })
+        {
+            Snackbar.Add($"Created {created.Name} on {created.HostName}.", Severity.Success);
+        }
+    }
+
     private async Task DeleteAsync(string key)
     {
         if (_guests?.Find(key) is not { } guest)

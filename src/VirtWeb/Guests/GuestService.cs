@@ -115,6 +115,139 @@ public sealed class GuestService(
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Creates a guest (Operators and Administrators). Everything is checked before anything is created; a volume made
+    /// for the guest is deleted again when libvirt refuses the definition, so nothing is left half-way.
+    /// </summary>
+    public async Task<GuestState> CreateAsync(ClaimsPrincipal caller, GuestCreateInput input, CancellationToken cancellationToken = default)
+    {
+        RequireOperator(caller, "create a guest");
+        var name = GuestCreation.ValidateName(input.Name);
+        var facts = store.Hosts.Find(input.HostId.ToString())?.Facts;
+        if (input.Vcpus < 1 || (facts is not null && input.Vcpus > facts.CpuCount))
+        {
+            throw new GuestActionException($"A guest needs between 1 and {facts?.CpuCount ?? 1} vCPUs on this host; {input.Vcpus} is outside that.");
+        }
+
+        if (input.MemoryMiB < GuestCreation.MinMemoryMiB)
+        {
+            throw new GuestActionException($"Memory must be at least {GuestCreation.MinMemoryMiB} MiB; {input.MemoryMiB} MiB cannot boot anything.");
+        }
+
+        if (facts is not null && (long)input.MemoryMiB * 1024 > facts.MemoryKiB)
+        {
+            throw new GuestActionException($"{input.MemoryMiB} MiB is more memory than the host has ({facts.MemoryKiB / 1024} MiB).");
+        }
+
+        if (input.Disk is GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw && (input.DiskSizeGiB < 1 || string.IsNullOrWhiteSpace(input.Pool)))
+        {
+            throw new GuestActionException("Choose a storage pool and a disk size of at least 1 GiB for the new disk.");
+        }
+
+        if (input.Boot == GuestBootChoice.Iso && string.IsNullOrWhiteSpace(input.IsoPath))
+        {
+            throw new GuestActionException("Choose the ISO image to boot from.");
+        }
+
+        if (input.Boot == GuestBootChoice.Kernel && string.IsNullOrWhiteSpace(input.KernelPath))
+        {
+            throw new GuestActionException("Give the path of the kernel to boot.");
+        }
+
+        if (input.Network != GuestNetworkChoice.None && string.IsNullOrWhiteSpace(input.NetworkSource))
+        {
+            throw new GuestActionException(input.Network == GuestNetworkChoice.Bridge ? "Name the bridge (for example br0)." : "Name the libvirt network (for example default).");
+        }
+
+        var connection = Connection(input.HostId);
+        var hostName = store.Hosts.Find(input.HostId.ToString())?.Name ?? "the host";
+        var uuid = await Task.Run(() =>
+        {
+            if (Exists(connection, name))
+            {
+                throw new GuestActionException($"A guest named {name} already exists on {hostName}; choose another name.");
+            }
+
+            LibvirtStorageVolume? created = null;
+            try
+            {
+                (string Path, string Format)? disk = null;
+                try
+                {
+                    switch (input.Disk)
+                    {
+                        case GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw:
+                            var format = input.Disk == GuestDiskChoice.NewQcow2 ? "qcow2" : "raw";
+                            using (var pool = connection.GetStoragePoolByName(input.Pool!.Trim()))
+                            {
+                                created = pool.CreateVolume(
+                                    $"<volume><name>{System.Security.SecurityElement.Escape(name)}.{format}</name><capacity unit='GiB'>{input.DiskSizeGiB}</capacity>" +
+                                    (format == "raw" ? $"<allocation unit='GiB'>{input.DiskSizeGiB}</allocation>" : "<allocation>0</allocation>") +
+                                    $"<target><format type='{format}'/></target></volume>");
+                            }
+
+                            disk = (created.Path, format);
+                            break;
+                        case GuestDiskChoice.ExistingVolume:
+                            using (var volume = connection.GetStorageVolumeByPath(input.ExistingVolumePath?.Trim() ?? ""))
+                            {
+                                disk = (volume.Path, volume.GetDefinition().TargetFormat ?? "raw");
+                            }
+
+                            break;
+                    }
+
+                    var type = facts?.KvmUsable == true ? "kvm" : connection.HypervisorType.Equals("QEMU", StringComparison.OrdinalIgnoreCase) ? "qemu" : connection.HypervisorType.ToLowerInvariant();
+                    var xml = GuestCreation.DomainXml(type, facts?.CpuArchitecture ?? "x86_64", name, input.Vcpus, input.MemoryMiB, disk, input);
+                    using var domain = connection.DefineDomain(xml, DomainDefineFlags.Validate);
+                    created?.Dispose();
+                    created = null;
+                    return domain.Uuid;
+                }
+                catch (LibvirtException e)
+                {
+                    throw new GuestActionException($"Could not create {name}: {Plain(e)}", e);
+                }
+            }
+            finally
+            {
+                if (created is not null)
+                {
+                    // The definition failed: the disk made for it goes too.
+                    try
+                    {
+                        created.Delete();
+                    }
+                    catch (LibvirtException e)
+                    {
+                        logger.LogWarning("Could not delete {Path} after a failed create: {Message}", created.Path, e.Message);
+                    }
+
+                    created.Dispose();
+                }
+            }
+        }, cancellationToken);
+
+        var host = new WatchedHost(input.HostId, hostName, connection);
+        await Task.Run(() => watcher.ReRead(host, uuid), CancellationToken.None);
+        timeline.Add(GuestState.KeyOf(input.HostId, uuid), $"created by {caller.Identity?.Name ?? "someone"}");
+        return store.Guests.Find(GuestState.KeyOf(input.HostId, uuid))
+            ?? throw new GuestActionException($"{name} was created but could not be read back; it shows once the host reports it.");
+    }
+
+    private static bool Exists(LibvirtConnection connection, string name)
+    {
+        try
+        {
+            using var _ = connection.GetDomainByName(name);
+            return true;
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
+        {
+            return false;
+        }
+    }
+
     private LibvirtConnection Connection(Guid hostId)
     {
         try

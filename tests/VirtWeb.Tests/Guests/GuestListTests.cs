@@ -72,6 +72,7 @@ public sealed class GuestListTests : ComponentTest
             Assert.Equal(2, RowNames(page).Count);
             Assert.Empty(page.FindAll("[data-testid=guests-table] tbody button"));
             Assert.Empty(page.FindAll("[data-testid=guests-table] input[type=checkbox]"));
+            Assert.Empty(page.FindAll("[data-testid=create-guest]"));
         });
     }
 

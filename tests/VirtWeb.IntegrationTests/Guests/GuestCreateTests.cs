@@ -1,0 +1,99 @@
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Access;
+using VirtWeb.Guests;
+using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Infrastructure;
+using VirtWeb.Libvirt;
+
+namespace VirtWeb.IntegrationTests.Guests;
+
+[Collection(AppCollection.Name)]
+public sealed class GuestCreateTests(VirtWebFactory factory)
+{
+    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
+
+    [Fact]
+    public async Task Create_NewQcow2Disk_DefinedWithVncOnLoopbackAndListed()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+
+        var guest = await Guests.CreateAsync(GuestWorld.Principal(Roles.Operator), new GuestCreateInput(hostId, " app-1 ", Vcpus: 2, MemoryMiB: 256, Pool: "images", DiskSizeGiB: 4));
+
+        Assert.Equal("app-1", guest.Name);
+        Assert.Equal(DomainState.Shutoff, guest.State);
+        var details = await Guests.ReadDetailsAsync(GuestWorld.Admin, hostId, guest.Uuid);
+        var vnc = Assert.Single(details.Definition.Graphics);
+        Assert.Equal("127.0.0.1", vnc.ListenAddress);
+        Assert.Equal("qcow2", Assert.Single(details.Definition.Disks).DriverType);
+        using var volume = Connection(hostId).GetStorageVolumeByPath("/images/app-1.qcow2");
+        Assert.Equal(4UL << 30, volume.GetInfo().CapacityBytes);
+    }
+
+    [Theory]
+    [InlineData("a/b", 256, "contains '/'")]
+    [InlineData("..", 256, "'..'")]
+    [InlineData("nul\0name", 256, "control character")]
+    [InlineData("   ", 256, "spaces alone are not a name")]
+    [InlineData(null, 256, "is 300 characters long")]
+    [InlineData("zero-memory", 0, "at least 16 MiB")]
+    [InlineData("huge-memory", 9000, "more memory than the host has (8192 MiB)")]
+    [InlineData("db", 256, "A guest named db already exists")]
+    public async Task Create_BadInput_ClearMessageAndNothingCreated(string? name, int memoryMiB, string expected)
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var (domains, volumes) = Count(hostId);
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() =>
+            Guests.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, name ?? new string('x', 300), MemoryMiB: memoryMiB, Pool: "images")));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Equal((domains, volumes), Count(hostId));
+    }
+
+    [Fact]
+    public async Task Create_Viewer_RefusedByTheService()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var before = Count(hostId);
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            Guests.CreateAsync(GuestWorld.Principal(Roles.Viewer), new GuestCreateInput(hostId, "sneaky", Pool: "images")));
+
+        Assert.Equal(before, Count(hostId));
+    }
+
+    [Fact]
+    public async Task Create_MissingPool_LibvirtMessageAndNothingCreated()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var before = Count(hostId);
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() =>
+            Guests.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, "nopool", Pool: "missing")));
+
+        Assert.StartsWith("Could not create nopool: ", error.Message);
+        Assert.Equal(before, Count(hostId));
+    }
+
+    private (int Domains, int Volumes) Count(Guid hostId)
+    {
+        var connection = Connection(hostId);
+        var domains = connection.ListDomains();
+        using var pool = connection.GetStoragePoolByName("images");
+        var volumes = pool.ListVolumes();
+        var counts = (domains.Count, volumes.Count);
+        foreach (var d in domains)
+        {
+            d.Dispose();
+        }
+
+        foreach (var v in volumes)
+        {
+            v.Dispose();
+        }
+
+        return counts;
+    }
+
+    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+}
