@@ -46,8 +46,13 @@ public static class AccessExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<VirtWebDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<VirtWebSignInManager>()
+            .AddClaimsPrincipalFactory<VirtWebClaimsFactory>()
             .AddDefaultTokenProviders();
+
+        // Cookies are re-checked against the account every minute: a disabled account or a reset password stops working
+        // on plain HTTP requests as quickly as on open circuits.
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
         services.AddSingleton<AuditLog>();
         services.AddScoped<IdentitySeeder>();

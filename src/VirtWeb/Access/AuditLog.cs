@@ -34,12 +34,12 @@ public sealed partial class AuditLog(
         var record = new AuditRecord
         {
             At = timeProvider.GetUtcNow(),
-            UserName = Truncate(userName, 256),
+            UserName = Clean(userName, 256),
             UserId = userId,
-            Action = Truncate(action, 64),
-            Target = Truncate(MaskSecrets(target), 512),
+            Action = Clean(action, 64),
+            Target = Clean(MaskSecrets(target), 512),
             Outcome = outcome,
-            Detail = detail is null ? null : Truncate(MaskSecrets(detail), 2048),
+            Detail = detail is null ? null : Clean(MaskSecrets(detail), 2048),
             RemoteAddress = remoteAddress,
         };
 
@@ -119,7 +119,17 @@ public sealed partial class AuditLog(
         }
     }
 
-    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length];
+    /// <summary>
+    /// Refused input is exactly what the trail must record, and it may hold NUL (which PostgreSQL text cannot store) or
+    /// line breaks that would forge log lines: control characters are written as visible escapes.
+    /// </summary>
+    public static string Clean(string value, int length)
+    {
+        var visible = value.Any(char.IsControl)
+            ? string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))
+            : value;
+        return visible.Length <= length ? visible : visible[..length];
+    }
 
     [GeneratedRegex(@"(://[^:/@\s]+):[^/\s]*@")]
     private static partial Regex UserInfoPassword();

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 
@@ -7,23 +8,67 @@ public partial class Users
 {
     private IReadOnlyList<UserSummary>? _users;
     private string? _error;
+    private (string UserName, string Password)? _handOver;
+    private bool _busy;
+    private bool _creating;
+    private string? _newUserName;
+    private string _newRole = Roles.Viewer;
 
     [CascadingParameter]
     public required Task<AuthenticationState> AuthenticationState { get; init; }
 
     [Inject]
-    public required UserDirectory UserDirectory { get; init; }
+    public required UserDirectory Directory { get; init; }
 
-    protected override async Task OnInitializedAsync()
+    protected override Task OnInitializedAsync() => RunAsync(_ => Task.CompletedTask);
+
+    private void ShowCreate()
     {
+        _creating = true;
+        _newUserName = null;
+        _newRole = Roles.Viewer;
+    }
+
+    private Task CreateAsync() => RunAsync(async user =>
+    {
+        var password = await Directory.CreateAsync(user, _newUserName, _newRole);
+        _handOver = (_newUserName!.Trim(), password);
+        _creating = false;
+    });
+
+    private Task SetRoleAsync(UserSummary account, string role) =>
+        RunAsync(user => Directory.SetRoleAsync(user, account.Id, role));
+
+    private Task ResetPasswordAsync(UserSummary account) => RunAsync(async user =>
+    {
+        var password = await Directory.ResetPasswordAsync(user, account.Id);
+        _handOver = (account.UserName, password);
+    });
+
+    /// <summary>One change at a time; a second click while one runs does nothing. The list is re-read afterwards.</summary>
+    private async Task RunAsync(Func<ClaimsPrincipal, Task> change)
+    {
+        if (_busy)
+        {
+            return;
+        }
+
+        _busy = true;
+        _error = null;
         try
         {
-            _users = await UserDirectory.ListAsync((await AuthenticationState).User);
+            var user = (await AuthenticationState).User;
+            await change(user);
+            _users = await Directory.ListAsync(user);
         }
-        catch (AccessDeniedException e)
+        catch (Exception e) when (e is AccessDeniedException or InvalidOperationException)
         {
-            _users = [];
             _error = e.Message;
+            _users ??= [];
+        }
+        finally
+        {
+            _busy = false;
         }
     }
 }

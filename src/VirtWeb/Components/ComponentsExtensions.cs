@@ -29,6 +29,7 @@ public static class ComponentsExtensions
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UsePasswordChangeRequirement();
         app.UseAntiforgery();
 
         // The sign-in page needs its styles before anyone is signed in.

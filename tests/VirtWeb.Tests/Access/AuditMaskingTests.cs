@@ -12,4 +12,15 @@ public sealed class AuditMaskingTests
     [InlineData("qemu:///system", "qemu:///system")]
     public void MaskSecrets_TextWithCredentials_HidesThem(string text, string expected) =>
         Assert.Equal(expected, AuditLog.MaskSecrets(text));
+
+    [Theory]
+    [InlineData("nul\0name", "nul\\u0000name")]
+    [InlineData("two\nlines", "two\\u000alines")]
+    [InlineData("plain", "plain")]
+    public void Clean_ControlCharacters_BecomeVisibleEscapes(string text, string expected) =>
+        Assert.Equal(expected, AuditLog.Clean(text, 100));
+
+    [Fact]
+    public void Clean_LongText_IsCutToTheColumn() =>
+        Assert.Equal(64, AuditLog.Clean(new string('x', 1000), 64).Length);
 }
