@@ -23,6 +23,7 @@ public static class TestServices
         context.Services.AddSingleton<IHostSupervisors, NoSupervisors>();
         context.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
         context.Services.AddScoped<HostService>();
+        context.Services.AddSingleton<VirtWeb.Access.AuditLog>();
         context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
         context.Services.AddSingleton<VirtWeb.Images.ImageService>();
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
