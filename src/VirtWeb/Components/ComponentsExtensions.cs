@@ -26,6 +26,7 @@ public static class ComponentsExtensions
         }
 
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseOriginCheck();
         app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
