@@ -36,6 +36,21 @@ public static class GuestActions
         _ => action.ToString(),
     };
 
+    /// <summary>The dotted verb the audit trail records, such as <c>guest.start</c>.</summary>
+    public static string AuditAction(GuestAction action) => action switch
+    {
+        GuestAction.Start => "guest.start",
+        GuestAction.Shutdown => "guest.shutdown",
+        GuestAction.Reboot => "guest.reboot",
+        GuestAction.ForceOff => "guest.forceoff",
+        GuestAction.Pause => "guest.pause",
+        GuestAction.Resume => "guest.resume",
+        GuestAction.ManagedSave => "guest.managedsave",
+        GuestAction.AutostartOn => "guest.autostart.on",
+        GuestAction.AutostartOff => "guest.autostart.off",
+        _ => $"guest.{action.ToString().ToLowerInvariant()}",
+    };
+
     public static string Title(GuestAction action) => action switch
     {
         GuestAction.Start => "Start",

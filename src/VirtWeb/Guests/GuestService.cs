@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using VirtWeb.Access;
+using VirtWeb.Data;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
 using VirtWeb.Libvirt.Xml;
@@ -15,12 +16,16 @@ public sealed record GuestDetails(string Xml, DomainDefinition Definition);
 /// Power, settings and delete for guests. Every method checks the caller's role itself (Operator or Administrator;
 /// per-object grants come later). One action per guest at a time across all users: a second click while one runs is
 /// skipped, not queued. After an action the guest is re-read at once, so the list does not wait for the event.
+/// Every attempt is written to the audit trail under <c>/hosts/{host}/guests/{uuid}</c>: a refusal before anything is
+/// tried (Denied), libvirt's or VirtWeb's refusal (Failure, with the message the user saw) and success. A second click
+/// skipped while the first runs changes nothing and is not written.
 /// </summary>
 public sealed class GuestService(
     IHostSupervisors supervisors,
     LiveStateStore store,
     GuestWatcher watcher,
     GuestTimeline timeline,
+    AuditLog audit,
     ILogger<GuestService> logger)
 {
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
@@ -30,29 +35,28 @@ public sealed class GuestService(
 
     public bool IsBusy(string guestKey) => _running.ContainsKey(guestKey);
 
-    public static void RequireOperator(ClaimsPrincipal caller, string what)
-    {
-        if (!caller.IsInRole(Roles.Administrator))
-        {
-            caller.Require(Roles.Operator, what);
-        }
-    }
+    /// <summary>The audit trail's target for one guest.</summary>
+    public static string AuditTarget(Guid hostId, Guid uuid) => $"/hosts/{hostId}/guests/{uuid}";
 
-    public Task<GuestActionResult> RunAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, GuestAction action, CancellationToken cancellationToken = default)
+    /// <summary>The audit trail's target for a guest that does not exist yet (a refused create).</summary>
+    public static string AuditTarget(Guid hostId) => $"/hosts/{hostId}/guests";
+
+    public async Task<GuestActionResult> RunAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, GuestAction action, CancellationToken cancellationToken = default)
     {
-        RequireOperator(caller, $"{GuestActions.Verb(action)} a guest");
-        return Exclusive(caller, hostId, uuid, GuestActions.Title(action), (host, domain) => Apply(host, domain, action), cancellationToken);
+        var auditAction = GuestActions.AuditAction(action);
+        await RequireOperatorAsync(caller, auditAction, AuditTarget(hostId, uuid), $"{GuestActions.Verb(action)} a guest");
+        return await Exclusive(caller, hostId, uuid, GuestActions.Title(action), auditAction, (host, domain) => Apply(host, domain, action), cancellationToken);
     }
 
     /// <summary>
     /// Deletes a shut-off guest. <paramref name="confirmName"/> must be its name (the dialog makes the user type it).
     /// With <paramref name="deleteDisks"/>, every disk must be a storage volume, checked before anything is undefined.
     /// </summary>
-    public Task<GuestActionResult> DeleteAsync(
+    public async Task<GuestActionResult> DeleteAsync(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string confirmName, bool deleteDisks, CancellationToken cancellationToken = default)
     {
-        RequireOperator(caller, "delete a guest");
-        return Exclusive(caller, hostId, uuid, "Delete", (host, domain) => Delete(host, domain, confirmName, deleteDisks), cancellationToken);
+        await RequireOperatorAsync(caller, "guest.delete", AuditTarget(hostId, uuid), "delete a guest");
+        return await Exclusive(caller, hostId, uuid, "Delete", "guest.delete", (host, domain) => Delete(host, domain, confirmName, deleteDisks), cancellationToken);
     }
 
     /// <summary>The guest's persistent XML (live XML for a transient guest), without secrets; any signed-in user may read it.</summary>
@@ -76,9 +80,10 @@ public sealed class GuestService(
     /// Replaces the guest's definition (Administrators only). The XML must parse, be a domain and keep the guest's
     /// name and UUID; libvirt then validates it against its schema. A refused edit leaves the guest as it was.
     /// </summary>
-    public Task<GuestActionResult> UpdateXmlAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string xml, CancellationToken cancellationToken = default)
+    public async Task<GuestActionResult> UpdateXmlAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string xml, CancellationToken cancellationToken = default)
     {
-        caller.Require(Roles.Administrator, "edit a guest's XML");
+        const string auditAction = "guest.xml.edit";
+        await audit.RequireAsync(caller, Roles.Administrator, auditAction, AuditTarget(hostId, uuid), "edit a guest's XML");
         xml ??= "";
         DomainDefinition edited;
         try
@@ -93,10 +98,17 @@ public sealed class GuestService(
         }
         catch (System.Xml.XmlException e)
         {
-            throw new GuestActionException($"The XML does not parse: {e.Message} Fix it and review again.", e);
+            var refused = new GuestActionException($"The XML does not parse: {e.Message} Fix it and review again.", e);
+            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), AuditOutcome.Failure, refused.Message);
+            throw refused;
+        }
+        catch (GuestActionException e)
+        {
+            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), AuditOutcome.Failure, e.Message);
+            throw;
         }
 
-        return Exclusive(caller, hostId, uuid, "Edit XML", (host, domain) =>
+        return await Exclusive(caller, hostId, uuid, "Edit XML", auditAction, (host, domain) =>
         {
             if (edited.Uuid is { } editedUuid && editedUuid != uuid)
             {
@@ -121,7 +133,24 @@ public sealed class GuestService(
     /// </summary>
     public async Task<GuestState> CreateAsync(ClaimsPrincipal caller, GuestCreateInput input, CancellationToken cancellationToken = default)
     {
-        RequireOperator(caller, "create a guest");
+        await RequireOperatorAsync(caller, "guest.create", AuditTarget(input.HostId), "create a guest");
+        GuestState created;
+        try
+        {
+            created = await Create(caller, input, cancellationToken);
+        }
+        catch (GuestActionException e)
+        {
+            await audit.WriteAsync(caller, "guest.create", AuditTarget(input.HostId), AuditOutcome.Failure, $"{input.Name}: {e.Message}");
+            throw;
+        }
+
+        await audit.WriteAsync(caller, "guest.create", AuditTarget(created.HostId, created.Uuid), AuditOutcome.Success, created.Name);
+        return created;
+    }
+
+    private async Task<GuestState> Create(ClaimsPrincipal caller, GuestCreateInput input, CancellationToken cancellationToken)
+    {
         var name = GuestCreation.ValidateName(input.Name);
         var facts = store.Hosts.Find(input.HostId.ToString())?.Facts;
         if (input.Vcpus < 1 || (facts is not null && input.Vcpus > facts.CpuCount))
@@ -272,8 +301,20 @@ public sealed class GuestService(
         }
     }
 
+    /// <summary>Administrators may do what Operators may; anyone else is refused, and the refusal audited.</summary>
+    private async Task RequireOperatorAsync(ClaimsPrincipal caller, string auditAction, string target, string what)
+    {
+        if (caller.Identity?.IsAuthenticated == true && caller.IsInRole(Roles.Administrator))
+        {
+            return;
+        }
+
+        await audit.RequireAsync(caller, Roles.Operator, auditAction, target, what);
+    }
+
     private async Task<GuestActionResult> Exclusive(
-        ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, Func<WatchedHost, LibvirtDomain, string> act, CancellationToken cancellationToken)
+        ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, string auditAction, Func<WatchedHost, LibvirtDomain, string> act,
+        CancellationToken cancellationToken)
     {
         var key = GuestState.KeyOf(hostId, uuid);
         var name = store.Guests.Find(key)?.Name ?? uuid.ToString();
@@ -314,16 +355,19 @@ public sealed class GuestService(
 
             timeline.Add(key, $"{title} by {caller.Identity?.Name ?? "someone"}");
             logger.LogInformation("{User} did {Action} on guest {Guest} on {Host}.", caller.Identity?.Name, title, name, host.Name);
+            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), AuditOutcome.Success, message);
             await Task.Run(() => watcher.ReRead(host, uuid), CancellationToken.None);
             return new GuestActionResult(true, message);
         }
         catch (GuestActionException e)
         {
             timeline.Add(key, $"{title} by {caller.Identity?.Name ?? "someone"} failed: {e.Message}");
+            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), AuditOutcome.Failure, e.Message);
             throw;
         }
         catch (HostUnavailableException e)
         {
+            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), AuditOutcome.Failure, e.Message);
             throw new GuestActionException(e.Message, e);
         }
         finally
