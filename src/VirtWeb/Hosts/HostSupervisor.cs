@@ -144,7 +144,7 @@ public sealed class HostSupervisor : IAsyncDisposable
             var guests = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
             foreach (var watcher in _watchers)
             {
-                await watcher.ResyncAsync(host, snapshotVersion, cancellationToken);
+                await ResyncQuietlyAsync(watcher, host, snapshotVersion, cancellationToken);
             }
 
             _connection = connection;
@@ -202,7 +202,29 @@ public sealed class HostSupervisor : IAsyncDisposable
 
         foreach (var watcher in _watchers)
         {
-            await watcher.ApplyAsync(host, batch, cancellationToken);
+            try
+            {
+                await watcher.ApplyAsync(host, batch, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && host.Connection.IsAlive)
+            {
+                // One watcher tripping over a race (a volume deleted between listing and reading it) must not cost
+                // the whole host its connection: that watcher starts over from a fresh listing instead.
+                _logger.LogWarning(e, "Applying events for {Watcher} on {Host} failed; resyncing it.", watcher.GetType().Name, _name);
+                await ResyncQuietlyAsync(watcher, host, _store.NextVersion(), cancellationToken);
+            }
+        }
+    }
+
+    private async Task ResyncQuietlyAsync(IHostWatcher watcher, WatchedHost host, long version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await watcher.ResyncAsync(host, version, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && host.Connection.IsAlive)
+        {
+            _logger.LogError(e, "Resyncing {Watcher} on {Host} failed too; it catches up with the next event.", watcher.GetType().Name, _name);
         }
     }
 
