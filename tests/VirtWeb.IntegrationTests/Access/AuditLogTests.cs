@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -50,8 +49,8 @@ public sealed class AuditLogTests(VirtWebFactory factory)
     [Fact]
     public async Task HostActions_SuccessAndDenial_AreAudited()
     {
-        var admin = Principal("root", Roles.Administrator);
-        var viewer = Principal("vic", Roles.Viewer);
+        var admin = TestPrincipals.Of("root", Roles.Administrator);
+        var viewer = TestPrincipals.Of("vic", Roles.Viewer);
         var host = await factory.WithScopeAsync(s => s.GetRequiredService<HostService>().AddAsync(admin, new HostInput(VirtWebFactory.UniqueUserName("audit"), "esx://user:hunter2@esx1.example/")));
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(async s =>
@@ -69,7 +68,7 @@ public sealed class AuditLogTests(VirtWebFactory factory)
     [Fact]
     public async Task Search_Viewer_IsRefusedAndTheRefusalAudited()
     {
-        await Assert.ThrowsAsync<AccessDeniedException>(() => Audit.SearchAsync(Principal("peeker", Roles.Viewer), new AuditQuery()));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Audit.SearchAsync(TestPrincipals.Of("peeker", Roles.Viewer), new AuditQuery()));
 
         var denial = await WithDb(db => db.AuditLog.OrderByDescending(r => r.Id).FirstAsync(r => r.UserName == "peeker"));
         Assert.Equal(("audit.search", AuditOutcome.Denied), (denial.Action, denial.Outcome));
@@ -82,7 +81,7 @@ public sealed class AuditLogTests(VirtWebFactory factory)
         await Audit.WriteAsync(name, null, "guest.start", "/hosts/x/guests/y", AuditOutcome.Success);
         await Audit.WriteAsync(name, null, "host.add", "/hosts/z", AuditOutcome.Success);
 
-        var rows = await Audit.SearchAsync(Principal("root", Roles.Administrator), new AuditQuery(UserName: name, Action: "guest."));
+        var rows = await Audit.SearchAsync(TestPrincipals.Of("root", Roles.Administrator), new AuditQuery(UserName: name, Action: "guest."));
 
         Assert.Equal("guest.start", Assert.Single(rows).Action);
     }
@@ -107,8 +106,6 @@ public sealed class AuditLogTests(VirtWebFactory factory)
 
     private AuditLog Audit => factory.Services.GetRequiredService<AuditLog>();
 
-    private static ClaimsPrincipal Principal(string name, string role) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
 
     private Task<int> CountAsync() => WithDb(db => db.AuditLog.CountAsync());
 

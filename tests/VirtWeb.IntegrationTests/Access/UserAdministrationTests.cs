@@ -11,8 +11,7 @@ namespace VirtWeb.IntegrationTests.Access;
 /// <summary>Has an app of its own: it counts Administrators, which other fixtures' tests would change.</summary>
 public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixture<VirtWebFactory>
 {
-    private static readonly ClaimsPrincipal Admin =
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "root"), new Claim(ClaimTypes.Role, Roles.Administrator)], "test"));
+    private static readonly ClaimsPrincipal Admin = TestPrincipals.Administrator;
 
     [Fact]
     public async Task Create_NewUser_SignsInWithTheGeneratedPasswordAndMustChangeIt()
@@ -145,7 +144,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     [InlineData(Roles.Operator)]
     public async Task EveryChange_NotAdministrator_RefusedByTheService(string role)
     {
-        var caller = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "mallory"), new Claim(ClaimTypes.Role, role)], "test"));
+        var caller = TestPrincipals.Of("mallory", role);
         var victim = await factory.CreateUserAsync(VirtWebFactory.UniqueUserName("victim"), Roles.Viewer);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => Directory(d => d.CreateAsync(caller, "sneaky", Roles.Administrator)));

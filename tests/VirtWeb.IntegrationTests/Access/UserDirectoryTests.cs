@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Access;
 using VirtWeb.IntegrationTests.Infrastructure;
@@ -15,7 +14,7 @@ public sealed class UserDirectoryTests(VirtWebFactory factory)
         await factory.CreateUserAsync(operatorName, Roles.Operator);
 
         var users = await factory.WithScopeAsync(services =>
-            services.GetRequiredService<UserDirectory>().ListAsync(Principal("root", Roles.Administrator)));
+            services.GetRequiredService<UserDirectory>().ListAsync(TestPrincipals.Administrator));
 
         Assert.Equal([Roles.Operator], users.Single(u => u.UserName == operatorName).Roles);
         Assert.Equal([Roles.Administrator], users.Single(u => u.UserName == VirtWebFactory.AdminUserName).Roles);
@@ -27,7 +26,7 @@ public sealed class UserDirectoryTests(VirtWebFactory factory)
     public async Task List_NotAdministrator_IsRefusedByTheService(string role)
     {
         var error = await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(services =>
-            services.GetRequiredService<UserDirectory>().ListAsync(Principal("someone", role))));
+            services.GetRequiredService<UserDirectory>().ListAsync(TestPrincipals.Of("someone", role))));
 
         Assert.Contains("Administrator", error.Message);
     }
@@ -36,9 +35,7 @@ public sealed class UserDirectoryTests(VirtWebFactory factory)
     public async Task List_Anonymous_IsRefusedByTheService()
     {
         await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(services =>
-            services.GetRequiredService<UserDirectory>().ListAsync(new ClaimsPrincipal(new ClaimsIdentity()))));
+            services.GetRequiredService<UserDirectory>().ListAsync(TestPrincipals.Anonymous)));
     }
 
-    private static ClaimsPrincipal Principal(string name, string role) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
 }

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Access;
 using VirtWeb.Account;
@@ -18,14 +17,12 @@ public sealed class UserPreferencesTests(VirtWebFactory factory)
         var (aliceMode, bobMode) = await factory.WithScopeAsync(async services =>
         {
             var preferences = services.GetRequiredService<UserPreferences>();
-            await preferences.SetDarkModeAsync(Principal(alice.Id), darkMode: true);
-            return (await preferences.GetDarkModeAsync(Principal(alice.Id)), await preferences.GetDarkModeAsync(Principal(bob.Id)));
+            await preferences.SetDarkModeAsync(TestPrincipals.WithId(alice.Id), darkMode: true);
+            return (await preferences.GetDarkModeAsync(TestPrincipals.WithId(alice.Id)), await preferences.GetDarkModeAsync(TestPrincipals.WithId(bob.Id)));
         });
 
         Assert.True(aliceMode);
         Assert.Null(bobMode);
     }
 
-    private static ClaimsPrincipal Principal(string id) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, id)], "test"));
 }

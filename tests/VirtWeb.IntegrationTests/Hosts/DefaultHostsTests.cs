@@ -12,8 +12,7 @@ public sealed class DefaultHostsTests(VirtWebFactory factory) : IClassFixture<Vi
     [Fact]
     public async Task DefaultHosts_RemovedDemo_IsNotAddedAgain()
     {
-        var admin = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
-            [new(System.Security.Claims.ClaimTypes.Name, "root"), new(System.Security.Claims.ClaimTypes.Role, VirtWeb.Access.Roles.Administrator)], "test"));
+        var admin = TestPrincipals.Administrator;
         var demoIds = await DemoHostIdsAsync();
         Assert.NotEmpty(demoIds);
         foreach (var id in demoIds)

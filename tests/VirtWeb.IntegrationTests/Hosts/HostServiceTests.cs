@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Access;
@@ -190,10 +189,9 @@ public sealed class HostServiceTests(VirtWebFactory factory)
         Assert.Null(live.Facts);
     }
 
-    private static ClaimsPrincipal Admin => Principal(Roles.Administrator, "root");
+    private static System.Security.Claims.ClaimsPrincipal Admin => TestPrincipals.Administrator;
 
-    private static ClaimsPrincipal Principal(string role, string name = "someone") =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
+    private static System.Security.Claims.ClaimsPrincipal Principal(string role) => TestPrincipals.Of("someone", role);
 
     private Task<T> WithHosts<T>(Func<HostService, Task<T>> action) =>
         factory.WithScopeAsync(services => action(services.GetRequiredService<HostService>()));

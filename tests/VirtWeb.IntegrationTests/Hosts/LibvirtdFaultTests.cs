@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
 using VirtWeb.Hosts;
 using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt;
@@ -28,7 +26,7 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
     public async Task Libvirtd_KilledAndRestarted_HostDisconnectsThenResyncsWithoutStaleGuests()
     {
         var store = factory.Services.GetRequiredService<LiveStateStore>();
-        var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "root"), new Claim(ClaimTypes.Role, Roles.Administrator)], "test"));
+        var admin = TestPrincipals.Administrator;
         var host = await factory.WithScopeAsync(s => s.GetRequiredService<HostService>().AddAsync(admin, new HostInput("local-qemu", SystemUri)));
         var key = host.Id.ToString();
         var connected = await Eventually.ValueAsync(() => store.Hosts.Find(key), h => h.Connection == HostConnectionState.Connected, TimeSpan.FromSeconds(30), "qemu:///system connects");

@@ -1,8 +1,6 @@
-using System.Security.Claims;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
 using VirtWeb.Hosts;
 using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt;
@@ -58,7 +56,7 @@ public sealed class WatcherFailureTests(FailingWatcherFactory factory) : IClassF
             "<node><domain type='test'><name>w1</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain></node>");
         try
         {
-            var admin = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "root"), new Claim(ClaimTypes.Role, Roles.Administrator)], "test"));
+            var admin = TestPrincipals.Administrator;
             var host = await factory.WithScopeAsync(s => s.GetRequiredService<HostService>().AddAsync(admin, new HostInput("own world", $"test://{world}")));
             var store = factory.Services.GetRequiredService<LiveStateStore>();
             var connected = await Eventually.ValueAsync(() => store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Connected, TimeSpan.FromSeconds(30), "the host connects");
