@@ -18,6 +18,10 @@ public partial class UploadDialog : IAsyncDisposable
     private bool _uploading;
     private string? _error;
 
+    // Set once the user typed a name or picked a format: the file's own name and extension are only defaults.
+    private bool _nameTyped;
+    private bool _formatChosen;
+
     [CascadingParameter]
     public required IMudDialogInstance MudDialog { get; init; }
 
@@ -46,13 +50,32 @@ public partial class UploadDialog : IAsyncDisposable
         _size = file?.Size;
         _sent = 0;
         _error = null;
-        if (file is not null)
+        // describe is a round trip to the browser, and the name field's input events run while it is under way: a name
+        // typed before or meanwhile must win over the file's own name, or the volume is created under the wrong name.
+        if (file is not null && !_nameTyped)
         {
             _name = file.Name;
+        }
+
+        if (file is not null && !_formatChosen)
+        {
             _format = file.Name.EndsWith(".iso", StringComparison.OrdinalIgnoreCase) ? "iso"
                 : file.Name.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2"
                 : "raw";
         }
+    }
+
+    private void NameTyped(string? name)
+    {
+        _name = name;
+        // Clearing the field hands the name back to the next chosen file.
+        _nameTyped = !string.IsNullOrEmpty(name);
+    }
+
+    private void FormatChosen(string format)
+    {
+        _format = format;
+        _formatChosen = true;
     }
 
     private async Task StartAsync()
@@ -128,5 +151,5 @@ public partial class UploadDialog : IAsyncDisposable
         _self?.Dispose();
     }
 
-    private sealed record ChosenFile(string Name, long Size);
+    internal sealed record ChosenFile(string Name, long Size);
 }
