@@ -1,0 +1,96 @@
+namespace VirtWeb.Access;
+
+/// <summary>The roles a grant can give, weakest first. NoAccess hides a subtree even from a user's global role.</summary>
+public enum AccessRole
+{
+    NoAccess,
+    Viewer,
+    Operator,
+    Administrator,
+}
+
+/// <summary>What a caller wants to do to an object.</summary>
+public enum Permission
+{
+    View,
+    Power,
+    Console,
+    ManageGuests,
+    ManageImages,
+    EditGuestXml,
+    ManageHosts,
+    ManageAccess,
+}
+
+/// <summary>A role on a path, for one user: <c>/</c>, <c>/hosts/{host}</c>, <c>/hosts/{host}/guests/{uuid}</c>, <c>/hosts/{host}/pools/{pool}</c>.</summary>
+public sealed record Grant(string UserId, string Path, AccessRole Role);
+
+/// <summary>Builds and walks the object paths grants are given on.</summary>
+public static class AccessPaths
+{
+    public const string Root = "/";
+
+    public static string Host(Guid hostId) => $"/hosts/{hostId}";
+
+    public static string Guest(Guid hostId, Guid uuid) => $"/hosts/{hostId}/guests/{uuid}";
+
+    public static string Pool(Guid hostId, string poolName) => $"/hosts/{hostId}/pools/{poolName}";
+
+    /// <summary><paramref name="path"/>, then each object above it, up to <c>/</c>: most specific first.</summary>
+    public static IEnumerable<string> SelfAndAncestors(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+
+        // Object paths alternate kind and id (hosts/{id}/guests/{id}); only whole objects can carry a grant.
+        for (var length = segments.Length - segments.Length % 2; length > 0; length -= 2)
+        {
+            yield return "/" + string.Join('/', segments[..length]);
+        }
+
+        yield return Root;
+    }
+}
+
+/// <summary>
+/// The one rule set, as Proxmox VE has it: a grant gives a role on a path and propagates down; the most specific grant
+/// overrides the user's role there (narrowing or widening it); a NoAccess grant anywhere above or on the path beats
+/// everything; with no grant the user's global role applies on every path, and no role means nothing (deny by default).
+/// </summary>
+public static class AccessPolicy
+{
+    public static AccessRole EffectiveRole(string? globalRole, IEnumerable<Grant> userGrants, string path)
+    {
+        var byPath = userGrants.GroupBy(g => g.Path, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(x => x.Role), StringComparer.Ordinal);
+        var chain = AccessPaths.SelfAndAncestors(path).ToList();
+        if (chain.Any(p => byPath.TryGetValue(p, out var role) && role == AccessRole.NoAccess))
+        {
+            return AccessRole.NoAccess;
+        }
+
+        foreach (var step in chain)
+        {
+            if (byPath.TryGetValue(step, out var role))
+            {
+                return role;
+            }
+        }
+
+        return Enum.TryParse<AccessRole>(globalRole, out var global) && global != AccessRole.NoAccess ? global : AccessRole.NoAccess;
+    }
+
+    public static bool Allows(AccessRole role, Permission permission) => permission switch
+    {
+        Permission.View => role >= AccessRole.Viewer,
+        Permission.Power or Permission.Console or Permission.ManageGuests or Permission.ManageImages => role >= AccessRole.Operator,
+        Permission.EditGuestXml or Permission.ManageHosts or Permission.ManageAccess => role == AccessRole.Administrator,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Whether someone holding <paramref name="granterRole"/> on a path may give <paramref name="requested"/> there:
+    /// only who manages access on that path, and never more than they hold.
+    /// </summary>
+    public static bool MayGrant(AccessRole granterRole, AccessRole requested) =>
+        Allows(granterRole, Permission.ManageAccess) && requested <= granterRole;
+}
