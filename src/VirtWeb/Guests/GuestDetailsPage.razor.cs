@@ -9,6 +9,7 @@ namespace VirtWeb.Guests;
 public partial class GuestDetailsPage
 {
     private LiveView<GuestState>? _guest;
+    private string? _viewKey;
     private GuestDetails? _details;
     private bool _canAct;
     private bool _isAdministrator;
@@ -39,6 +40,12 @@ public partial class GuestDetailsPage
     [Inject]
     public required ISnackbar Snackbar { get; init; }
 
+    [Inject]
+    public required IDialogService Dialogs { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
     private string Key => GuestState.KeyOf(HostId, Uuid);
 
     private GuestState? Guest => _guest?.Find(Key);
@@ -48,9 +55,25 @@ public partial class GuestDetailsPage
         var user = (await AuthenticationState).User;
         _isAdministrator = user.IsInRole(Roles.Administrator);
         _canAct = _isAdministrator || user.IsInRole(Roles.Operator);
-        var key = Key;
-        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch => { _ = ReloadAsync(); }, g => g.Key == key);
         Timeline.Changed += OnTimelineChanged;
+    }
+
+    // The router reuses this component when the address names another guest (a clone opens its own page this way).
+    protected override async Task OnParametersSetAsync()
+    {
+        var key = Key;
+        if (_viewKey == key)
+        {
+            return;
+        }
+
+        if (_guest is not null)
+        {
+            await _guest.DisposeAsync();
+        }
+
+        (_viewKey, _details, _editing, _diff, _error) = (key, null, false, null, null);
+        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch => { _ = ReloadAsync(); }, g => g.Key == key);
         await ReloadAsync();
     }
 
@@ -91,6 +114,15 @@ public partial class GuestDetailsPage
         catch (Exception e) when (e is GuestActionException or AccessDeniedException)
         {
             Snackbar.Add(e.Message, Severity.Error);
+        }
+    }
+
+    private async Task CloneAsync()
+    {
+        if (Guest is { } guest && await CloneGuestDialog.ShowAsync(Dialogs, guest) is { } clone)
+        {
+            Snackbar.Add($"Cloned {guest.Name} to {clone.Name}.", Severity.Success);
+            Navigation.NavigateTo($"guests/{clone.HostId}/{clone.Uuid}");
         }
     }
 

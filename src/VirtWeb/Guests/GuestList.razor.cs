@@ -210,6 +210,19 @@ public partial class GuestList
         }
     }
 
+    private async Task CloneAsync(string key)
+    {
+        if (_guests?.Find(key) is not { } guest)
+        {
+            return;
+        }
+
+        if (await CloneGuestDialog.ShowAsync(Dialogs, guest) is { } clone)
+        {
+            Snackbar.Add($"Cloned {guest.Name} to {clone.Name}.", Severity.Success);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Guests.BusyChanged -= OnBusyChanged;

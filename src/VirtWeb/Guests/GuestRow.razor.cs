@@ -40,6 +40,9 @@ public partial class GuestRow
     [Parameter]
     public EventCallback OnDelete { get; set; }
 
+    [Parameter]
+    public EventCallback OnClone { get; set; }
+
     /// <summary>How often this row rendered; the bench and tests read it.</summary>
     public int Renders { get; private set; }
 
@@ -84,6 +87,8 @@ public partial class GuestRow
     private Task Act(GuestAction action) => OnAction.InvokeAsync(action);
 
     private Task DeleteAsync() => OnDelete.InvokeAsync();
+
+    private Task CloneAsync() => OnClone.InvokeAsync();
 
     private static string Icon(GuestAction action) => action switch
     {

@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using MudBlazor;
+using VirtWeb.Access;
+
+namespace VirtWeb.Guests;
+
+/// <summary>Asks for the clone's name and how its disks are made; closes with the new <see cref="GuestState"/>.</summary>
+public partial class CloneGuestDialog
+{
+    private string? _name;
+    private GuestCloneDisks _disks = GuestCloneDisks.Overlay;
+    private bool _cloning;
+    private string? _error;
+
+    [CascadingParameter]
+    public required IMudDialogInstance Dialog { get; init; }
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; init; }
+
+    [Parameter, EditorRequired]
+    public required GuestState Guest { get; set; }
+
+    [Inject]
+    public required GuestService Guests { get; init; }
+
+    // Only a hint: the service reads the state from libvirt again before copying anything.
+    private bool ShutOff => Guest is { HostConnected: true, IsActive: false };
+
+    /// <summary>Opens the dialog for <paramref name="guest"/>; the clone, or null when the user cancelled.</summary>
+    public static async Task<GuestState?> ShowAsync(IDialogService dialogs, GuestState guest)
+    {
+        var parameters = new DialogParameters<CloneGuestDialog> { { d => d.Guest, guest } };
+        var dialog = await dialogs.ShowAsync<CloneGuestDialog>($"Clone {guest.Name}", parameters, new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true });
+        return await dialog.Result is { Canceled: false, Data: GuestState clone } ? clone : null;
+    }
+
+    protected override void OnInitialized() => _name = $"{Guest.Name}-clone";
+
+    private async Task CloneAsync()
+    {
+        if (_cloning)
+        {
+            return;
+        }
+
+        _cloning = true;
+        _error = null;
+        try
+        {
+            var clone = await Guests.CloneAsync((await AuthenticationState).User, Guest.HostId, Guest.Uuid, _name, _disks);
+            Dialog.Close(DialogResult.Ok(clone));
+        }
+        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
+        {
+            _error = e.Message;
+        }
+        finally
+        {
+            _cloning = false;
+        }
+    }
+}

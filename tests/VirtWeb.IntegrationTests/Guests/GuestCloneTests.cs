@@ -1,0 +1,201 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Access;
+using VirtWeb.Data;
+using VirtWeb.Guests;
+using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Infrastructure;
+using VirtWeb.Libvirt;
+
+namespace VirtWeb.IntegrationTests.Guests;
+
+[Collection(AppCollection.Name)]
+public sealed class GuestCloneTests(VirtWebFactory factory)
+{
+    private static readonly Guid Web = Guid.Parse(GuestWorld.RunningUuid);
+    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
+
+    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
+
+    [Fact]
+    public async Task Clone_Overlay_NewUuidMacAndAQcow2OverlayOnTheSourceVolume()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var source = Definition(hostId, Db);
+
+        var clone = await Guests.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, " db-copy ", GuestCloneDisks.Overlay);
+
+        Assert.Equal("db-copy", clone.Name);
+        Assert.Equal(DomainState.Shutoff, clone.State);
+        Assert.NotEqual(Db, clone.Uuid);
+        var cloned = Definition(hostId, clone.Uuid);
+        var disk = Assert.Single(cloned.Disks);
+        Assert.Equal(("/images/db-copy.qcow2", "qcow2"), (disk.SourceFile, disk.DriverType));
+        Assert.NotEqual(Assert.Single(source.Interfaces).MacAddress, Assert.Single(cloned.Interfaces).MacAddress);
+        Assert.StartsWith("52:54:00:", cloned.Interfaces[0].MacAddress);
+        using var volume = Connection(hostId).GetStorageVolumeByPath("/images/db-copy.qcow2");
+        var definition = volume.GetDefinition();
+        Assert.Equal(("qcow2", "/images/db.qcow2"), (definition.TargetFormat, definition.BackingStorePath));
+        Assert.Equal(1UL << 30, volume.GetInfo().CapacityBytes);
+        Assert.Equal("/images/db.qcow2", Assert.Single(Definition(hostId, Db).Disks).SourceFile);
+    }
+
+    [Fact]
+    public async Task Clone_FullCopy_IndependentVolumeInTheSourceFormat()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+
+        var clone = await Guests.CloneAsync(GuestWorld.Admin, hostId, Db, "db-full", GuestCloneDisks.FullCopy);
+
+        Assert.Equal("/images/db-full.qcow2", Assert.Single(Definition(hostId, clone.Uuid).Disks).SourceFile);
+        using var volume = Connection(hostId).GetStorageVolumeByPath("/images/db-full.qcow2");
+        Assert.Null(volume.GetDefinition().BackingStorePath);
+        var audit = await LastAuditAsync(hostId, Db);
+        Assert.Equal(("guest.clone", AuditOutcome.Success), (audit.Action, audit.Outcome));
+        Assert.Contains(clone.Uuid.ToString(), audit.Detail);
+    }
+
+    [Theory]
+    [InlineData("a/b", "contains '/'")]
+    [InlineData("..", "'..'")]
+    [InlineData("nul\0name", "control character")]
+    [InlineData("   ", "spaces alone are not a name")]
+    [InlineData(null, "is 300 characters long")]
+    [InlineData("web", "A guest named web already exists")]
+    public async Task Clone_BadName_ClearMessageAndNothingCreated(string? name, string expected)
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var before = Count(hostId);
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() =>
+            Guests.CloneAsync(GuestWorld.Admin, hostId, Db, name ?? new string('x', 300), GuestCloneDisks.Overlay));
+
+        Assert.Contains(expected, error.Message);
+        Assert.Equal(before, Count(hostId));
+    }
+
+    [Fact]
+    public async Task Clone_RunningSource_RefusedNamingItsState()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var before = Count(hostId);
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.CloneAsync(GuestWorld.Admin, hostId, Web, "web-2", GuestCloneDisks.FullCopy));
+
+        Assert.Contains("web is running; shut it off before cloning it", error.Message);
+        Assert.Equal(before, Count(hostId));
+    }
+
+    [Fact]
+    public async Task Clone_VolumeNameTaken_RefusedBeforeAnythingIsMade()
+    {
+        var world = GuestWorld.Write(("db", GuestWorld.ShutOffUuid, false), ("old", GuestWorld.RunningUuid, false));
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory, world);
+        // "old" is gone but its volume is not: the clone must not take it over.
+        await Guests.DeleteAsync(GuestWorld.Admin, hostId, Web, "old", deleteDisks: false);
+        var before = Count(hostId);
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.CloneAsync(GuestWorld.Admin, hostId, Db, "old", GuestCloneDisks.Overlay));
+
+        Assert.Contains("The pool images already has a volume named old.qcow2", error.Message);
+        Assert.Equal(before, Count(hostId));
+    }
+
+    [Fact]
+    public async Task Clone_SecondDiskDoesNotFit_FirstCopyDeletedAndNothingDefined()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory, TwoDiskWorld());
+        var before = Count(hostId);
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() =>
+            Guests.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, "two-copy", GuestCloneDisks.FullCopy));
+
+        Assert.StartsWith("Could not clone two: ", error.Message);
+        Assert.Contains("space", error.Message);
+        Assert.Equal(before, Count(hostId));
+        var gone = Assert.Throws<LibvirtException>(() => Connection(hostId).GetStorageVolumeByPath("/images/two-copy.raw"));
+        Assert.Equal(LibvirtErrorCode.NoStorageVol, gone.Code);
+        var audit = await LastAuditAsync(hostId, Db);
+        Assert.Equal(AuditOutcome.Failure, audit.Outcome);
+        Assert.Equal(error.Message, audit.Detail);
+    }
+
+    [Fact]
+    public async Task Clone_Viewer_RefusedByTheServiceAndAudited()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var before = Count(hostId);
+
+        await Assert.ThrowsAsync<AccessDeniedException>(() =>
+            Guests.CloneAsync(GuestWorld.Principal(Roles.Viewer, "vera"), hostId, Db, "sneaky", GuestCloneDisks.Overlay));
+
+        Assert.Equal(before, Count(hostId));
+        Assert.Equal(("guest.clone", AuditOutcome.Denied), ((await LastAuditAsync(hostId, Db)).Action, (await LastAuditAsync(hostId, Db)).Outcome));
+    }
+
+    /// <summary>"two": a 1 GiB and a 60 GiB raw disk in a 100 GiB pool; the first copy fits, the second cannot.</summary>
+    private static string TwoDiskWorld()
+    {
+        var xml = $"""
+            <?xml version="1.0"?>
+            <node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>
+              <cpu><mhz>2400</mhz><model>i686</model><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>2</threads><active>8</active></cpu>
+              <memory>8388608</memory>
+              <domain type='test'>
+                <name>two</name>
+                <uuid>{GuestWorld.ShutOffUuid}</uuid>
+                <memory unit='MiB'>256</memory>
+                <vcpu>1</vcpu>
+                <os><type arch='i686'>hvm</type></os>
+                <devices>
+                  <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/images/two.raw'/><target dev='vda' bus='virtio'/></disk>
+                  <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/images/two-data.raw'/><target dev='vdb' bus='virtio'/></disk>
+                  <disk type='file' device='cdrom'><source file='/images/installer.iso'/><target dev='sda' bus='sata'/><readonly/></disk>
+                </devices>
+                <test:runstate>5</test:runstate>
+              </domain>
+              <pool type='dir'>
+                <name>images</name>
+                <uuid>aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee</uuid>
+                <capacity unit='GiB'>100</capacity><allocation unit='GiB'>61</allocation><available unit='GiB'>39</available>
+                <source/>
+                <target><path>/images</path></target>
+                <volume type='file'><name>two.raw</name><capacity unit='GiB'>1</capacity><allocation unit='GiB'>1</allocation><target><format type='raw'/></target></volume>
+                <volume type='file'><name>two-data.raw</name><capacity unit='GiB'>60</capacity><allocation unit='GiB'>60</allocation><target><format type='raw'/></target></volume>
+                <volume type='file'><name>installer.iso</name><capacity unit='MiB'>300</capacity><allocation unit='MiB'>300</allocation><target><format type='raw'/></target></volume>
+              </pool>
+            </node>
+            """;
+        var path = Path.Combine(Path.GetTempPath(), $"virtweb-clone-{Guid.NewGuid():N}.xml");
+        File.WriteAllText(path, xml);
+        return path;
+    }
+
+    private Task<AuditRecord> LastAuditAsync(Guid hostId, Guid uuid) =>
+        factory.WithScopeAsync(async services =>
+        {
+            await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
+            var target = GuestService.AuditTarget(hostId, uuid);
+            return await db.AuditLog.Where(r => r.Target == target).OrderByDescending(r => r.Id).FirstAsync();
+        });
+
+    private VirtWeb.Libvirt.Xml.DomainDefinition Definition(Guid hostId, Guid uuid)
+    {
+        using var domain = Connection(hostId).GetDomainByUuid(uuid);
+        return domain.GetDefinition(DomainXmlFlags.Inactive);
+    }
+
+    private (int Domains, int Volumes) Count(Guid hostId)
+    {
+        var connection = Connection(hostId);
+        var domains = connection.ListDomains();
+        using var pool = connection.GetStoragePoolByName("images");
+        var volumes = pool.ListVolumes();
+        var counts = (domains.Count, volumes.Count);
+        domains.ToList().ForEach(d => d.Dispose());
+        volumes.ToList().ForEach(v => v.Dispose());
+        return counts;
+    }
+
+    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+}
