@@ -30,6 +30,7 @@ public static class TestServices
         context.Services.AddSingleton<VirtWeb.Guests.GuestTimeline>();
         context.Services.AddSingleton<VirtWeb.Guests.GuestWatcher>();
         context.Services.AddSingleton<VirtWeb.Guests.GuestService>();
+        context.Services.AddSingleton<VirtWeb.Guests.GuestAddressPoller>();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
     }

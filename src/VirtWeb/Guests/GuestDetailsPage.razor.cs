@@ -8,6 +8,7 @@ namespace VirtWeb.Guests;
 
 public partial class GuestDetailsPage
 {
+    private IDisposable? _looking;
     private LiveView<GuestState>? _guest;
     private string? _viewKey;
     private GuestDetails? _details;
@@ -35,6 +36,9 @@ public partial class GuestDetailsPage
     public required GuestService Guests { get; init; }
 
     [Inject]
+    public required GuestAddressPoller AddressPoller { get; init; }
+
+    [Inject]
     public required GuestTimeline Timeline { get; init; }
 
     [Inject]
@@ -50,11 +54,21 @@ public partial class GuestDetailsPage
 
     private GuestState? Guest => _guest?.Find(Key);
 
+    // Only the guest agent knows a guest's addresses (libvirt's DHCP leases miss bridges and static addresses).
+    private string AddressText => Guest switch
+    {
+        { Addresses.Count: > 0 } g => string.Join(", ", g.Addresses),
+        { IsActive: false } => "none while it is not running",
+        { HasAgent: true } => "none reported by the guest agent yet",
+        _ => "unknown: no guest agent connected",
+    };
+
     protected override async Task OnInitializedAsync()
     {
         var user = (await AuthenticationState).User;
         _isAdministrator = user.IsInRole(Roles.Administrator);
         _canAct = _isAdministrator || user.IsInRole(Roles.Operator);
+        _looking = AddressPoller.Look();
         Timeline.Changed += OnTimelineChanged;
     }
 
@@ -157,6 +171,7 @@ public partial class GuestDetailsPage
 
     public async ValueTask DisposeAsync()
     {
+        _looking?.Dispose();
         Timeline.Changed -= OnTimelineChanged;
         if (_guest is not null)
         {

@@ -14,6 +14,7 @@ public partial class GuestList
     private static readonly GuestAction[] s_bulk = [GuestAction.Start, GuestAction.Shutdown, GuestAction.ForceOff, GuestAction.Pause, GuestAction.Resume];
 
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
+    private IDisposable? _looking;
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
     private LiveClock? _clock;
@@ -33,6 +34,9 @@ public partial class GuestList
 
     [Inject]
     public required GuestService Guests { get; init; }
+
+    [Inject]
+    public required GuestAddressPoller AddressPoller { get; init; }
 
     [Inject]
     public required IDialogService Dialogs { get; init; }
@@ -59,6 +63,7 @@ public partial class GuestList
         _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => Refresh());
         _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
         _clock = new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged);
+        _looking = AddressPoller.Look();
         Guests.BusyChanged += OnBusyChanged;
         Filter();
     }
@@ -225,6 +230,7 @@ public partial class GuestList
 
     public async ValueTask DisposeAsync()
     {
+        _looking?.Dispose();
         Guests.BusyChanged -= OnBusyChanged;
         if (_clock is not null)
         {

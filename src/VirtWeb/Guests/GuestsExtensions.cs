@@ -10,6 +10,8 @@ public static class GuestsExtensions
         builder.Services.AddSingleton<GuestWatcher>();
         builder.Services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
         builder.Services.AddSingleton<GuestService>();
+        builder.Services.AddSingleton<GuestAddressPoller>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestAddressPoller>());
         builder.Services.AddSignalR();
         builder.Services.AddHostedService<LiveHubBroadcaster>();
         return builder;

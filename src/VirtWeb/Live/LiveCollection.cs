@@ -60,6 +60,25 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     }
 
     /// <summary>
+    /// Changes a stored item in place, atomically with other writes; <paramref name="update"/> returns null to leave it.
+    /// The item keeps its version: a side fact (say, a guest's addresses) must not outrank a state read begun earlier.
+    /// </summary>
+    public bool Update(string key, Func<TItem, TItem?> update)
+    {
+        lock (_lock)
+        {
+            if (!_entries.TryGetValue(key, out var existing) || existing.Item is null || update(existing.Item) is not { } updated)
+            {
+                return false;
+            }
+
+            _entries[key] = existing with { Item = updated };
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated));
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Removes the item unless it was stored by a newer version than <paramref name="version"/>. The tombstone left
     /// behind stops an older listing from bringing the item back; where nothing can (an append-only feed trimming its
     /// window), pass <paramref name="keepTombstone"/> false so removed keys cost no memory.

@@ -76,6 +76,20 @@ public static class GuestWorld
 
     public static ClaimsPrincipal Admin => Principal(Roles.Administrator, "root");
 
+    /// <summary>Adds the machine's libvirtd (qemu:///system) as a host of its own and waits until it is connected.</summary>
+    public static async Task<Guid> AddQemuHostAsync(VirtWebFactory factory)
+    {
+        var host = await factory.WithScopeAsync(services =>
+            services.GetRequiredService<HostService>().AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("qemu"), "qemu:///system")));
+        var store = factory.Services.GetRequiredService<LiveStateStore>();
+        await Eventually.ValueAsync(
+            () => store.Hosts.Find(host.Id.ToString()),
+            h => h.Connection == HostConnectionState.Connected,
+            TimeSpan.FromSeconds(30),
+            "qemu:///system connects (is libvirtd running?)");
+        return host.Id;
+    }
+
     /// <summary>Adds a host on a fresh private world and waits until its guests are in the store.</summary>
     public static async Task<Guid> AddPrivateHostAsync(VirtWebFactory factory, string? worldPath = null)
     {
