@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
@@ -10,16 +11,27 @@ namespace VirtWeb.Images;
 /// re-read that pool; a guest defined or undefined re-reads the host, since it changes who uses which volume. libvirt
 /// has no volume events, so <see cref="ImageService"/> re-reads a pool itself after changing it.
 /// </summary>
+/// <remarks>
+/// Re-reads of one host come from the supervisor's events and from actions at the same time. They run one at a time
+/// per host, and each takes its version only once its turn has come: version order is then read order, so a listing
+/// made before a change can never outrank (or leave a tombstone over) a listing made after it.
+/// </remarks>
 public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher> logger) : IHostWatcher
 {
+    // A pool read again this many times when it keeps changing under the listing (stopped, undefined, volume deleted).
+    private const int ReadAttempts = 3;
+
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _gates = new();
+
     public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events) =>
     [
         connection.SubscribeStoragePoolEvents(StoragePoolEventKind.Lifecycle, events),
         connection.SubscribeStoragePoolEvents(StoragePoolEventKind.Refresh, events),
     ];
 
+    // The supervisor's version was taken before its listing; ours is taken later still, inside the gate, and outranks it.
     public Task ResyncAsync(WatchedHost host, long version, CancellationToken cancellationToken) =>
-        Task.Run(() => ResyncHost(host, version), cancellationToken);
+        ReadAsync(host, v => ResyncHost(host, v), tolerateFailure: false, cancellationToken);
 
     public Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> events, CancellationToken cancellationToken)
     {
@@ -31,9 +43,7 @@ public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher>
             return Task.CompletedTask;
         }
 
-        // Taken before the re-read: it outranks everything observed earlier, and a later event outranks it.
-        var version = store.NextVersion();
-        return Task.Run(() =>
+        return ReadAsync(host, version =>
         {
             if (guestsChanged)
             {
@@ -45,25 +55,51 @@ public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher>
             {
                 RereadPool(host, uuid, version);
             }
-        }, cancellationToken);
+        }, tolerateFailure: true, cancellationToken);
     }
 
     public void Disconnected(Guid hostId, long version) => Forget(hostId, version);
 
-    public void Removed(Guid hostId, long version) => Forget(hostId, version);
+    public void Removed(Guid hostId, long version)
+    {
+        Forget(hostId, version);
+        _gates.TryRemove(hostId, out _);
+    }
 
     /// <summary>Re-reads one pool and its volumes now, for an action that just changed it.</summary>
     public Task RefreshPoolAsync(Guid hostId, LibvirtConnection connection, Guid poolUuid)
     {
-        var version = store.NextVersion();
-        return Task.Run(() => RereadPool(HostOf(hostId, connection), poolUuid, version));
+        var host = HostOf(hostId, connection);
+        return ReadAsync(host, version => RereadPool(host, poolUuid, version), tolerateFailure: true, CancellationToken.None);
     }
 
     /// <summary>Re-reads the whole host now, for an action that added or removed a pool.</summary>
     public Task RefreshHostAsync(Guid hostId, LibvirtConnection connection)
     {
-        var version = store.NextVersion();
-        return Task.Run(() => ResyncHost(HostOf(hostId, connection), version));
+        var host = HostOf(hostId, connection);
+        return ReadAsync(host, version => ResyncHost(host, version), tolerateFailure: true, CancellationToken.None);
+    }
+
+    private async Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken)
+    {
+        var gate = _gates.GetOrAdd(host.HostId, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var version = store.NextVersion();
+            await Task.Run(() => read(version), cancellationToken);
+        }
+        catch (LibvirtException e) when (tolerateFailure && host.Connection.IsAlive)
+        {
+            // A re-read that failed on a live connection is not a lost connection: thrown to the supervisor it would
+            // drop the host and reconnect, thrown to an action it would report a change that did happen as failed.
+            // The store keeps what it had until the next event or action reads again.
+            logger.LogWarning("Re-reading storage of {Host} failed: {Message}", host.Name, e.Message);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
@@ -75,33 +111,39 @@ public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher>
         var pools = new List<PoolState>();
         var volumes = new List<VolumeState>();
         var backing = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var unread = new HashSet<Guid>();
         foreach (var pool in host.Connection.ListStoragePools())
         {
             using (pool)
             {
                 try
                 {
-                    var state = StorageReader.ReadPool(host.HostId, host.Name, pool);
-                    pools.Add(state);
-                    if (state.IsActive)
+                    // Null: undefined while we listed, so it is rightly left out (and removed below).
+                    if (ReadPoolAndVolumes(host, pool) is not { } read)
                     {
-                        volumes.AddRange(StorageReader.ReadVolumes(host.HostId, pool, out var poolBacking));
-                        foreach (var (path, backingPath) in poolBacking)
-                        {
-                            backing[path] = backingPath;
-                        }
+                        continue;
+                    }
+
+                    pools.Add(read.State);
+                    volumes.AddRange(read.Volumes);
+                    foreach (var (path, backingPath) in read.Backing)
+                    {
+                        backing[path] = backingPath;
                     }
                 }
-                catch (LibvirtException e) when (e.Code is LibvirtErrorCode.NoStoragePool or LibvirtErrorCode.OperationInvalid)
+                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationInvalid)
                 {
-                    // Undefined or stopped while we listed; its lifecycle event re-reads it.
+                    // Kept changing under every attempt. Leaving it out of the listing would remove it with this
+                    // version and hide it from the re-read its own lifecycle event asks for: keep what the store has.
+                    unread.Add(pool.Uuid);
                     logger.LogDebug("Pool {Pool} on {Host} changed while listing: {Message}", pool, host.Name, e.Message);
                 }
             }
         }
 
-        store.Pools.Replace(pools, version, p => p.HostId == host.HostId);
-        store.Volumes.Replace(StorageReader.Complete(volumes, backing, usage), version, v => v.HostId == host.HostId);
+        store.Pools.Replace(pools, version, p => p.HostId == host.HostId && !unread.Contains(p.Uuid));
+        store.Volumes.Replace(
+            StorageReader.Complete(volumes, backing, usage), version, v => v.HostId == host.HostId && !unread.Contains(v.PoolUuid));
     }
 
     private void RereadPool(WatchedHost host, Guid poolUuid, long version)
@@ -113,43 +155,72 @@ public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher>
         }
         catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoStoragePool)
         {
-            store.Pools.Remove(PoolState.KeyOf(host.HostId, poolUuid), version);
-            store.Volumes.Replace([], version, v => v.HostId == host.HostId && v.PoolUuid == poolUuid);
+            RemovePool(host.HostId, poolUuid, version);
             return;
         }
 
         using (pool)
         {
-            PoolState state;
-            try
+            if (ReadPoolAndVolumes(host, pool) is not { } read)
             {
-                state = StorageReader.ReadPool(host.HostId, host.Name, pool);
-            }
-            catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoStoragePool)
-            {
-                store.Pools.Remove(PoolState.KeyOf(host.HostId, poolUuid), version);
-                store.Volumes.Replace([], version, v => v.HostId == host.HostId && v.PoolUuid == poolUuid);
+                RemovePool(host.HostId, poolUuid, version);
                 return;
             }
 
             IReadOnlyList<VolumeState> volumes = [];
-            if (state.IsActive)
+            if (read.State.IsActive)
             {
-                var listed = StorageReader.ReadVolumes(host.HostId, pool, out var poolBacking);
                 // Chains may run through other pools: start from what is known of the host's other volumes.
                 var backing = store.Volumes.Current(v => v.HostId == host.HostId && v.PoolUuid != poolUuid)
                     .ToDictionary(v => v.Path, v => v.BackingChain.FirstOrDefault(), StringComparer.Ordinal);
-                foreach (var (path, backingPath) in poolBacking)
+                foreach (var (path, backingPath) in read.Backing)
                 {
                     backing[path] = backingPath;
                 }
 
-                volumes = StorageReader.Complete(listed, backing, DiskUsage.Read(host.Connection));
+                volumes = StorageReader.Complete(read.Volumes, backing, DiskUsage.Read(host.Connection));
             }
 
-            store.Pools.Upsert(state, version);
+            store.Pools.Upsert(read.State, version);
             store.Volumes.Replace(volumes, version, v => v.HostId == host.HostId && v.PoolUuid == poolUuid);
         }
+    }
+
+    /// <summary>
+    /// A pool's state and, when it is active, its volumes; null when the pool no longer exists. A pool stopped between
+    /// reading its state and listing its volumes fails the listing (libvirt: "storage pool is not active"), so it is
+    /// read again: the second state says inactive.
+    /// </summary>
+    private static PoolRead? ReadPoolAndVolumes(WatchedHost host, LibvirtStoragePool pool)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var state = StorageReader.ReadPool(host.HostId, host.Name, pool);
+                if (!state.IsActive)
+                {
+                    return new PoolRead(state, [], new Dictionary<string, string?>());
+                }
+
+                var volumes = StorageReader.ReadVolumes(host.HostId, pool, out var backing);
+                return new PoolRead(state, volumes, backing);
+            }
+            catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoStoragePool)
+            {
+                return null;
+            }
+            catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationInvalid && attempt < ReadAttempts)
+            {
+                // Stopped (or restarted) under the listing: the next attempt reads the state it has now.
+            }
+        }
+    }
+
+    private void RemovePool(Guid hostId, Guid poolUuid, long version)
+    {
+        store.Pools.Remove(PoolState.KeyOf(hostId, poolUuid), version);
+        store.Volumes.Replace([], version, v => v.HostId == hostId && v.PoolUuid == poolUuid);
     }
 
     private void Forget(Guid hostId, long version)
@@ -157,4 +228,6 @@ public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher>
         store.Pools.Replace([], version, p => p.HostId == hostId);
         store.Volumes.Replace([], version, v => v.HostId == hostId);
     }
+
+    private sealed record PoolRead(PoolState State, IReadOnlyList<VolumeState> Volumes, IReadOnlyDictionary<string, string?> Backing);
 }
