@@ -2,8 +2,10 @@ using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Xml.Linq;
 using VirtWeb.Access;
+using VirtWeb.Data;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
+using VirtWeb.Live;
 
 namespace VirtWeb.Images;
 
@@ -13,9 +15,11 @@ public sealed record VolumeDownload(string FileName, long? Length, Func<Stream, 
 /// <summary>
 /// Every change to pools and volumes. Each method checks the caller's role itself (Operator or Administrator), re-reads
 /// what it depends on from libvirt rather than trusting the page, and re-reads the pool into the live store afterwards
-/// (libvirt has no volume events). Volumes are named by host and path, which libvirt keeps unique per host.
+/// (libvirt has no volume events). Volumes are named by host and path, which libvirt keeps unique per host. Every
+/// change, download and refusal is written to the audit trail, with libvirt's message when it failed.
 /// </summary>
-public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher watcher, ILogger<ImageService> logger)
+public sealed class ImageService(
+    IHostSupervisors supervisors, StorageWatcher watcher, LiveStateStore store, AuditLog audit, ILogger<ImageService> logger)
 {
     // One change at a time per volume: two operators deleting the same volume get one deletion and one clear message.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _volumeLocks = new(StringComparer.Ordinal);
@@ -27,7 +31,7 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     /// <summary>A qcow2 (thin: grows as data is written) or raw (preallocated: takes its whole size now) volume.</summary>
     public Task<string> CreateVolumeAsync(ClaimsPrincipal user, Guid hostId, string poolName, string name, string format, long sizeBytes) =>
-        RunAsync(user, "create volumes", hostId, connection =>
+        RunAsync(user, new("image.create", VolumeTarget(hostId, poolName, name), "create volumes", $"{format}, {sizeBytes} bytes"), hostId, connection =>
         {
             ImageNames.Require(name);
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
@@ -40,7 +44,7 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     /// <summary>A qcow2 overlay (linked clone) on <paramref name="backingPath"/>: it stores only what differs from it.</summary>
     public Task<string> CreateOverlayAsync(ClaimsPrincipal user, Guid hostId, string poolName, string name, string backingPath) =>
-        RunAsync(user, "create volumes", hostId, connection =>
+        RunAsync(user, new("image.overlay", VolumeTarget(hostId, poolName, name), "create volumes", $"qcow2 overlay on {backingPath}"), hostId, connection =>
         {
             ImageNames.Require(name);
             using var backing = FindVolume(connection, backingPath);
@@ -57,7 +61,7 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     /// <summary>A full copy of <paramref name="sourcePath"/>; a different format converts (qemu-img convert).</summary>
     public Task<string> CloneVolumeAsync(ClaimsPrincipal user, Guid hostId, string sourcePath, string poolName, string name, string format) =>
-        RunAsync(user, "clone volumes", hostId, connection =>
+        RunAsync(user, new("image.clone", VolumeTarget(hostId, poolName, name), "clone volumes", $"{format} copy of {sourcePath}"), hostId, connection =>
         {
             ImageNames.Require(name);
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
@@ -71,7 +75,7 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     /// <summary>Grows a volume; shrinking is refused unless the volume is raw, unused and <paramref name="confirmShrink"/>.</summary>
     public Task<string> ResizeVolumeAsync(ClaimsPrincipal user, Guid hostId, string path, long newSizeBytes, bool confirmShrink = false) =>
-        RunLockedAsync(user, "resize volumes", hostId, path, connection =>
+        RunLockedAsync(user, new("image.resize", VolumeTarget(hostId, path), "resize volumes", $"to {newSizeBytes} bytes{(confirmShrink ? ", shrink confirmed" : "")}"), hostId, path, connection =>
         {
             var size = ImageNames.RequireSize(newSizeBytes, "new size");
             using var volume = FindVolume(connection, path);
@@ -120,7 +124,7 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     /// <summary>Overwrites the volume's data with zeros; refused while a guest uses it.</summary>
     public Task<string> WipeVolumeAsync(ClaimsPrincipal user, Guid hostId, string path) =>
-        RunLockedAsync(user, "wipe volumes", hostId, path, connection =>
+        RunLockedAsync(user, new("image.wipe", VolumeTarget(hostId, path), "wipe volumes"), hostId, path, connection =>
         {
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
@@ -131,7 +135,7 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     /// <summary>Deletes a volume no guest uses and no overlay needs.</summary>
     public Task<string> DeleteVolumeAsync(ClaimsPrincipal user, Guid hostId, string path) =>
-        RunLockedAsync(user, "delete volumes", hostId, path, connection =>
+        RunLockedAsync(user, new("image.delete", VolumeTarget(hostId, path), "delete volumes", path), hostId, path, connection =>
         {
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
@@ -159,7 +163,27 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         ClaimsPrincipal user, Guid hostId, string poolName, string name, string format, long length, long? capacityBytes,
         Stream body, CancellationToken cancellationToken)
     {
-        RequireMayChange(user, "upload volumes");
+        var audited = new Audited("image.upload", VolumeTarget(hostId, poolName, name), "upload volumes");
+        await RequireMayChangeAsync(user, audited);
+        string path;
+        try
+        {
+            path = await UploadAllowedAsync(hostId, poolName, name, format, length, capacityBytes, body, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // Cancelled by the browser, cut off, refused by libvirt or by validation: each is one Failure row.
+            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            throw;
+        }
+
+        await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, $"{format}, {length} bytes");
+        return path;
+    }
+
+    private async Task<string> UploadAllowedAsync(
+        Guid hostId, string poolName, string name, string format, long length, long? capacityBytes, Stream body, CancellationToken cancellationToken)
+    {
         ImageNames.Require(name);
         format = ImageNames.RequireFormat(format, ImageNames.UploadFormats);
         var size = ImageNames.RequireSize(length, "file size");
@@ -172,15 +196,24 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         }
 
         var connection = Connection(hostId);
-        var (poolUuid, volume) = await Task.Run(() =>
+        Guid poolUuid;
+        LibvirtStorageVolume volume;
+        try
         {
-            using var pool = FindPool(connection, poolName);
-            RequireFits(pool, capacity, preallocated: true);
-            // Created as plain bytes and sparse: the upload writes every byte anyway, and the pool refresh afterwards
-            // lets libvirt probe the real format (a qcow2 file stays qcow2).
-            var xml = VolumeXml(name, capacity, format == "iso" ? "iso" : "raw", allocation: 0);
-            return (pool.Uuid, Create(pool, name, () => pool.CreateVolume(xml.ToString())));
-        }, CancellationToken.None);
+            (poolUuid, volume) = await Task.Run(() =>
+            {
+                using var pool = FindPool(connection, poolName);
+                RequireFits(pool, capacity, preallocated: true);
+                // Created as plain bytes and sparse: the upload writes every byte anyway, and the pool refresh afterwards
+                // lets libvirt probe the real format (a qcow2 file stays qcow2).
+                var xml = VolumeXml(name, capacity, format == "iso" ? "iso" : "raw", allocation: 0);
+                return (pool.Uuid, Create(pool, name, () => pool.CreateVolume(xml.ToString())));
+            }, CancellationToken.None);
+        }
+        catch (LibvirtException e)
+        {
+            throw Translate(e, name);
+        }
 
         var path = volume.Path;
         try
@@ -212,32 +245,60 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         return path;
     }
 
-    /// <summary>The volume's bytes as stored (a qcow2 volume downloads as its qcow2 file). Operators only: images hold guests' data.</summary>
+    /// <summary>
+    /// The volume's bytes as stored (a qcow2 volume downloads as its qcow2 file). Operators only: images hold guests'
+    /// data. The trail gets a row when the copy ends, with how it ended.
+    /// </summary>
     public async Task<VolumeDownload> DownloadAsync(ClaimsPrincipal user, Guid hostId, string path)
     {
-        RequireMayChange(user, "download volumes");
-        var connection = Connection(hostId);
-        return await Task.Run(() =>
+        var audited = new Audited("image.download", VolumeTarget(hostId, path), "download volumes");
+        await RequireMayChangeAsync(user, audited);
+        try
         {
-            using var volume = FindVolume(connection, path);
-            var definition = volume.GetDefinition();
-            var info = volume.GetInfo();
-            long? length = definition.PhysicalBytes is { } physical ? (long)physical
-                : definition.TargetFormat is "raw" or "iso" ? (long)info.CapacityBytes : null;
-            var fileName = volume.Name;
-            return new VolumeDownload(fileName, length, async (destination, cancellationToken) =>
+            var connection = Connection(hostId);
+            return await Task.Run(() =>
             {
-                using var fresh = FindVolume(connection, path);
-                await fresh.DownloadAsync(destination, cancellationToken: cancellationToken);
+                using var volume = FindVolume(connection, path);
+                var definition = volume.GetDefinition();
+                var info = volume.GetInfo();
+                long? length = definition.PhysicalBytes is { } physical ? (long)physical
+                    : definition.TargetFormat is "raw" or "iso" ? (long)info.CapacityBytes : null;
+                var fileName = volume.Name;
+                return new VolumeDownload(fileName, length, async (destination, cancellationToken) =>
+                {
+                    try
+                    {
+                        using var fresh = FindVolume(connection, path);
+                        await fresh.DownloadAsync(destination, cancellationToken: cancellationToken);
+                    }
+                    catch (Exception e)
+                    {
+                        await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+                        throw;
+                    }
+
+                    await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, length is { } bytes ? $"{bytes} bytes" : null);
+                });
             });
-        });
+        }
+        catch (LibvirtException e)
+        {
+            var translated = Translate(e, null);
+            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, translated.Message);
+            throw translated;
+        }
+        catch (ImageException e)
+        {
+            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            throw;
+        }
     }
 
     // ---- Pools ----
 
     /// <summary>Defines a directory pool, creates its directory, starts it and sets autostart; undone if a step fails.</summary>
     public Task CreateDirectoryPoolAsync(ClaimsPrincipal user, Guid hostId, string name, string directory, bool autostart) =>
-        RunAsync(user, "create pools", hostId, connection =>
+        RunAsync(user, new("pool.create", PoolTarget(hostId, name), "create pools", $"dir {directory}{(autostart ? ", autostart" : "")}"), hostId, connection =>
         {
             ImageNames.Require(name, "pool");
             directory = directory?.Trim() ?? "";
@@ -283,24 +344,24 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         }, wholeHost: true);
 
     public Task StartPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        PoolActionAsync(user, "start pools", hostId, poolName, (_, pool) => pool.Start());
+        PoolActionAsync(user, new("pool.start", PoolTarget(hostId, poolName), "start pools"), hostId, poolName, (_, pool) => pool.Start());
 
     public Task StopPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        PoolActionAsync(user, "stop pools", hostId, poolName, (connection, pool) =>
+        PoolActionAsync(user, new("pool.stop", PoolTarget(hostId, poolName), "stop pools"), hostId, poolName, (connection, pool) =>
         {
             RequirePoolUnused(connection, pool, "stop");
             pool.Stop();
         });
 
     public Task RefreshPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        PoolActionAsync(user, "refresh pools", hostId, poolName, (_, pool) => pool.Refresh());
+        PoolActionAsync(user, new("pool.refresh", PoolTarget(hostId, poolName), "refresh pools"), hostId, poolName, (_, pool) => pool.Refresh());
 
     public Task SetAutostartAsync(ClaimsPrincipal user, Guid hostId, string poolName, bool autostart) =>
-        PoolActionAsync(user, "change pools", hostId, poolName, (_, pool) => pool.Autostart = autostart);
+        PoolActionAsync(user, new("pool.autostart", PoolTarget(hostId, poolName), "change pools", autostart ? "on" : "off"), hostId, poolName, (_, pool) => pool.Autostart = autostart);
 
     /// <summary>Deletes an empty pool: stops it, removes its directory and forgets it. A pool with volumes is refused.</summary>
     public Task DeletePoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        RunAsync(user, "delete pools", hostId, connection =>
+        RunAsync(user, new("pool.delete", PoolTarget(hostId, poolName), "delete pools"), hostId, connection =>
         {
             using var pool = FindPool(connection, poolName);
             if (pool.IsActive)
@@ -335,22 +396,22 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
 
     // ---- Plumbing ----
 
-    private Task PoolActionAsync(ClaimsPrincipal user, string action, Guid hostId, string poolName, Action<LibvirtConnection, LibvirtStoragePool> act) =>
-        RunAsync(user, action, hostId, connection =>
+    private Task PoolActionAsync(ClaimsPrincipal user, Audited audited, Guid hostId, string poolName, Action<LibvirtConnection, LibvirtStoragePool> act) =>
+        RunAsync(user, audited, hostId, connection =>
         {
             using var pool = FindPool(connection, poolName);
             act(connection, pool);
             return (pool.Uuid, "");
         });
 
-    private async Task<string> RunLockedAsync(ClaimsPrincipal user, string action, Guid hostId, string path, Func<LibvirtConnection, (Guid Pool, string Path)> act)
+    private async Task<string> RunLockedAsync(ClaimsPrincipal user, Audited audited, Guid hostId, string path, Func<LibvirtConnection, (Guid Pool, string Path)> act)
     {
-        RequireMayChange(user, action);
+        await RequireMayChangeAsync(user, audited);
         var gate = _volumeLocks.GetOrAdd($"{hostId}|{path}", _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync();
         try
         {
-            return await RunAsync(user, action, hostId, act);
+            return await RunAllowedAsync(user, audited, hostId, act, wholeHost: false);
         }
         finally
         {
@@ -358,20 +419,35 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         }
     }
 
-    private async Task<string> RunAsync(ClaimsPrincipal user, string action, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost = false)
+    private async Task<string> RunAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost = false)
     {
-        RequireMayChange(user, action);
-        var connection = Connection(hostId);
+        await RequireMayChangeAsync(user, audited);
+        return await RunAllowedAsync(user, audited, hostId, act, wholeHost);
+    }
+
+    private async Task<string> RunAllowedAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost)
+    {
+        LibvirtConnection connection;
         (Guid Pool, string Path) result;
         try
         {
-            result = await Task.Run(() => act(connection));
+            connection = Connection(hostId);
+            try
+            {
+                result = await Task.Run(() => act(connection));
+            }
+            catch (LibvirtException e)
+            {
+                throw Translate(e, null);
+            }
         }
-        catch (LibvirtException e)
+        catch (ImageException e)
         {
-            throw Translate(e, null);
+            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            throw;
         }
 
+        await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, audited.Detail);
         if (wholeHost)
         {
             await watcher.RefreshHostAsync(hostId, connection);
@@ -382,6 +458,20 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         }
 
         return result.Path;
+    }
+
+    /// <summary>Operators and Administrators may change images; a refusal is written to the trail, then thrown.</summary>
+    private async Task RequireMayChangeAsync(ClaimsPrincipal user, Audited audited)
+    {
+        try
+        {
+            RequireMayChange(user, audited.What);
+        }
+        catch (AccessDeniedException e)
+        {
+            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Denied, e.Message);
+            throw;
+        }
     }
 
     private static void RequireMayChange(ClaimsPrincipal user, string action)
@@ -396,6 +486,17 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
             throw new AccessDeniedException($"Only an Operator or Administrator may {action}; {user.Identity.Name} is not one.");
         }
     }
+
+    private static string PoolTarget(Guid hostId, string? poolName) => $"/hosts/{hostId}/pools/{poolName}";
+
+    private static string VolumeTarget(Guid hostId, string? poolName, string? name) => $"{PoolTarget(hostId, poolName)}/volumes/{name}";
+
+    // Path-named actions: the live store knows the pool and name of every listed volume, and refusals need them before
+    // libvirt is asked anything.
+    private string VolumeTarget(Guid hostId, string path) =>
+        store.Volumes.Find(VolumeState.KeyOf(hostId, path)) is { } volume
+            ? VolumeTarget(hostId, volume.PoolName, volume.Name)
+            : $"/hosts/{hostId}/volumes{(path.StartsWith('/') ? "" : "/")}{path}";
 
     private LibvirtConnection Connection(Guid hostId)
     {
@@ -557,6 +658,9 @@ public sealed class ImageService(IHostSupervisors supervisors, StorageWatcher wa
         _ => new ImageException($"libvirt refused: {e.Message}", ImageFailure.Conflict),
     };
 
+    /// <summary>An audited action: its name and target in the trail, the words of a refusal, and what a success records.</summary>
+    private sealed record Audited(string Action, string Target, string What, string? Detail = null);
+
     private static string Names(IReadOnlyList<string> names, string? noun = null)
     {
         var list = names.Count switch
@@ -602,7 +706,18 @@ internal sealed class ExactLengthStream(Stream inner, long length) : Stream
     {
         // One byte beyond the end is asked for on purpose, to notice a body longer than announced.
         var wanted = (int)Math.Min(buffer.Length, length - _read + 1);
-        var read = await inner.ReadAsync(buffer[..wanted], cancellationToken);
+        int read;
+        try
+        {
+            read = await inner.ReadAsync(buffer[..wanted], cancellationToken);
+        }
+        catch (IOException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports a body cut short (the browser cancelled, the connection dropped) as an IOException before
+            // RequestAborted fires; it is the same as stopping early, not a server fault.
+            throw new ImageException($"The upload stopped after {ImageNames.Bytes((ulong)_read)} of {ImageNames.Bytes((ulong)length)}; nothing was kept.", ImageFailure.Invalid);
+        }
+
         _read += read;
         if (_read > length)
         {
