@@ -40,7 +40,12 @@ public sealed class ImagesTests(KestrelVirtWebFactory app, BrowserFixture browse
         await pool.GetByTestId("upload").ClickAsync();
         var dialog = Page.GetByRole(AriaRole.Dialog);
         await dialog.GetByTestId("upload-file").SetInputFilesAsync(_file);
-        await dialog.GetByLabel("Volume name").FillAsync("big.raw");
+        // As a person would: type once the dialog shows the chosen file. Its default name arrives from the server, and
+        // landing in the field while Fill types made "<file name>big.raw".
+        await Expect(dialog.GetByTestId("upload-size")).ToBeVisibleAsync();
+        var name = dialog.GetByLabel("Volume name");
+        await name.FillAsync("big.raw");
+        await Expect(name).ToHaveValueAsync("big.raw");
         await dialog.GetByTestId("upload-start").ClickAsync();
         await Expect(dialog.GetByTestId("upload-progress-text")).ToContainTextAsync("%");
         await Page.WaitForFunctionAsync(
@@ -60,7 +65,7 @@ public sealed class ImagesTests(KestrelVirtWebFactory app, BrowserFixture browse
         await dialog.GetByTestId("upload-start").ClickAsync();
         await Expect(dialog).ToHaveCountAsync(0, new() { Timeout = 120_000 });
 
-        var row = pool.GetByRole(AriaRole.Row).Filter(new() { HasText = "big.raw" });
+        var row = pool.GetByRole(AriaRole.Row).Filter(new() { Has = Page.GetByTestId("volume-name").GetByText("big.raw", new() { Exact = true }) });
         await Expect(row.GetByTestId("volume-capacity")).ToHaveTextAsync("200 MiB", new() { Timeout = 30_000 });
         Assert.Equal(FileSize, new FileInfo(_pool.PathOf("big.raw")).Length);
 
