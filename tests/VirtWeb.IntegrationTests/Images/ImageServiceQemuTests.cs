@@ -290,12 +290,12 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     public async Task Pool_StopStartAutostart_ShowLive()
     {
         await Images.StopPoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name);
-        Assert.False(Store.Pools.Current(p => p.Name == _pool.Name).Single().IsActive);
+        Assert.False(Store.Pools.Current(p => p.HostId == _pool.HostId && p.Name == _pool.Name).Single().IsActive);
 
         await Images.StartPoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name);
         await Images.SetAutostartAsync(QemuPool.Operator, _pool.HostId, _pool.Name, true);
 
-        var pool = Store.Pools.Current(p => p.Name == _pool.Name).Single();
+        var pool = Store.Pools.Current(p => p.HostId == _pool.HostId && p.Name == _pool.Name).Single();
         Assert.True(pool.IsActive);
         Assert.True(pool.Autostart);
         Assert.Equal("dir", pool.Type);
