@@ -13,7 +13,14 @@ public partial class GuestList
 {
     private static readonly GuestAction[] s_bulk = [GuestAction.Start, GuestAction.Shutdown, GuestAction.ForceOff, GuestAction.Pause, GuestAction.Resume];
 
+    /// <summary>Rows sent before the circuit is up: enough to fill a screen.</summary>
+    private const int PrerenderedRows = 30;
+
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _rowIndex = new(StringComparer.Ordinal);
+    private readonly GuestRowRegistry _rowComponents = new();
+    private Func<GuestState, object?> _sortKey = g => g.Name;
+    private string? _hostsShown;
     private IDisposable? _looking;
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
@@ -60,15 +67,59 @@ public partial class GuestList
         // Hides what the service would refuse anyway; GuestService checks the role on every action.
         var user = (await AuthenticationState).User;
         _canAct = user.IsInRole(Roles.Administrator) || user.IsInRole(Roles.Operator);
-        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => Refresh());
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
+        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply);
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => HostsChanged());
         _clock = new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged);
         _looking = AddressPoller.Look();
         Guests.BusyChanged += OnBusyChanged;
         Filter();
     }
 
-    protected override void OnAfterRender(bool firstRender) => _renderedMinute = Minute;
+    /// <summary>How often the list itself rendered (not its rows); tests read it.</summary>
+    public int Renders { get; private set; }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        _renderedMinute = Minute;
+        Renders++;
+    }
+
+    /// <summary>
+    /// A batch where every guest stays listed and in place (the usual case: a state change while the list is sorted by
+    /// name) goes straight to those rows, so the circuit carries one row's update rather than the whole visible table.
+    /// Anything else (a guest appears, goes, or moves) renders the list.
+    /// </summary>
+    private void Apply(IReadOnlyList<LiveChange<GuestState>> batch)
+    {
+        foreach (var change in batch)
+        {
+            if (change.Item is not { } guest || !_rowIndex.TryGetValue(change.Key, out var index) || !Matches(guest)
+                || !Equals(_sortKey(_rows[index]), _sortKey(guest)) || _rows[index].Name != guest.Name)
+            {
+                Refresh();
+                return;
+            }
+        }
+
+        foreach (var change in batch)
+        {
+            _rows[_rowIndex[change.Key]] = change.Item!;
+            _rowComponents.Find(change.Key)?.Show(change.Item!);
+        }
+    }
+
+    // A host's guest counts change with every guest event; the list shows only hosts' names and connections.
+    private void HostsChanged()
+    {
+        var shown = string.Join("\n", HostOptions.Select(h => $"{h.HostId} {h.Name} {h.Connection} {h.Reason}"));
+        if (shown != _hostsShown)
+        {
+            _hostsShown = shown;
+            StateHasChanged();
+        }
+    }
+
+    private void Sorted(Func<GuestState, object?> key, SortDirection direction) => _sortKey = direction == SortDirection.None ? g => g.Name : key;
 
     private void Refresh()
     {
@@ -78,19 +129,30 @@ public partial class GuestList
 
     private void Filter()
     {
-        var search = _search?.Trim();
         _rows = (_guests?.Items ?? [])
-            .Where(g => _host is null || g.HostId == _host)
-            .Where(g => _state is null || g.State == _state)
-            .Where(g => _mode is null || g.Mode == _mode)
-            .Where(g => string.IsNullOrEmpty(search)
+            .Where(Matches)
+            .OrderBy(g => g.Name, StringComparer.CurrentCultureIgnoreCase)
+            .ToList();
+        _rowIndex.Clear();
+        for (var i = 0; i < _rows.Count; i++)
+        {
+            _rowIndex[_rows[i].Key] = i;
+        }
+
+        _selected.IntersectWith(_guests?.Items.Select(g => g.Key) ?? []);
+    }
+
+    private bool Matches(GuestState g)
+    {
+        var search = _search?.Trim();
+        return (_host is null || g.HostId == _host)
+            && (_state is null || g.State == _state)
+            && (_mode is null || g.Mode == _mode)
+            && (string.IsNullOrEmpty(search)
                 || g.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
                 || g.HostName.Contains(search, StringComparison.OrdinalIgnoreCase)
                 || g.Uuid.ToString().StartsWith(search, StringComparison.OrdinalIgnoreCase)
-                || g.Addresses.Any(a => a.Contains(search, StringComparison.OrdinalIgnoreCase)))
-            .OrderBy(g => g.Name, StringComparer.CurrentCultureIgnoreCase)
-            .ToList();
-        _selected.IntersectWith(_guests?.Items.Select(g => g.Key) ?? []);
+                || g.Addresses.Any(a => a.Contains(search, StringComparison.OrdinalIgnoreCase)));
     }
 
     private void SearchChanged(string? value)

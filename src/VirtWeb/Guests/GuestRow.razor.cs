@@ -8,12 +8,14 @@ namespace VirtWeb.Guests;
 /// One row of the guest list. It renders only when its own guest, selection, busy flag or minute changed, so a change to
 /// one guest in a list of thousands re-renders one row, not all of them.
 /// </summary>
-public partial class GuestRow
+public partial class GuestRow : IDisposable
 {
     private static readonly GuestAction[] s_primary = [GuestAction.Start, GuestAction.Shutdown, GuestAction.Pause, GuestAction.Resume, GuestAction.ForceOff];
     private static readonly GuestAction[] s_secondary = [GuestAction.Reboot, GuestAction.ManagedSave, GuestAction.AutostartOn, GuestAction.AutostartOff];
 
     private (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute) _rendered;
+    private GuestState? _shown;
+    private GuestRowRegistry? _registeredIn;
 
     [Parameter, EditorRequired]
     public required GuestState Guest { get; set; }
@@ -43,18 +45,22 @@ public partial class GuestRow
     [Parameter]
     public EventCallback OnClone { get; set; }
 
+    /// <summary>Where the list finds this row to hand it a newer state of its guest directly.</summary>
+    [Parameter]
+    public GuestRowRegistry? Rows { get; set; }
+
     /// <summary>How often this row rendered; the bench and tests read it.</summary>
     public int Renders { get; private set; }
 
-    private IEnumerable<GuestAction> Primary => s_primary.Where(a => GuestActions.Applies(a, Guest));
+    private IEnumerable<GuestAction> Primary => s_primary.Where(a => GuestActions.Applies(a, Current));
 
-    private IEnumerable<GuestAction> Secondary => s_secondary.Where(a => GuestActions.Applies(a, Guest));
+    private IEnumerable<GuestAction> Secondary => s_secondary.Where(a => GuestActions.Applies(a, Current));
 
-    private string Uptime => Guest is { RunningSince: { } since, HostConnected: true } && Guest.IsActive
-        ? (Guest.UptimeIsLowerBound ? "≥ " : "") + GuestText.Uptime(DateTimeOffset.FromUnixTimeSeconds(Minute * 60) - since)
+    private string Uptime => Current is { RunningSince: { } since, HostConnected: true } && Current.IsActive
+        ? (Current.UptimeIsLowerBound ? "≥ " : "") + GuestText.Uptime(DateTimeOffset.FromUnixTimeSeconds(Minute * 60) - since)
         : "";
 
-    private Color StateColor => !Guest.HostConnected ? Color.Default : Guest.State switch
+    private Color StateColor => !Current.HostConnected ? Color.Default : Current.State switch
     {
         DomainState.Running => Color.Success,
         DomainState.Paused or DomainState.PMSuspended or DomainState.Shutdown => Color.Warning,
@@ -62,9 +68,33 @@ public partial class GuestRow
         _ => Color.Default,
     };
 
+    /// <summary>The guest as this row shows it: the parameter, or a newer state the list handed over since.</summary>
+    private GuestState Current => _shown ?? Guest;
+
+    /// <summary>Shows a newer state of the same guest without the list rendering (called on the renderer's dispatcher).</summary>
+    public void Show(GuestState guest)
+    {
+        _shown = guest;
+        StateHasChanged();
+    }
+
+    protected override void OnParametersSet()
+    {
+        // The list's own render carries the newest state it has, which includes anything handed over before.
+        _shown = null;
+        if (!ReferenceEquals(_registeredIn, Rows))
+        {
+            _registeredIn?.Remove(Guest.Key, this);
+            Rows?.Add(Guest.Key, this);
+            _registeredIn = Rows;
+        }
+    }
+
+    public void Dispose() => _registeredIn?.Remove(Guest.Key, this);
+
     protected override bool ShouldRender()
     {
-        var now = (Guest, Selected, Busy, CanAct, Minute);
+        (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute) now = (Current, Selected, Busy, CanAct, Minute);
         if (ReferenceEquals(now.Guest, _rendered.Guest) && now == _rendered)
         {
             return false;
@@ -99,4 +129,22 @@ public partial class GuestRow
         GuestAction.ForceOff => Icons.Material.Filled.Stop,
         _ => Icons.Material.Filled.Bolt,
     };
+}
+
+/// <summary>The rows a guest list has on screen, by guest key; rows add and remove themselves.</summary>
+public sealed class GuestRowRegistry
+{
+    private readonly Dictionary<string, GuestRow> _rows = new(StringComparer.Ordinal);
+
+    public GuestRow? Find(string key) => _rows.GetValueOrDefault(key);
+
+    public void Add(string key, GuestRow row) => _rows[key] = row;
+
+    public void Remove(string key, GuestRow row)
+    {
+        if (_rows.TryGetValue(key, out var current) && ReferenceEquals(current, row))
+        {
+            _rows.Remove(key);
+        }
+    }
 }
