@@ -1,0 +1,11 @@
+using VirtWeb.ImageBenchmarks;
+
+// VIRTWEB_TEST_POSTGRES=... dotnet run -c Release --project bench/VirtWeb.ImageBenchmarks -- [size in MiB, default 2048] [rounds, default 2]
+// Needs libvirtd (qemu:///system), virsh and the tests' PostgreSQL. Prints upload and download throughput through VirtWeb
+// beside virsh vol-upload / vol-download of the same file, and the app's extra memory during its upload.
+// WebApplicationFactory finds the app's content root through MvcTestingAppManifest.json in the current directory, as
+// under a test runner; dotnet run starts elsewhere.
+Directory.SetCurrentDirectory(AppContext.BaseDirectory);
+var sizeMiB = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 2048;
+var rounds = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2;
+return await TransferBench.RunAsync((long)sizeMiB << 20, rounds);

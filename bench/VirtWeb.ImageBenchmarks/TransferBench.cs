@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using VirtWeb.Access;
+using VirtWeb.IntegrationTests.Images;
+using VirtWeb.IntegrationTests.Infrastructure;
+
+namespace VirtWeb.ImageBenchmarks;
+
+/// <summary>
+/// One file, moved into and out of a temp dir pool on qemu:///system twice over: through VirtWeb's HTTP endpoints (the
+/// app in this process on a real Kestrel port, a signed-in Operator, the browser's way) and with virsh. Rounds alternate
+/// so both see the same page cache and disk. The app's memory is sampled from this process while VirtWeb uploads.
+/// </summary>
+public static class TransferBench
+{
+    private const string Uri = "qemu:///system";
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    public static async Task<int> RunAsync(long size, int rounds)
+    {
+        var work = Directory.CreateTempSubdirectory("virtweb-bench-");
+        var app = new KestrelVirtWebFactory();
+        QemuPool? pool = null;
+        try
+        {
+            var source = Path.Combine(work.FullName, "source.raw");
+            var back = Path.Combine(work.FullName, "back.raw");
+            await WriteSourceAsync(source, size);
+            await app.InitializeAsync();
+            pool = await QemuPool.CreateAsync(app);
+            var client = await SignInAsync(app);
+            var results = new List<(string Round, double VirtWebUp, double VirshUp, double VirtWebDown, double VirshDown, long ExtraBytes)>();
+            for (var round = 1; round <= rounds; round++)
+            {
+                var name = $"vw-{round}.raw";
+                var (upload, extra) = await MeasureMemoryAsync(() => TimeAsync(() => UploadAsync(client, pool, name, source, size)));
+                var path = pool.PathOf(name);
+                var download = await TimeAsync(() => DownloadAsync(client, pool, path, back));
+                Check(await HashAsync(back) == await HashAsync(source), "VirtWeb's download differs from the file");
+                File.Delete(back);
+                Virsh("vol-delete", "--pool", pool.Name, name);
+
+                var virshName = $"virsh-{round}.raw";
+                Virsh("vol-create-as", pool.Name, virshName, size.ToString(Invariant), "--format", "raw", "--allocation", "0");
+                var virshUpload = await TimeAsync(() => Task.Run(() => Virsh("vol-upload", "--pool", pool.Name, virshName, source)));
+                var virshDownload = await TimeAsync(() => Task.Run(() => Virsh("vol-download", "--pool", pool.Name, virshName, back)));
+                File.Delete(back);
+                Virsh("vol-delete", "--pool", pool.Name, virshName);
+
+                results.Add(($"round {round}", MiBps(size, upload), MiBps(size, virshUpload), MiBps(size, download), MiBps(size, virshDownload), extra));
+            }
+
+            Print(size, results);
+            return 0;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+            try
+            {
+                if (pool is not null)
+                {
+                    await pool.DisposeAsync();
+                }
+            }
+            finally
+            {
+                await ((Xunit.IAsyncLifetime)app).DisposeAsync();
+            }
+        }
+    }
+
+    private static void Print(long size, List<(string Round, double VirtWebUp, double VirshUp, double VirtWebDown, double VirshDown, long ExtraBytes)> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{size >> 20} MiB file, temp dir pool on {Uri}, {Environment.ProcessorCount} CPUs; MiB/s, higher is better");
+        Console.WriteLine();
+        Console.WriteLine("| run       | upload VirtWeb | upload virsh | ratio | download VirtWeb | download virsh | ratio | app extra RSS during upload |");
+        Console.WriteLine("|-----------|---------------:|-------------:|------:|-----------------:|---------------:|------:|----------------------------:|");
+        foreach (var r in results)
+        {
+            Console.WriteLine(string.Create(Invariant,
+                $"| {r.Round,-9} | {r.VirtWebUp,14:0} | {r.VirshUp,12:0} | {r.VirtWebUp / r.VirshUp,5:0.00} | {r.VirtWebDown,16:0} | {r.VirshDown,14:0} | {r.VirtWebDown / r.VirshDown,5:0.00} | {r.ExtraBytes / (1024.0 * 1024.0),23:0.0} MiB |"));
+        }
+
+        // Each round's two transfers run back to back under the same load, so the ratio is taken per round; the
+        // summary is the median round (a busy machine makes single rounds swing both ways).
+        var up = Median(results.Select(r => r.VirtWebUp / r.VirshUp));
+        var down = Median(results.Select(r => r.VirtWebDown / r.VirshDown));
+        var peak = results.Max(r => r.ExtraBytes) / (1024.0 * 1024.0);
+        Console.WriteLine(string.Create(Invariant,
+            $"| median    | {Median(results.Select(r => r.VirtWebUp)),14:0} | {Median(results.Select(r => r.VirshUp)),12:0} | {up,5:0.00} | {Median(results.Select(r => r.VirtWebDown)),16:0} | {Median(results.Select(r => r.VirshDown)),14:0} | {down,5:0.00} | {peak,19:0.0} MiB max |"));
+        Console.WriteLine();
+        Console.WriteLine(string.Create(Invariant,
+            $"targets: upload {(up >= 0.8 ? "met" : "MISSED")} ({up:0.00} of virsh, want >= 0.8), download {(down >= 0.8 ? "met" : "MISSED")} ({down:0.00}), memory {(peak < 100 ? "met" : "MISSED")} ({peak:0.0} MiB extra, want < 100)"));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static async Task<BrowserlessClient> SignInAsync(VirtWebFactory app)
+    {
+        var name = VirtWebFactory.UniqueUserName("bench");
+        await app.CreateUserAsync(name, Roles.Operator);
+        // A real socket to Kestrel, as a browser has: the in-memory test server would skip the HTTP stack being measured.
+        var http = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        {
+            BaseAddress = app.ServerAddress,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        var client = new BrowserlessClient(http);
+        var signIn = await client.SignInAsync(name, VirtWebFactory.UserPassword);
+        Check(signIn.StatusCode == HttpStatusCode.Redirect, $"sign-in answered {signIn.StatusCode}");
+        return client;
+    }
+
+    private static async Task UploadAsync(BrowserlessClient client, QemuPool pool, string name, string source, long size)
+    {
+        var token = await client.AntiforgeryTokenAsync("/Account/Manage/ChangePassword");
+        await using var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/images/upload?host={pool.HostId}&pool={pool.Name}&name={name}&format=raw")
+        {
+            Content = new StreamContent(file, 1 << 20),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Content.Headers.ContentLength = size;
+        request.Headers.Add("RequestVerificationToken", token);
+        using var response = await client.Http.SendAsync(request);
+        Check(response.StatusCode == HttpStatusCode.Created, $"upload answered {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private static async Task DownloadAsync(BrowserlessClient client, QemuPool pool, string path, string destination)
+    {
+        using var response = await client.Http.GetAsync(
+            $"/api/images/download?host={pool.HostId}&path={System.Uri.EscapeDataString(path)}", HttpCompletionOption.ResponseHeadersRead);
+        Check(response.StatusCode == HttpStatusCode.OK, $"download answered {response.StatusCode}");
+        await using var body = await response.Content.ReadAsStreamAsync();
+        await using var file = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+        await body.CopyToAsync(file, 1 << 20);
+    }
+
+    /// <summary>Resident set of this process (the app, plus an HTTP client that streams in 1 MiB pieces) above the level before.</summary>
+    private static async Task<(T Result, long ExtraBytes)> MeasureMemoryAsync<T>(Func<Task<T>> action)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var baseline = ResidentBytes();
+        var peak = baseline;
+        using var stop = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, ResidentBytes());
+                await Task.Delay(10, CancellationToken.None);
+            }
+        });
+        var result = await action();
+        await stop.CancelAsync();
+        await sampling;
+        return (result, Math.Max(peak, ResidentBytes()) - baseline);
+    }
+
+    private static long ResidentBytes() =>
+        long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], Invariant) * Environment.SystemPageSize;
+
+    private static async Task<TimeSpan> TimeAsync(Func<Task> action)
+    {
+        var clock = Stopwatch.StartNew();
+        await action();
+        return clock.Elapsed;
+    }
+
+    private static double MiBps(long size, TimeSpan elapsed) => size / (1024.0 * 1024.0) / elapsed.TotalSeconds;
+
+    // Random bytes in 4 MiB pieces: nothing on the way can compress or skip them.
+    private static async Task WriteSourceAsync(string path, long size)
+    {
+        var piece = RandomNumberGenerator.GetBytes(4 << 20);
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
+        for (long written = 0; written < size; written += piece.Length)
+        {
+            await file.WriteAsync(piece.AsMemory(0, (int)Math.Min(piece.Length, size - written)));
+        }
+    }
+
+    private static async Task<string> HashAsync(string path)
+    {
+        await using var file = File.OpenRead(path);
+        return Convert.ToHexString(await SHA256.HashDataAsync(file));
+    }
+
+    private static void Virsh(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("virsh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(Uri);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Check(process.ExitCode == 0, $"virsh {string.Join(' ', arguments)} failed: {error.Result}");
+    }
+
+    private static void Check(bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+}
