@@ -87,7 +87,14 @@ public partial class GuestDetailsPage
         }
 
         (_viewKey, _details, _editing, _diff, _error) = (key, null, false, null, null);
-        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch => { _ = ReloadAsync(); }, g => g.Key == key);
+        // A filtered subscription also hears other guests' changes (as deletions of their keys): only this guest's count.
+        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch =>
+        {
+            if (batch.Any(c => c.Key == key))
+            {
+                _ = ReloadAsync();
+            }
+        }, g => g.Key == key);
         await ReloadAsync();
     }
 
