@@ -24,6 +24,9 @@ public static class TestServices
         context.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
         context.Services.AddScoped<HostService>();
         context.Services.AddSingleton<VirtWeb.Access.AuditLog>();
+        // Holds no grants until one is loaded: every signed-in user's role applies everywhere.
+        context.Services.AddSingleton<VirtWeb.Access.AccessControl>();
+        context.Services.AddSingleton<VirtWeb.Access.GrantDirectory>();
         context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
         context.Services.AddSingleton<VirtWeb.Images.ImageService>();
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));

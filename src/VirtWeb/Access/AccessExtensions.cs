@@ -55,6 +55,10 @@ public static class AccessExtensions
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<AuditSearch>();
+        services.AddSingleton<AccessControl>();
+        services.AddHostedService(provider => provider.GetRequiredService<AccessControl>());
+        services.AddSingleton<GrantDirectory>();
         services.AddScoped<IdentitySeeder>();
         services.AddScoped<UserDirectory>();
         services.AddScoped<UserPreferences>();

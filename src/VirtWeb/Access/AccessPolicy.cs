@@ -30,11 +30,43 @@ public static class AccessPaths
 {
     public const string Root = "/";
 
+    public const int MaxLength = 512;
+
     public static string Host(Guid hostId) => $"/hosts/{hostId}";
 
     public static string Guest(Guid hostId, Guid uuid) => $"/hosts/{hostId}/guests/{uuid}";
 
     public static string Pool(Guid hostId, string poolName) => $"/hosts/{hostId}/pools/{poolName}";
+
+    /// <summary>
+    /// <paramref name="path"/> written the one way grants store it (lowercase ids), or a message saying what is wrong
+    /// with it: a grant is only ever given on a whole object.
+    /// </summary>
+    public static (string? Path, string? Problem) Normalize(string? path)
+    {
+        const string expected = "Use /, /hosts/{host id}, /hosts/{host id}/guests/{guest uuid} or /hosts/{host id}/pools/{pool name}.";
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return (null, "Choose what the grant is on. " + expected);
+        }
+
+        if (path.Length > MaxLength || path.Any(char.IsControl))
+        {
+            return (null, $"That path is too long or holds control characters. {expected}");
+        }
+
+        var segments = path.Trim().Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments switch
+        {
+            [] => (Root, null),
+            ["hosts", var host] when Guid.TryParse(host, out var hostId) => (Host(hostId), null),
+            ["hosts", var host, "guests", var guest] when Guid.TryParse(host, out var hostId) && Guid.TryParse(guest, out var uuid) =>
+                (Guest(hostId, uuid), null),
+            ["hosts", var host, "pools", var pool] when Guid.TryParse(host, out var hostId) && Images.ImageNames.Problem(pool, "pool") is null =>
+                (Pool(hostId, pool), null),
+            _ => (null, $"'{path}' is not an object a grant can be on. {expected}"),
+        };
+    }
 
     /// <summary><paramref name="path"/>, then each object above it, up to <c>/</c>: most specific first.</summary>
     public static IEnumerable<string> SelfAndAncestors(string path)
@@ -91,6 +123,16 @@ public static class AccessPolicy
     /// Whether someone holding <paramref name="granterRole"/> on a path may give <paramref name="requested"/> there:
     /// only who manages access on that path, and never more than they hold.
     /// </summary>
+    /// <summary>Who holds <paramref name="permission"/>, for refusal messages: "an Operator or Administrator".</summary>
+    public static string Describe(Permission permission) =>
+        Enum.GetValues<AccessRole>().Where(role => Allows(role, permission)).ToList() switch
+        {
+            [var only] => $"{Article(only)} {only}",
+            var roles => $"{Article(roles[0])} {string.Join(", ", roles.SkipLast(1))} or {roles[^1]}",
+        };
+
+    private static string Article(AccessRole role) => role is AccessRole.Operator or AccessRole.Administrator ? "an" : "a";
+
     public static bool MayGrant(AccessRole granterRole, AccessRole requested) =>
         Allows(granterRole, Permission.ManageAccess) && requested <= granterRole;
 }

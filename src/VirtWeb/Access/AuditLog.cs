@@ -51,56 +51,6 @@ public sealed partial class AuditLog(
         Remember(record);
     }
 
-    /// <summary>Checks <paramref name="user"/> holds <paramref name="role"/>; a refusal is written to the trail and thrown.</summary>
-    public async Task RequireAsync(ClaimsPrincipal user, string role, string action, string target, string description)
-    {
-        try
-        {
-            user.Require(role, description);
-        }
-        catch (AccessDeniedException e)
-        {
-            await WriteAsync(user, action, target, AuditOutcome.Denied, e.Message);
-            throw;
-        }
-    }
-
-    public async Task<IReadOnlyList<AuditRecord>> SearchAsync(ClaimsPrincipal caller, AuditQuery query, CancellationToken cancellationToken = default)
-    {
-        await RequireAsync(caller, Roles.Administrator, "audit.search", "/audit", "read the audit trail");
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var rows = db.AuditLog.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(query.UserName))
-        {
-            rows = rows.Where(r => r.UserName == query.UserName.Trim());
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Target))
-        {
-            var target = query.Target.Trim();
-            rows = rows.Where(r => r.Target.StartsWith(target));
-        }
-
-        if (!string.IsNullOrWhiteSpace(query.Action))
-        {
-            var action = query.Action.Trim();
-            rows = rows.Where(r => r.Action.StartsWith(action));
-        }
-
-        if (query.From is { } from)
-        {
-            rows = rows.Where(r => r.At >= from);
-        }
-
-        if (query.To is { } to)
-        {
-            rows = rows.Where(r => r.At <= to);
-        }
-
-        return await rows.OrderByDescending(r => r.Id).Take(Math.Clamp(query.Limit, 1, 1000)).ToListAsync(cancellationToken);
-    }
-
     /// <summary>Masks the password in <c>scheme://user:password@host</c> and <c>password=...</c> forms.</summary>
     public static string MaskSecrets(string text) =>
         PasswordParameter().Replace(UserInfoPassword().Replace(text, "$1:***@"), "$1=***");

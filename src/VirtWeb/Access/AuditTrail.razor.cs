@@ -26,6 +26,9 @@ public partial class AuditTrail
     [Inject]
     public required AuditLog Audit { get; init; }
 
+    [Inject]
+    public required AuditSearch Search { get; init; }
+
     /// <summary>Rows written since the search that match it, newest first, then the search's own rows.</summary>
     private IEnumerable<AuditRecord> Rows =>
         (_live?.Items ?? [])
@@ -56,7 +59,7 @@ public partial class AuditTrail
                 _action,
                 _from is { } from ? new DateTimeOffset(DateTime.SpecifyKind(from.Date, DateTimeKind.Utc)) : null,
                 _to is { } to ? new DateTimeOffset(DateTime.SpecifyKind(to.Date.AddDays(1).AddTicks(-1), DateTimeKind.Utc)) : null);
-            var rows = await Audit.SearchAsync((await AuthenticationState).User, _query);
+            var rows = await Search.SearchAsync((await AuthenticationState).User, _query);
             _found.Clear();
             _found.AddRange(rows);
             _newestFound = rows.Count > 0 ? rows.Max(r => r.Id) : _live?.Items.Select(r => r.Id).DefaultIfEmpty().Max() ?? 0;

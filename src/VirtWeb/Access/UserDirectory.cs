@@ -21,13 +21,14 @@ public sealed class UserDirectory(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     IServiceScopeFactory scopes,
     AuditLog audit,
+    AccessControl access,
     TimeProvider timeProvider)
 {
     public const int MaxUserNameLength = 64;
 
     public async Task<IReadOnlyList<UserSummary>> ListAsync(ClaimsPrincipal caller, CancellationToken cancellationToken = default)
     {
-        caller.Require(Roles.Administrator, "list user accounts");
+        await access.RequireAsync(caller, Permission.ManageAccess, "user.list", "/users", "list user accounts");
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var roleNames = await (
@@ -54,7 +55,7 @@ public sealed class UserDirectory(
     public async Task<string> CreateAsync(ClaimsPrincipal caller, string? userName, string role)
     {
         var name = userName?.Trim() ?? "";
-        await audit.RequireAsync(caller, Roles.Administrator, "user.create", $"/users/{name}", "create user accounts");
+        await access.RequireAsync(caller, Permission.ManageAccess, "user.create", $"/users/{name}", "create user accounts");
         var problem = name switch
         {
             "" => "Give the account a user name.",
@@ -158,7 +159,7 @@ public sealed class UserDirectory(
         string? detail = null)
     {
         var target = $"/users/{userId}";
-        await audit.RequireAsync(caller, Roles.Administrator, action, target, description);
+        await access.RequireAsync(caller, Permission.ManageAccess, action, target, description);
         string? problem = null;
         string? name = null;
         await WithUsersAsync(async users =>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using VirtWeb.Access;
 
 namespace VirtWeb.Data;
 
@@ -15,6 +16,8 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
     public DbSet<SettingRecord> Settings => Set<SettingRecord>();
 
     public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
+
+    public DbSet<AccessGrantRecord> AccessGrants => Set<AccessGrantRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -43,6 +46,17 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             audit.HasIndex(a => a.At);
             audit.HasIndex(a => new { a.UserName, a.At });
             audit.HasIndex(a => new { a.Target, a.At });
+        });
+
+        builder.Entity<AccessGrantRecord>(grant =>
+        {
+            grant.ToTable("AccessGrants");
+            grant.Property(g => g.UserId).HasMaxLength(450);
+            grant.Property(g => g.Path).HasMaxLength(AccessPaths.MaxLength);
+            grant.Property(g => g.Role).HasConversion<string>().HasMaxLength(16);
+            grant.Property(g => g.GrantedBy).HasMaxLength(256);
+            grant.HasIndex(g => new { g.UserId, g.Path }).IsUnique();
+            grant.HasOne<ApplicationUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         builder.Entity<SettingRecord>(setting =>

@@ -12,8 +12,7 @@ public partial class GuestDetailsPage
     private LiveView<GuestState>? _guest;
     private string? _viewKey;
     private GuestDetails? _details;
-    private bool _canAct;
-    private bool _isAdministrator;
+    private System.Security.Claims.ClaimsPrincipal _user = new();
     private bool _editing;
     private bool _saving;
     private string? _draft;
@@ -36,6 +35,9 @@ public partial class GuestDetailsPage
     public required GuestService Guests { get; init; }
 
     [Inject]
+    public required AccessControl Access { get; init; }
+
+    [Inject]
     public required GuestAddressPoller AddressPoller { get; init; }
 
     [Inject]
@@ -54,6 +56,11 @@ public partial class GuestDetailsPage
 
     private GuestState? Guest => _guest?.Find(Key);
 
+    // Hide what the service would refuse anyway; GuestService checks the user's role on this guest for every action.
+    private bool MayAct => Guest is { } guest && Access.Allows(_user, guest.AccessPath, Permission.Power);
+
+    private bool MayEditXml => Guest is { } guest && Access.Allows(_user, guest.AccessPath, Permission.EditGuestXml);
+
     // Only the guest agent knows a guest's addresses (libvirt's DHCP leases miss bridges and static addresses).
     private string AddressText => Guest switch
     {
@@ -65,9 +72,7 @@ public partial class GuestDetailsPage
 
     protected override async Task OnInitializedAsync()
     {
-        var user = (await AuthenticationState).User;
-        _isAdministrator = user.IsInRole(Roles.Administrator);
-        _canAct = _isAdministrator || user.IsInRole(Roles.Operator);
+        _user = (await AuthenticationState).User;
         _looking = AddressPoller.Look();
         Timeline.Changed += OnTimelineChanged;
     }
@@ -87,14 +92,9 @@ public partial class GuestDetailsPage
         }
 
         (_viewKey, _details, _editing, _diff, _error) = (key, null, false, null, null);
-        // A filtered subscription also hears other guests' changes (as deletions of their keys): only this guest's count.
-        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch =>
-        {
-            if (batch.Any(c => c.Key == key))
-            {
-                _ = ReloadAsync();
-            }
-        }, g => g.Key == key);
+        var user = _user;
+        _guest = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, batch => { _ = ReloadAsync(); },
+            g => g.Key == key && Access.Allows(user, g.AccessPath, Permission.View));
         await ReloadAsync();
     }
 

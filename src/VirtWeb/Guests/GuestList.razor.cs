@@ -27,6 +27,7 @@ public partial class GuestList
     private LiveClock? _clock;
     private List<GuestState> _rows = [];
     private bool _canAct;
+    private System.Security.Claims.ClaimsPrincipal _user = new();
     private string? _search;
     private Guid? _host;
     private DomainState? _state;
@@ -41,6 +42,9 @@ public partial class GuestList
 
     [Inject]
     public required GuestService Guests { get; init; }
+
+    [Inject]
+    public required AccessControl Access { get; init; }
 
     [Inject]
     public required GuestAddressPoller AddressPoller { get; init; }
@@ -58,17 +62,23 @@ public partial class GuestList
 
     private IEnumerable<HostState> HostOptions => (_hosts?.Items ?? []).OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase);
 
+    private bool MayCreate => HostOptions.Any(MayCreateOn);
+
+    private bool MayCreateOn(HostState host) => Access.Allows(_user, host.AccessPath, Permission.ManageGuests);
+
+    private bool MayAct(GuestState guest) => Access.Allows(_user, guest.AccessPath, Permission.Power);
+
     private IEnumerable<HostState> DownHosts => HostOptions.Where(h => h.Connection != HostConnectionState.Connected);
 
     private bool AllSelected => _rows.Count > 0 && _rows.All(r => _selected.Contains(r.Key));
 
     protected override async Task OnInitializedAsync()
     {
-        // Hides what the service would refuse anyway; GuestService checks the role on every action.
-        var user = (await AuthenticationState).User;
-        _canAct = user.IsInRole(Roles.Administrator) || user.IsInRole(Roles.Operator);
-        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply);
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => HostsChanged());
+        // Hides what the service would refuse anyway; GuestService checks the user's role on the guest for every action.
+        var user = _user = (await AuthenticationState).User;
+        _canAct = Access.AllowsAnywhere(user, Permission.Power);
+        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply, g => Access.Allows(user, g.AccessPath, Permission.View));
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => HostsChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
         _clock = new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged);
         _looking = AddressPoller.Look();
         Guests.BusyChanged += OnBusyChanged;
@@ -254,7 +264,7 @@ public partial class GuestList
 
     private async Task CreateAsync()
     {
-        var parameters = new DialogParameters<CreateGuestDialog> { { d => d.Hosts, HostOptions.ToList() } };
+        var parameters = new DialogParameters<CreateGuestDialog> { { d => d.Hosts, HostOptions.Where(MayCreateOn).ToList() } };
         var dialog = await Dialogs.ShowAsync<CreateGuestDialog>("Create guest", parameters, new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true });
         if (await dialog.Result is { Canceled: false, Data: GuestState created })
         {

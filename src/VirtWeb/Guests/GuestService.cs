@@ -26,6 +26,7 @@ public sealed class GuestService(
     GuestWatcher watcher,
     GuestTimeline timeline,
     AuditLog audit,
+    AccessControl access,
     ILogger<GuestService> logger)
 {
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
@@ -44,7 +45,7 @@ public sealed class GuestService(
     public async Task<GuestActionResult> RunAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, GuestAction action, CancellationToken cancellationToken = default)
     {
         var auditAction = GuestActions.AuditAction(action);
-        await RequireOperatorAsync(caller, auditAction, AuditTarget(hostId, uuid), $"{GuestActions.Verb(action)} a guest");
+        await access.RequireAsync(caller, Permission.Power, auditAction, AuditTarget(hostId, uuid), $"{GuestActions.Verb(action)} a guest");
         return await Exclusive(caller, hostId, uuid, GuestActions.Title(action), auditAction, (host, domain) => Apply(host, domain, action), cancellationToken);
     }
 
@@ -55,20 +56,16 @@ public sealed class GuestService(
     public async Task<GuestActionResult> DeleteAsync(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string confirmName, bool deleteDisks, CancellationToken cancellationToken = default)
     {
-        await RequireOperatorAsync(caller, "guest.delete", AuditTarget(hostId, uuid), "delete a guest");
+        await access.RequireAsync(caller, Permission.ManageGuests, "guest.delete", AuditTarget(hostId, uuid), "delete a guest");
         return await Exclusive(caller, hostId, uuid, "Delete", "guest.delete", (host, domain) => Delete(host, domain, confirmName, deleteDisks), cancellationToken);
     }
 
-    /// <summary>The guest's persistent XML (live XML for a transient guest), without secrets; any signed-in user may read it.</summary>
-    public Task<GuestDetails> ReadDetailsAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
+    /// <summary>The guest's persistent XML (live XML for a transient guest), without secrets; whoever may see the guest may read it.</summary>
+    public async Task<GuestDetails> ReadDetailsAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
-        if (caller.Identity?.IsAuthenticated != true)
-        {
-            throw new AccessDeniedException("Sign in to see a guest.");
-        }
-
+        await access.RequireAsync(caller, Permission.View, "guest.read", AuditTarget(hostId, uuid), "see this guest");
         var connection = Connection(hostId);
-        return Task.Run(() =>
+        return await Task.Run(() =>
         {
             using var domain = Domain(connection, uuid);
             var xml = domain.GetXml(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None);
@@ -83,7 +80,7 @@ public sealed class GuestService(
     public async Task<GuestActionResult> UpdateXmlAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string xml, CancellationToken cancellationToken = default)
     {
         const string auditAction = "guest.xml.edit";
-        await audit.RequireAsync(caller, Roles.Administrator, auditAction, AuditTarget(hostId, uuid), "edit a guest's XML");
+        await access.RequireAsync(caller, Permission.EditGuestXml, auditAction, AuditTarget(hostId, uuid), "edit a guest's XML");
         xml ??= "";
         DomainDefinition edited;
         try
@@ -133,7 +130,7 @@ public sealed class GuestService(
     /// </summary>
     public async Task<GuestState> CreateAsync(ClaimsPrincipal caller, GuestCreateInput input, CancellationToken cancellationToken = default)
     {
-        await RequireOperatorAsync(caller, "guest.create", AuditTarget(input.HostId), "create a guest");
+        await access.RequireAsync(caller, Permission.ManageGuests, "guest.create", AuditTarget(input.HostId), "create a guest");
         GuestState created;
         try
         {
@@ -274,7 +271,9 @@ public sealed class GuestService(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string? newName, GuestCloneDisks disks, CancellationToken cancellationToken = default)
     {
         const string auditAction = "guest.clone";
-        await RequireOperatorAsync(caller, auditAction, AuditTarget(hostId, uuid), "clone a guest");
+        await access.RequireAsync(caller, Permission.ManageGuests, auditAction, AuditTarget(hostId, uuid), "clone a guest");
+        // The clone is a new guest on the host: whoever clones must be allowed to create guests there too.
+        await access.RequireAsync(caller, Permission.ManageGuests, auditAction, AuditTarget(hostId), "create a guest on this host");
         var cloneUuid = Guid.Empty;
         var sourceName = "";
         var result = await Exclusive(caller, hostId, uuid, "Clone", auditAction, (host, domain) =>
@@ -448,17 +447,6 @@ public sealed class GuestService(
         {
             throw new GuestActionException("This guest no longer exists; someone deleted it.", e);
         }
-    }
-
-    /// <summary>Administrators may do what Operators may; anyone else is refused, and the refusal audited.</summary>
-    private async Task RequireOperatorAsync(ClaimsPrincipal caller, string auditAction, string target, string what)
-    {
-        if (caller.Identity?.IsAuthenticated == true && caller.IsInRole(Roles.Administrator))
-        {
-            return;
-        }
-
-        await audit.RequireAsync(caller, Roles.Operator, auditAction, target, what);
     }
 
     private async Task<GuestActionResult> Exclusive(

@@ -38,6 +38,9 @@ public sealed record GuestState(
 {
     public string Key => KeyOf(HostId, Uuid);
 
+    /// <summary>Where grants on this guest are given (see <see cref="Access.AccessPolicy"/>).</summary>
+    public string AccessPath => Access.AccessPaths.Guest(HostId, Uuid);
+
     public static string KeyOf(Guid hostId, Guid uuid) => $"{hostId}/{uuid}";
 
     public bool IsActive => State is DomainState.Running or DomainState.Paused or DomainState.Blocked

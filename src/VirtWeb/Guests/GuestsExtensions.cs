@@ -13,6 +13,7 @@ public static class GuestsExtensions
         builder.Services.AddSingleton<GuestAddressPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestAddressPoller>());
         builder.Services.AddSignalR();
+        builder.Services.AddSingleton<LiveHubWatchers>();
         builder.Services.AddHostedService<LiveHubBroadcaster>();
         return builder;
     }

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using VirtWeb.Access;
 using VirtWeb.Hosts;
 using VirtWeb.Live;
 
@@ -15,11 +18,10 @@ public sealed record LiveHostSnapshot(HostState Host, IReadOnlyList<GuestState> 
 /// <summary>
 /// <c>/hubs/live</c>: live host and guest changes for the console page and non-Blazor clients. A client joins a host's
 /// group by calling <see cref="WatchHost"/>, which returns the snapshot; changes then arrive as "GuestChanges" and
-/// "HostChanges". Signed-in users only, like the pages; every role may read every host until per-object grants land,
-/// and <see cref="MaySee"/> is where they will narrow it.
+/// "HostChanges", each filtered to what that user may see (<see cref="AccessControl"/>, the same rules as the pages).
 /// </summary>
 [Authorize]
-public sealed class LiveHub(LiveStateStore store) : Hub
+public sealed class LiveHub(LiveStateStore store, AccessControl access, LiveHubWatchers watchers) : Hub
 {
     public const string Path = "/hubs/live";
 
@@ -27,30 +29,73 @@ public sealed class LiveHub(LiveStateStore store) : Hub
 
     public async Task<LiveHostSnapshot> WatchHost(Guid hostId)
     {
-        if (!MaySee(hostId) || store.Hosts.Find(hostId.ToString()) is not { } host)
+        var user = Context.User ?? new ClaimsPrincipal();
+        if (!access.MaySeeAnythingUnder(user, AccessPaths.Host(hostId)) || store.Hosts.Find(hostId.ToString()) is not { } host)
         {
             throw new HubException("This host does not exist, or you may not see it.");
         }
 
         // Join first, then read: a change in between arrives twice (harmless) rather than never.
+        watchers.Add(hostId, Context.ConnectionId, user);
         await Groups.AddToGroupAsync(Context.ConnectionId, GroupOf(hostId));
-        return new LiveHostSnapshot(host, store.Guests.Current(g => g.HostId == hostId));
+        return new LiveHostSnapshot(host, store.Guests.Current(g => g.HostId == hostId && access.Allows(user, g.AccessPath, Permission.View)));
     }
 
-    public Task UnwatchHost(Guid hostId) => Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(hostId));
+    public async Task UnwatchHost(Guid hostId)
+    {
+        watchers.Remove(hostId, Context.ConnectionId);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupOf(hostId));
+    }
 
-    private bool MaySee(Guid hostId) => Context.User?.Identity?.IsAuthenticated == true && hostId != Guid.Empty;
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        watchers.RemoveConnection(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
 }
 
-/// <summary>Forwards the live store's batched changes to each host's hub group, for as long as the app runs.</summary>
-public sealed class LiveHubBroadcaster(LiveStateStore store, IHubContext<LiveHub> hub, ILogger<LiveHubBroadcaster> logger) : BackgroundService
+/// <summary>Who watches which host on the hub, with the user each connection signed in as.</summary>
+public sealed class LiveHubWatchers
+{
+    private readonly ConcurrentDictionary<Guid, ConcurrentDictionary<string, ClaimsPrincipal>> _byHost = new();
+
+    public void Add(Guid hostId, string connectionId, ClaimsPrincipal user) =>
+        _byHost.GetOrAdd(hostId, _ => new(StringComparer.Ordinal))[connectionId] = user;
+
+    public void Remove(Guid hostId, string connectionId)
+    {
+        if (_byHost.TryGetValue(hostId, out var connections))
+        {
+            connections.TryRemove(connectionId, out _);
+        }
+    }
+
+    public void RemoveConnection(string connectionId)
+    {
+        foreach (var connections in _byHost.Values)
+        {
+            connections.TryRemove(connectionId, out _);
+        }
+    }
+
+    public IReadOnlyList<KeyValuePair<string, ClaimsPrincipal>> Of(Guid hostId) =>
+        _byHost.TryGetValue(hostId, out var connections) ? connections.ToList() : [];
+}
+
+/// <summary>
+/// Forwards the live store's batched changes to each host's hub group, for as long as the app runs. Where some watchers
+/// may not see some of a batch (a grant narrows them), those watchers get their own filtered copy instead.
+/// </summary>
+public sealed class LiveHubBroadcaster(
+    LiveStateStore store, AccessControl access, LiveHubWatchers watchers, IHubContext<LiveHub> hub, ILogger<LiveHubBroadcaster> logger) : BackgroundService
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(
-            ForwardAsync(store.Guests, "GuestChanges", key => key[..key.IndexOf('/', StringComparison.Ordinal)], stoppingToken),
-            ForwardAsync(store.Hosts, "HostChanges", key => key, stoppingToken));
+            ForwardAsync(store.Guests, "GuestChanges", (user, path) => access.Allows(user, path, Permission.View), stoppingToken),
+            ForwardAsync(store.Hosts, "HostChanges", access.MaySeeAnythingUnder, stoppingToken));
 
-    private async Task ForwardAsync<TItem>(LiveCollection<TItem> collection, string method, Func<string, string> hostOf, CancellationToken stoppingToken)
+    private async Task ForwardAsync<TItem>(
+        LiveCollection<TItem> collection, string method, Func<ClaimsPrincipal, string, bool> maySee, CancellationToken stoppingToken)
         where TItem : class
     {
         var subscription = collection.Subscribe(cancellationToken: stoppingToken);
@@ -58,12 +103,11 @@ public sealed class LiveHubBroadcaster(LiveStateStore store, IHubContext<LiveHub
         {
             await foreach (var batch in subscription.Changes.WithCancellation(stoppingToken))
             {
-                foreach (var group in batch.GroupBy(c => hostOf(c.Key)))
+                foreach (var group in batch.GroupBy(c => HostOf(c.Key)))
                 {
-                    var changes = group.Select(c => new LiveHubChange<TItem>(c.Kind == LiveChangeKind.Upsert ? "upsert" : "delete", c.Key, c.Item)).ToList();
                     try
                     {
-                        await hub.Clients.Group($"host:{group.Key}").SendAsync(method, changes, stoppingToken);
+                        await SendAsync(group.Key, group.ToList(), method, maySee, stoppingToken);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -76,4 +120,37 @@ public sealed class LiveHubBroadcaster(LiveStateStore store, IHubContext<LiveHub
         {
         }
     }
+
+    private async Task SendAsync<TItem>(
+        Guid hostId, IReadOnlyList<LiveChange<TItem>> changes, string method, Func<ClaimsPrincipal, string, bool> maySee, CancellationToken stoppingToken)
+        where TItem : class
+    {
+        var narrowed = new List<string>();
+        foreach (var (connectionId, user) in watchers.Of(hostId))
+        {
+            var visible = changes.Where(c => maySee(user, PathOf(c.Key))).ToList();
+            if (visible.Count == changes.Count)
+            {
+                continue;
+            }
+
+            narrowed.Add(connectionId);
+            if (visible.Count > 0)
+            {
+                await hub.Clients.Client(connectionId).SendAsync(method, ToHub(visible), stoppingToken);
+            }
+        }
+
+        await hub.Clients.GroupExcept(LiveHub.GroupOf(hostId), narrowed).SendAsync(method, ToHub(changes), stoppingToken);
+    }
+
+    private static List<LiveHubChange<TItem>> ToHub<TItem>(IEnumerable<LiveChange<TItem>> changes)
+        where TItem : class =>
+        changes.Select(c => new LiveHubChange<TItem>(c.Kind == LiveChangeKind.Upsert ? "upsert" : "delete", c.Key, c.Item)).ToList();
+
+    // Keys are "{host}" for hosts and "{host}/{uuid}" for guests.
+    private static Guid HostOf(string key) => Guid.Parse(key.AsSpan(0, 36));
+
+    private static string PathOf(string key) =>
+        key.Length > 37 ? AccessPaths.Guest(HostOf(key), Guid.Parse(key.AsSpan(37))) : AccessPaths.Host(HostOf(key));
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using VirtWeb.Access;
 using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
@@ -23,6 +25,12 @@ public partial class HostDetails
     [Inject]
     public required HostService Hosts { get; init; }
 
+    [Inject]
+    public required AccessControl Access { get; init; }
+
+    [CascadingParameter]
+    public required Task<AuthenticationState> AuthenticationState { get; init; }
+
     private HostState? Host => _view?.Find(HostId.ToString());
 
     private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
@@ -44,8 +52,10 @@ public partial class HostDetails
 
         _watching = HostId;
         var id = HostId;
-        _record = await Hosts.FindAsync(id);
-        _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => h.HostId == id);
+        var user = (await AuthenticationState).User;
+        _record = Access.MaySeeAnythingUnder(user, AccessPaths.Host(id)) ? await Hosts.FindAsync(id) : null;
+        _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(),
+            h => h.HostId == id && Access.MaySeeAnythingUnder(user, h.AccessPath));
     }
 
     private static string FormatKiB(long kib) =>

@@ -21,6 +21,9 @@ public partial class HostList
     public required HostService Hosts { get; init; }
 
     [Inject]
+    public required AccessControl Access { get; init; }
+
+    [Inject]
     public required IDialogService Dialogs { get; init; }
 
     [Inject]
@@ -29,7 +32,7 @@ public partial class HostList
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
 
-    private bool _isAdministrator;
+    private System.Security.Claims.ClaimsPrincipal _user = new();
 
     private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
 
@@ -38,11 +41,17 @@ public partial class HostList
 
     protected override async Task OnInitializedAsync()
     {
-        // Hides what the service would refuse anyway; HostService checks the role on every change.
-        _isAdministrator = (await AuthenticationState).User.IsInRole(Roles.Administrator);
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
+        var user = _user = (await AuthenticationState).User;
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
         _clock = new LiveClock(TimeProvider, InvokeAsync, () => Rows.Any(h => h.NextAttemptAt is not null), StateHasChanged);
     }
+
+    // Hides what the service would refuse anyway; HostService checks the user's role on every change.
+    private bool MayAdd => Access.Allows(_user, AccessPaths.Root, Permission.ManageHosts);
+
+    private bool MayManageAny => Access.AllowsAnywhere(_user, Permission.ManageHosts);
+
+    private bool MayManage(HostState host) => Access.Allows(_user, host.AccessPath, Permission.ManageHosts);
 
     private Task AddHostAsync() => ShowDialogAsync("Add host", null);
 

@@ -11,6 +11,7 @@ public sealed class HostService(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     IHostSupervisors supervisors,
     AuditLog audit,
+    AccessControl access,
     TimeProvider timeProvider)
 {
     public async Task<IReadOnlyList<HostRecord>> ListAsync(CancellationToken cancellationToken = default)
@@ -27,7 +28,7 @@ public sealed class HostService(
 
     public async Task<HostRecord> AddAsync(ClaimsPrincipal caller, HostInput input, CancellationToken cancellationToken = default)
     {
-        await audit.RequireAsync(caller, Roles.Administrator, "host.add", "/hosts", "add a host");
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.add", "/hosts", "add a host");
         var valid = await ValidateAsync(caller, "host.add", "/hosts", input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -49,7 +50,7 @@ public sealed class HostService(
 
     public async Task<HostRecord> UpdateAsync(ClaimsPrincipal caller, Guid id, HostInput input, CancellationToken cancellationToken = default)
     {
-        await audit.RequireAsync(caller, Roles.Administrator, "host.edit", Target(id), "edit a host");
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.edit", Target(id), "edit a host");
         var valid = await ValidateAsync(caller, "host.edit", Target(id), input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -72,7 +73,7 @@ public sealed class HostService(
 
     public async Task RemoveAsync(ClaimsPrincipal caller, Guid id, CancellationToken cancellationToken = default)
     {
-        await audit.RequireAsync(caller, Roles.Administrator, "host.remove", Target(id), "remove a host");
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.remove", Target(id), "remove a host");
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var removed = await db.Hosts.Where(h => h.Id == id).ExecuteDeleteAsync(cancellationToken);

@@ -21,6 +21,9 @@ public sealed record HostState(
     GuestCounts? Guests = null)
 {
     public string Key => HostId.ToString();
+
+    /// <summary>Where grants on this host are given (see <see cref="Access.AccessPolicy"/>).</summary>
+    public string AccessPath => Access.AccessPaths.Host(HostId);
 }
 
 /// <summary>How many guests a host has in each state.</summary>

@@ -15,7 +15,6 @@ public partial class ImageList
     private LiveView<VolumeState>? _volumes;
     private LiveView<HostState>? _hosts;
     private ClaimsPrincipal _user = new();
-    private bool _mayChange;
 
     [CascadingParameter]
     public required Task<AuthenticationState> AuthenticationState { get; init; }
@@ -25,6 +24,9 @@ public partial class ImageList
 
     [Inject]
     public required ImageService Images { get; init; }
+
+    [Inject]
+    public required AccessControl Access { get; init; }
 
     [Inject]
     public required IDialogService Dialogs { get; init; }
@@ -38,18 +40,22 @@ public partial class ImageList
     private IEnumerable<VolumeState> Isos =>
         _volumes?.Items.Where(v => v.IsIso).OrderBy(v => v.Name, StringComparer.Ordinal) ?? Enumerable.Empty<VolumeState>();
 
-    private IEnumerable<HostState> ConnectedHosts =>
-        _hosts?.Items.Where(h => h.Connection == HostConnectionState.Connected) ?? Enumerable.Empty<HostState>();
+    /// <summary>The connected hosts where the user may make pools.</summary>
+    private IEnumerable<HostState> PoolHosts =>
+        _hosts?.Items.Where(h => h.Connection == HostConnectionState.Connected && Access.Allows(_user, h.AccessPath, Permission.ManageImages))
+        ?? Enumerable.Empty<HostState>();
 
     protected override async Task OnInitializedAsync()
     {
         _user = (await AuthenticationState).User;
-        // Hides what the service would refuse anyway; ImageService checks the role on every change.
-        _mayChange = ImageService.MayChange(_user);
-        _pools = new LiveView<PoolState>(LiveState.Pools, p => p.Key, InvokeAsync, _ => StateHasChanged());
-        _volumes = new LiveView<VolumeState>(LiveState.Volumes, v => v.Key, InvokeAsync, _ => StateHasChanged());
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged());
+        var user = _user;
+        _pools = new LiveView<PoolState>(LiveState.Pools, p => p.Key, InvokeAsync, _ => StateHasChanged(), p => Access.Allows(user, p.AccessPath, Permission.View));
+        _volumes = new LiveView<VolumeState>(LiveState.Volumes, v => v.Key, InvokeAsync, _ => StateHasChanged(), v => Access.Allows(user, v.AccessPath, Permission.View));
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
     }
+
+    // Hides what the service would refuse anyway; ImageService checks the user's role on the pool for every change.
+    private bool MayChange(PoolState pool) => Access.Allows(_user, pool.AccessPath, Permission.ManageImages);
 
     private IEnumerable<VolumeState> VolumesOf(PoolState pool) =>
         _volumes?.Items.Where(v => v.PoolKey == pool.Key).OrderBy(v => v.Name, StringComparer.Ordinal) ?? Enumerable.Empty<VolumeState>();
@@ -81,7 +87,7 @@ public partial class ImageList
 
     private Task CreatePoolAsync() => ShowAsync<PoolDialog>("New directory pool", new DialogParameters<PoolDialog>
     {
-        { d => d.Hosts, ConnectedHosts.OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase).ToList() },
+        { d => d.Hosts, PoolHosts.OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase).ToList() },
     });
 
     private Task CreateVolumeAsync(PoolState pool) => VolumeDialogAsync(pool, null, VolumeDialogMode.Create);

@@ -19,13 +19,10 @@ public sealed record VolumeDownload(string FileName, long? Length, Func<Stream, 
 /// change, download and refusal is written to the audit trail, with libvirt's message when it failed.
 /// </summary>
 public sealed class ImageService(
-    IHostSupervisors supervisors, StorageWatcher watcher, LiveStateStore store, AuditLog audit, ILogger<ImageService> logger)
+    IHostSupervisors supervisors, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, ILogger<ImageService> logger)
 {
     // One change at a time per volume: two operators deleting the same volume get one deletion and one clear message.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _volumeLocks = new(StringComparer.Ordinal);
-
-    public static bool MayChange(ClaimsPrincipal user) =>
-        user.Identity?.IsAuthenticated == true && (user.IsInRole(Roles.Operator) || user.IsInRole(Roles.Administrator));
 
     // ---- Volumes ----
 
@@ -44,7 +41,7 @@ public sealed class ImageService(
 
     /// <summary>A qcow2 overlay (linked clone) on <paramref name="backingPath"/>: it stores only what differs from it.</summary>
     public Task<string> CreateOverlayAsync(ClaimsPrincipal user, Guid hostId, string poolName, string name, string backingPath) =>
-        RunAsync(user, new("image.overlay", VolumeTarget(hostId, poolName, name), "create volumes", $"qcow2 overlay on {backingPath}"), hostId, connection =>
+        RunAsync(user, new("image.overlay", VolumeTarget(hostId, poolName, name), "create volumes", $"qcow2 overlay on {backingPath}", hostId, backingPath), hostId, connection =>
         {
             ImageNames.Require(name);
             using var backing = FindVolume(connection, backingPath);
@@ -61,7 +58,7 @@ public sealed class ImageService(
 
     /// <summary>A full copy of <paramref name="sourcePath"/>; a different format converts (qemu-img convert).</summary>
     public Task<string> CloneVolumeAsync(ClaimsPrincipal user, Guid hostId, string sourcePath, string poolName, string name, string format) =>
-        RunAsync(user, new("image.clone", VolumeTarget(hostId, poolName, name), "clone volumes", $"{format} copy of {sourcePath}"), hostId, connection =>
+        RunAsync(user, new("image.clone", VolumeTarget(hostId, poolName, name), "clone volumes", $"{format} copy of {sourcePath}", hostId, sourcePath), hostId, connection =>
         {
             ImageNames.Require(name);
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
@@ -463,30 +460,16 @@ public sealed class ImageService(
         return result.Path;
     }
 
-    /// <summary>Operators and Administrators may change images; a refusal is written to the trail, then thrown.</summary>
+    /// <summary>
+    /// Whoever may manage images on the target (an Operator or Administrator there) may change it; a volume read from
+    /// (an overlay's backing file, a clone's source) must also be visible to them. A refusal is audited, then thrown.
+    /// </summary>
     private async Task RequireMayChangeAsync(ClaimsPrincipal user, Audited audited)
     {
-        try
+        await access.RequireAsync(user, Permission.ManageImages, audited.Action, audited.Target, audited.What);
+        if (audited.Source is { } source)
         {
-            RequireMayChange(user, audited.What);
-        }
-        catch (AccessDeniedException e)
-        {
-            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Denied, e.Message);
-            throw;
-        }
-    }
-
-    private static void RequireMayChange(ClaimsPrincipal user, string action)
-    {
-        if (user.Identity?.IsAuthenticated != true)
-        {
-            throw new AccessDeniedException($"Sign in to {action}.");
-        }
-
-        if (!MayChange(user))
-        {
-            throw new AccessDeniedException($"Only an Operator or Administrator may {action}; {user.Identity.Name} is not one.");
+            await access.RequireAsync(user, Permission.View, audited.Action, VolumeTarget(audited.HostId, source), "read the source volume");
         }
     }
 
@@ -662,7 +645,8 @@ public sealed class ImageService(
     };
 
     /// <summary>An audited action: its name and target in the trail, the words of a refusal, and what a success records.</summary>
-    private sealed record Audited(string Action, string Target, string What, string? Detail = null);
+    /// <param name="Source">A volume the action reads (by path on <paramref name="HostId"/>), checked for visibility too.</param>
+    private sealed record Audited(string Action, string Target, string What, string? Detail = null, Guid HostId = default, string? Source = null);
 
     private static string Names(IReadOnlyList<string> names, string? noun = null)
     {

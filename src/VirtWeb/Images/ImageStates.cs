@@ -19,6 +19,9 @@ public sealed record PoolState(
 {
     public string Key => KeyOf(HostId, Uuid);
 
+    /// <summary>Where grants on this pool are given (see <see cref="Access.AccessPolicy"/>).</summary>
+    public string AccessPath => Access.AccessPaths.Pool(HostId, Name);
+
     public bool IsActive => State is StoragePoolState.Running or StoragePoolState.Degraded;
 
     /// <summary>Share of the pool in use, 0 to 100, for the usage bar.</summary>
@@ -46,6 +49,9 @@ public sealed record VolumeState(
     IReadOnlyList<string> UsedBy)
 {
     public string Key => KeyOf(HostId, Path);
+
+    /// <summary>A volume has no grants of its own: it goes with its pool.</summary>
+    public string AccessPath => Access.AccessPaths.Pool(HostId, PoolName);
 
     public string PoolKey => PoolState.KeyOf(HostId, PoolUuid);
 

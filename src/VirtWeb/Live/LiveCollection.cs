@@ -139,15 +139,49 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
     /// <summary>
     /// The current items that pass <paramref name="filter"/> and every later change to them. An item that stops
-    /// passing the filter arrives as a deletion. The stream ends when <paramref name="cancellationToken"/> fires.
+    /// passing the filter arrives as a deletion; changes to items the subscriber never saw do not arrive at all.
+    /// The stream ends when <paramref name="cancellationToken"/> fires.
     /// </summary>
     public LiveSubscription<TItem> Subscribe(Func<TItem, bool>? filter = null, CancellationToken cancellationToken = default)
     {
         var subscriber = new Subscriber(filter, Channel.CreateUnbounded<LiveChange<TItem>>(new() { SingleReader = true }));
         lock (_lock)
         {
+            var snapshot = Live(filter).ToList();
+            subscriber.Seen?.UnionWith(snapshot.Select(keyOf));
             _subscribers.Add(subscriber);
-            return new LiveSubscription<TItem>(Live(filter).ToList(), ReadBatchesAsync(subscriber, cancellationToken));
+            return new LiveSubscription<TItem>(snapshot, ReadBatchesAsync(subscriber, cancellationToken));
+        }
+    }
+
+    /// <summary>
+    /// Evaluates every filtered subscriber's filter again over all items, after what the filter depends on changed
+    /// (a user's access grants): items that now pass arrive as upserts, items that no longer pass as deletions.
+    /// </summary>
+    public void Refilter()
+    {
+        lock (_lock)
+        {
+            foreach (var subscriber in _subscribers)
+            {
+                if (subscriber.Seen is not { } seen)
+                {
+                    continue;
+                }
+
+                foreach (var (key, entry) in _entries)
+                {
+                    var passes = entry.Item is not null && subscriber.Filter!(entry.Item);
+                    if (passes && seen.Add(key))
+                    {
+                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item));
+                    }
+                    else if (!passes && seen.Remove(key))
+                    {
+                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                    }
+                }
+            }
         }
     }
 
@@ -158,13 +192,20 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     {
         foreach (var subscriber in _subscribers)
         {
-            var visible = change with
+            if (subscriber.Seen is not { } seen)
             {
-                Kind = change.Item is not null && (subscriber.Filter?.Invoke(change.Item) ?? true)
-                    ? LiveChangeKind.Upsert
-                    : LiveChangeKind.Delete,
-            };
-            subscriber.Channel.Writer.TryWrite(visible.Kind == LiveChangeKind.Delete ? visible with { Item = null } : visible);
+                subscriber.Channel.Writer.TryWrite(change);
+            }
+            else if (change.Item is not null && subscriber.Filter!(change.Item))
+            {
+                seen.Add(change.Key);
+                subscriber.Channel.Writer.TryWrite(change);
+            }
+            else if (seen.Remove(change.Key))
+            {
+                // Out of this subscriber's view now (deleted, or no longer passing its filter): gone, as far as it knows.
+                subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null));
+            }
         }
     }
 
@@ -210,5 +251,13 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
     private sealed record Entry(TItem? Item, long Version);
 
-    private sealed record Subscriber(Func<TItem, bool>? Filter, Channel<LiveChange<TItem>> Channel);
+    /// <summary>
+    /// <see cref="Seen"/> holds the keys a filtered subscriber currently has, so that it hears of other items' removals
+    /// only when they were in its view: with 5,000 guests on other hosts, a page for one host would otherwise get a
+    /// deletion for every change anywhere.
+    /// </summary>
+    private sealed record Subscriber(Func<TItem, bool>? Filter, Channel<LiveChange<TItem>> Channel)
+    {
+        public HashSet<string>? Seen { get; } = Filter is null ? null : new HashSet<string>(StringComparer.Ordinal);
+    }
 }

@@ -30,6 +30,15 @@ public sealed class LiveStateStore
 
     public LiveCollection<VirtWeb.Guests.GuestState> Guests { get; }
 
+    /// <summary>Re-evaluates every filtered page's view, after who may see what changed.</summary>
+    public void Refilter()
+    {
+        Hosts.Refilter();
+        Pools.Refilter();
+        Volumes.Refilter();
+        Guests.Refilter();
+    }
+
     /// <summary>A version for a write; take it when the fact was observed, not when it is stored.</summary>
     public long NextVersion() => LibvirtEventLoop.Instance.NextSequence();
 }

@@ -68,7 +68,7 @@ public sealed class AuditLogTests(VirtWebFactory factory)
     [Fact]
     public async Task Search_Viewer_IsRefusedAndTheRefusalAudited()
     {
-        await Assert.ThrowsAsync<AccessDeniedException>(() => Audit.SearchAsync(TestPrincipals.Of("peeker", Roles.Viewer), new AuditQuery()));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => factory.Services.GetRequiredService<AuditSearch>().SearchAsync(TestPrincipals.Of("peeker", Roles.Viewer), new AuditQuery()));
 
         var denial = await WithDb(db => db.AuditLog.OrderByDescending(r => r.Id).FirstAsync(r => r.UserName == "peeker"));
         Assert.Equal(("audit.search", AuditOutcome.Denied), (denial.Action, denial.Outcome));
@@ -81,7 +81,7 @@ public sealed class AuditLogTests(VirtWebFactory factory)
         await Audit.WriteAsync(name, null, "guest.start", "/hosts/x/guests/y", AuditOutcome.Success);
         await Audit.WriteAsync(name, null, "host.add", "/hosts/z", AuditOutcome.Success);
 
-        var rows = await Audit.SearchAsync(TestPrincipals.Of("root", Roles.Administrator), new AuditQuery(UserName: name, Action: "guest."));
+        var rows = await factory.Services.GetRequiredService<AuditSearch>().SearchAsync(TestPrincipals.Of("root", Roles.Administrator), new AuditQuery(UserName: name, Action: "guest."));
 
         Assert.Equal("guest.start", Assert.Single(rows).Action);
     }

@@ -37,7 +37,7 @@ public sealed class GuestAuditTests(VirtWebFactory factory)
             rows.Select(r => (r.UserName, r.Action, r.Target, r.Outcome)));
         Assert.Contains("not paused", rows[2].Detail);
         Assert.Equal(refused.Message, rows[2].Detail);
-        Assert.Contains("Only an Operator may force off a guest", rows[1].Detail);
+        Assert.Contains("Only an Operator or Administrator may force off a guest", rows[1].Detail);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class ImageAuditTests(VirtWebFactory factory) : IAsyncLifetime
     private async Task<IReadOnlyList<AuditRecord>> RowsAsync(string target, string action)
     {
         var admin = QemuPool.Principal(Roles.Administrator, "root");
-        var rows = await Audit.SearchAsync(admin, new AuditQuery(Target: target, Action: action));
+        var rows = await factory.Services.GetRequiredService<AuditSearch>().SearchAsync(admin, new AuditQuery(Target: target, Action: action));
         // Target is a prefix search: keep the exact target only.
         return rows.Where(r => r.Target == target && r.Action == action).ToList();
     }

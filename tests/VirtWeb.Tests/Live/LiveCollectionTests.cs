@@ -111,6 +111,26 @@ public sealed class LiveCollectionTests
         Assert.Null(change.Item);
     }
 
+
+    [Fact]
+    public async Task Subscribe_WithFilter_HearsNothingOfItemsItNeverSaw()
+    {
+        var items = NewCollection();
+        items.Upsert(new Item("a1", "x", "a"), 1);
+        items.Upsert(new Item("b1", "x", "b"), 1);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        var subscription = items.Subscribe(i => i.Group == "a", cancellation.Token);
+        items.Upsert(new Item("b1", "changed", "b"), 2);
+        items.Remove("b1", 3);
+        items.Upsert(new Item("b2", "new", "b"), 4);
+        items.Upsert(new Item("b2", "joins", "a"), 5);
+        items.Remove("b2", 6);
+
+        // Everything was written before the first read, so it arrives as one batch with the latest change per key.
+        var change = Assert.Single(await CollectAsync(subscription, count: 1, cancellation.Token));
+        Assert.Equal((LiveChangeKind.Delete, "b2"), (change.Kind, change.Key));
+    }
     [Fact]
     public async Task Subscribe_Cancelled_RemovesTheSubscriber()
     {

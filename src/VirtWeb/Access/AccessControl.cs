@@ -1,0 +1,144 @@
+using System.Collections.Frozen;
+using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
+using VirtWeb.Data;
+using VirtWeb.Live;
+
+namespace VirtWeb.Access;
+
+/// <summary>
+/// The one place pages, the live hub and every service method ask what a user may do to an object. The user's role
+/// comes from their sign-in (kept honest by revalidation); their grants from PostgreSQL, held in memory so that a
+/// live list can filter thousands of items per change. Grants are read again after every change made here and every
+/// <see cref="ReloadInterval"/>, so a change made by another instance lands within that time.
+/// </summary>
+public sealed class AccessControl(
+    IDbContextFactory<VirtWebDbContext> dbFactory,
+    AuditLog audit,
+    LiveStateStore store,
+    TimeProvider timeProvider,
+    ILogger<AccessControl> logger) : BackgroundService
+{
+    public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(30);
+
+    private FrozenDictionary<string, IReadOnlyList<Grant>> _grantsByUser = FrozenDictionary<string, IReadOnlyList<Grant>>.Empty;
+
+    /// <summary>Raised after the grants changed, so that open pages filter their lists again.</summary>
+    public event Action? Changed;
+
+    public IReadOnlyList<Grant> GrantsOf(string? userId) =>
+        userId is not null && Volatile.Read(ref _grantsByUser).TryGetValue(userId, out var grants) ? grants : [];
+
+    /// <summary>The role <paramref name="user"/> holds on <paramref name="path"/>: their grants there, else their sign-in role.</summary>
+    public AccessRole RoleOn(ClaimsPrincipal user, string path)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return AccessRole.NoAccess;
+        }
+
+        var globalRole = Roles.All.FirstOrDefault(user.IsInRole);
+        var grants = GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier));
+        return grants.Count == 0
+            ? AccessPolicy.EffectiveRole(globalRole, [], path)
+            : AccessPolicy.EffectiveRole(globalRole, grants, path);
+    }
+
+    public bool Allows(ClaimsPrincipal user, string path, Permission permission) =>
+        AccessPolicy.Allows(RoleOn(user, path), permission);
+
+    /// <summary>Whether <paramref name="user"/> holds <paramref name="permission"/> on any object: for showing a page's actions at all.</summary>
+    public bool AllowsAnywhere(ClaimsPrincipal user, Permission permission) =>
+        Allows(user, AccessPaths.Root, permission) ||
+        GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier)).Any(g => Allows(user, g.Path, permission));
+
+    /// <summary>
+    /// Whether <paramref name="user"/> may see <paramref name="path"/> itself or anything below it: a host is listed
+    /// for someone who holds a grant on only one of its guests, so that the guest has a host to belong to.
+    /// </summary>
+    public bool MaySeeAnythingUnder(ClaimsPrincipal user, string path) =>
+        Allows(user, path, Permission.View) ||
+        GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier))
+            .Any(g => g.Path.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal) && Allows(user, g.Path, Permission.View));
+
+    /// <summary>
+    /// The check every protected service method makes before it touches anything; hidden buttons are only a
+    /// convenience. A refusal is written to the audit trail and thrown. <paramref name="target"/> is the object's path,
+    /// also used as the audit target.
+    /// </summary>
+    public async Task RequireAsync(ClaimsPrincipal user, Permission permission, string action, string target, string description)
+    {
+        var message = Refusal(user, permission, target, description);
+        if (message is not null)
+        {
+            await audit.WriteAsync(user, action, target, AuditOutcome.Denied, message);
+            throw new AccessDeniedException(message);
+        }
+    }
+
+    /// <summary>Why <paramref name="user"/> may not do <paramref name="description"/> on <paramref name="target"/>, or null when they may.</summary>
+    public string? Refusal(ClaimsPrincipal user, Permission permission, string target, string description)
+    {
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            return $"Sign in to {description}.";
+        }
+
+        var role = RoleOn(user, target);
+        if (AccessPolicy.Allows(role, permission))
+        {
+            return null;
+        }
+
+        var held = role == AccessRole.NoAccess ? "has no access there" : $"is a {role} there";
+        return $"Only {AccessPolicy.Describe(permission)} may {description}; {user.Identity.Name} {held}. An Administrator can grant more on {target}.";
+    }
+
+    /// <summary>Reads every grant again; called after each change and on a timer.</summary>
+    public async Task ReloadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var rows = await db.AccessGrants.AsNoTracking().ToListAsync(cancellationToken);
+        var next = rows.GroupBy(r => r.UserId, StringComparer.Ordinal)
+            .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<Grant>)g.Select(r => new Grant(r.UserId, r.Path, r.Role)).ToList(), StringComparer.Ordinal);
+        var previous = Interlocked.Exchange(ref _grantsByUser, next);
+        if (!SameGrants(previous, next))
+        {
+            store.Refilter();
+            Changed?.Invoke();
+        }
+    }
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Before the first request: a check against an empty set would let a NoAccess grant through.
+        await ReloadAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(ReloadInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await ReloadAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The grants already held stay in force; the next tick tries again.
+                    logger.LogWarning(e, "Reading access grants failed.");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static bool SameGrants(FrozenDictionary<string, IReadOnlyList<Grant>> a, FrozenDictionary<string, IReadOnlyList<Grant>> b) =>
+        a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var other) && pair.Value.ToHashSet().SetEquals(other));
+}
