@@ -12,7 +12,13 @@ public static class Roles
     /// <summary>Read only, no console.</summary>
     public const string Viewer = nameof(Viewer);
 
+    /// <summary>No role of one's own (not stored as a role): the user sees and does only what grants give them.</summary>
+    public const string None = nameof(None);
+
     public static IReadOnlyList<string> All { get; } = [Administrator, Operator, Viewer];
+
+    /// <summary>What an Administrator can give an account: one of <see cref="All"/>, or <see cref="None"/>.</summary>
+    public static IReadOnlyList<string> Assignable { get; } = [Administrator, Operator, Viewer, None];
 
     /// <summary>The most powerful role among <paramref name="roles"/>, for display.</summary>
     public static string? Highest(IEnumerable<string> roles)

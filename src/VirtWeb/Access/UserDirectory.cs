@@ -61,7 +61,7 @@ public sealed class UserDirectory(
             "" => "Give the account a user name.",
             { Length: > MaxUserNameLength } => $"The user name is {name.Length} characters long; keep it to {MaxUserNameLength}.",
             _ when name.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) => "The user name contains a space or control character; use letters, digits, '-', '.', '_' or '@'.",
-            _ when !Roles.All.Contains(role) => $"Unknown role '{role}'; choose {string.Join(", ", Roles.All)}.",
+            _ when !Roles.Assignable.Contains(role) => $"Unknown role '{role}'; choose {string.Join(", ", Roles.Assignable)}.",
             _ => null,
         };
         if (problem is not null)
@@ -75,7 +75,10 @@ public sealed class UserDirectory(
         {
             var user = new ApplicationUser { UserName = name, MustChangePassword = true };
             await CheckAsync(caller, "user.create", name, await users.CreateAsync(user, password));
-            await CheckAsync(caller, "user.create", name, await users.AddToRoleAsync(user, role));
+            if (role != Roles.None)
+            {
+                await CheckAsync(caller, "user.create", name, await users.AddToRoleAsync(user, role));
+            }
         });
         await audit.WriteAsync(caller, "user.create", $"/users/{name}", AuditOutcome.Success, $"role {role}");
         return password;
@@ -84,9 +87,9 @@ public sealed class UserDirectory(
     public Task SetRoleAsync(ClaimsPrincipal caller, string userId, string role) =>
         ChangeAsync(caller, userId, "user.role", "change roles", takesAway: true, async (users, user) =>
         {
-            if (!Roles.All.Contains(role))
+            if (!Roles.Assignable.Contains(role))
             {
-                return $"Unknown role '{role}'; choose {string.Join(", ", Roles.All)}.";
+                return $"Unknown role '{role}'; choose {string.Join(", ", Roles.Assignable)}.";
             }
 
             if (role != Roles.Administrator && await IsLastActiveAdministratorAsync(users, user))
@@ -96,7 +99,10 @@ public sealed class UserDirectory(
 
             var current = await users.GetRolesAsync(user);
             await users.RemoveFromRolesAsync(user, current);
-            await users.AddToRoleAsync(user, role);
+            if (role != Roles.None)
+            {
+                await users.AddToRoleAsync(user, role);
+            }
             return null;
         }, $"role {role}");
 

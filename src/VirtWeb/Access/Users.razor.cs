@@ -22,6 +22,8 @@ public partial class Users
 
     protected override Task OnInitializedAsync() => RunAsync(_ => Task.CompletedTask);
 
+    private static string RoleTitle(string role) => role == Roles.None ? "No role (grants only)" : role;
+
     private void ShowCreate()
     {
         _creating = true;

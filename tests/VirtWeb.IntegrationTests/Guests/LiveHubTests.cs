@@ -52,6 +52,44 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     }
 
     [Fact]
+    public async Task LiveHub_ViewerWithNoAccessOnOneGuest_NeverHearsOfIt()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var userName = VirtWebFactory.UniqueUserName("hubnarrow");
+        await factory.CreateUserAsync(userName, Roles.Viewer);
+        var web = Guid.Parse(GuestWorld.RunningUuid);
+        await factory.Services.GetRequiredService<GrantDirectory>()
+            .SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Guest(hostId, web), AccessRole.NoAccess);
+        await using var hub = Connect(await SignInCookieAsync(userName));
+        var changes = Channel.CreateUnbounded<List<JsonElement>>();
+        hub.On<List<JsonElement>>("GuestChanges", batch => changes.Writer.TryWrite(batch));
+        await hub.StartAsync();
+
+        var snapshot = await hub.InvokeAsync<JsonElement>("WatchHost", hostId);
+        Assert.Equal(["db"], snapshot.GetProperty("guests").EnumerateArray().Select(g => g.GetProperty("name").GetString()));
+
+        // The hidden guest changes first, then the visible one: by the time the visible change arrives, the hidden one
+        // has been sent (or not) too, since one watch loop forwards both in order.
+        ForceOff(hostId);
+        using (var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(GuestWorld.ShutOffUuid)))
+        {
+            domain.Start();
+        }
+
+        using var timeout = new CancellationTokenSource(Deadline);
+        var dbKey = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.ShutOffUuid));
+        while (true)
+        {
+            var batch = await changes.Reader.ReadAsync(timeout.Token);
+            Assert.DoesNotContain(batch, c => c.GetProperty("key").GetString() == GuestState.KeyOf(hostId, web));
+            if (batch.Any(c => c.GetProperty("key").GetString() == dbKey && c.GetProperty("item").GetProperty("state").GetInt32() == (int)DomainState.Running))
+            {
+                break;
+            }
+        }
+    }
+
+    [Fact]
     public async Task LiveHub_Anonymous_IsRefused()
     {
         await using var hub = Connect(cookie: null);
