@@ -12,6 +12,12 @@ public static class AccessExtensions
     {
         var services = builder.Services;
         services.Configure<BootstrapOptions>(builder.Configuration.GetSection(BootstrapOptions.SectionName));
+        services.Configure<AccessOptions>(builder.Configuration.GetSection(AccessOptions.SectionName));
+        var urls = (builder.Configuration["Urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var httpsOnly = builder.Configuration.GetValue<bool?>($"{AccessOptions.SectionName}:{nameof(AccessOptions.HttpsOnly)}")
+            ?? (urls.Length > 0 && urls.All(url => url.StartsWith("https://", StringComparison.OrdinalIgnoreCase)));
+        var cookiePrefix = httpsOnly ? "__Host-" : "";
+        var securePolicy = httpsOnly ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
 
         services.AddCascadingAuthenticationState();
         services.AddScoped<IdentityRedirectManager>();
@@ -27,9 +33,18 @@ public static class AccessExtensions
         {
             options.LoginPath = "/Account/Login";
             options.AccessDeniedPath = "/Account/AccessDenied";
-            options.Cookie.Name = "VirtWeb.Auth";
+            options.Cookie.Name = cookiePrefix + "VirtWeb.Auth";
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.SecurePolicy = securePolicy;
+            options.Cookie.Path = "/";
+        });
+        services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = cookiePrefix + "VirtWeb.Antiforgery";
+            options.Cookie.SecurePolicy = securePolicy;
+            options.Cookie.SameSite = SameSiteMode.Strict;
+            options.Cookie.Path = "/";
         });
 
         // Deny by default: every endpoint needs a signed-in user unless it says otherwise.

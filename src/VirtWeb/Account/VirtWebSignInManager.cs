@@ -20,14 +20,17 @@ public sealed class VirtWebSignInManager(
         !user.IsDisabled && await base.CanSignInAsync(user);
 }
 
-/// <summary>Adds the "must change password" mark to the cookie, so every request can enforce it without a query.</summary>
+/// <summary>Adds the "must change password" and "must set up two-factor" marks to the cookie, so every request can enforce them without a query.</summary>
 public sealed class VirtWebClaimsFactory(
     UserManager<ApplicationUser> userManager,
     RoleManager<IdentityRole> roleManager,
-    IOptions<IdentityOptions> options)
+    IOptions<IdentityOptions> options,
+    IOptions<Access.AccessOptions> accessOptions)
     : UserClaimsPrincipalFactory<ApplicationUser, IdentityRole>(userManager, roleManager, options)
 {
     public const string MustChangePasswordClaim = "virtweb:must_change_password";
+
+    public const string MustEnableTwoFactorClaim = "virtweb:must_enable_2fa";
 
     protected override async Task<System.Security.Claims.ClaimsIdentity> GenerateClaimsAsync(ApplicationUser user)
     {
@@ -35,6 +38,12 @@ public sealed class VirtWebClaimsFactory(
         if (user.MustChangePassword)
         {
             identity.AddClaim(new(MustChangePasswordClaim, "true"));
+        }
+
+        if (accessOptions.Value.RequireTwoFactorForAdministrators && !user.TwoFactorEnabled
+            && await UserManager.IsInRoleAsync(user, Access.Roles.Administrator))
+        {
+            identity.AddClaim(new(MustEnableTwoFactorClaim, "true"));
         }
 
         return identity;

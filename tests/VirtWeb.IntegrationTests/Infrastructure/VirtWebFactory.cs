@@ -47,6 +47,8 @@ public class VirtWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Each app under test would otherwise hold its own connection to the machine's libvirtd; the tests that
         // need qemu:///system add it themselves.
         builder.UseSetting("Hosts:AddLocalQemu", "false");
+        // Tests sign Administrators in with a password alone; HardenedSignInTests covers the two-factor requirement.
+        builder.UseSetting("Access:RequireTwoFactorForAdministrators", "false");
     }
 
     public Task InitializeAsync()
@@ -102,6 +104,17 @@ public class VirtWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
 /// <summary>The app on a real Kestrel port, for Playwright.</summary>
 public sealed class KestrelVirtWebFactory() : VirtWebFactory(useKestrel: true);
+
+/// <summary>The app as deployed behind HTTPS with its defaults: two-factor required for Administrators, <c>__Host-</c> cookies.</summary>
+public sealed class HardenedVirtWebFactory : VirtWebFactory
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Access:RequireTwoFactorForAdministrators", "true");
+        builder.UseSetting("Access:HttpsOnly", "true");
+    }
+}
 
 [CollectionDefinition(Name)]
 public sealed class AppCollection : ICollectionFixture<VirtWebFactory>
