@@ -39,8 +39,9 @@ public sealed class AccessControl(
 
         var globalRole = Roles.All.FirstOrDefault(user.IsInRole);
         var grants = GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier));
-        return grants.Count == 0
-            ? AccessPolicy.EffectiveRole(globalRole, [], path)
+        // Most users hold no grant: their role applies everywhere, and a list of thousands is filtered without parsing paths.
+        return grants.Count == 0 && Enum.TryParse<AccessRole>(globalRole, out var role)
+            ? role
             : AccessPolicy.EffectiveRole(globalRole, grants, path);
     }
 

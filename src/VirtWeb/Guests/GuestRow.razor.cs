@@ -16,6 +16,7 @@ public partial class GuestRow : IDisposable
     private (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute) _rendered;
     private GuestState? _shown;
     private GuestRowRegistry? _registeredIn;
+    private Dictionary<GuestAction, EventCallback>? _callbacks;
 
     [Parameter, EditorRequired]
     public required GuestState Guest { get; set; }
@@ -51,8 +52,6 @@ public partial class GuestRow : IDisposable
 
     /// <summary>How often this row rendered; the bench and tests read it.</summary>
     public int Renders { get; private set; }
-
-    private IEnumerable<GuestAction> Primary => s_primary.Where(a => GuestActions.Applies(a, Current));
 
     private IEnumerable<GuestAction> Secondary => s_secondary.Where(a => GuestActions.Applies(a, Current));
 
@@ -114,7 +113,18 @@ public partial class GuestRow : IDisposable
 
     private Task OnSelectedChanged(bool value) => SelectedChanged.InvokeAsync(value);
 
-    private Task Act(GuestAction action) => OnAction.InvokeAsync(action);
+    // One callback per action for the row's life: a fresh lambda each render would make every button re-register its
+    // click handler with the browser on every change.
+    private EventCallback ActionCallback(GuestAction action)
+    {
+        _callbacks ??= [];
+        if (!_callbacks.TryGetValue(action, out var callback))
+        {
+            callback = _callbacks[action] = EventCallback.Factory.Create(this, () => OnAction.InvokeAsync(action));
+        }
+
+        return callback;
+    }
 
     private Task DeleteAsync() => OnDelete.InvokeAsync();
 

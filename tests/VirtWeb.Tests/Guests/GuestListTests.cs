@@ -131,10 +131,10 @@ public sealed class GuestListTests : ComponentTest
 
         page.WaitForAssertion(() =>
         {
-            Assert.Single(page.FindAll("button[aria-label='Shut down web']"));
-            Assert.Single(page.FindAll("button[aria-label='Force off web']"));
-            Assert.Empty(page.FindAll("button[aria-label='Start web']"));
-            Assert.Single(page.FindAll("button[aria-label='Start db']"));
+            Assert.Single(page.FindAll("button[aria-label='Shut down web']:not([hidden])"));
+            Assert.Single(page.FindAll("button[aria-label='Force off web']:not([hidden])"));
+            Assert.Empty(page.FindAll("button[aria-label='Start web']:not([hidden])"));
+            Assert.Single(page.FindAll("button[aria-label='Start db']:not([hidden])"));
         });
     }
 
