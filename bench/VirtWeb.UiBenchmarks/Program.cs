@@ -48,6 +48,7 @@ try
         var world = GuestListBench.WriteWorld("large", guests);
         var name = GuestListBench.Name("large", 0);
         var large = await bench.AddWorldAsync(world, guests);
+        var server = await bench.ServerRenderAsync(5);
         var context = await bench.SignedInContextAsync();
         var cold = await bench.LoadAsync(context);
         var warm = new List<(double FirstRows, double Interactive)>();
@@ -59,6 +60,8 @@ try
         rows.Add(new($"{guests:N0} guests: first rows, first load", Ms(cold.FirstRows), "< 1 s"));
         rows.Add(new($"{guests:N0} guests: first rows, median of 5 loads", Ms(Percentile(warm.Select(w => w.FirstRows).ToList(), 50)), "< 1 s"));
         rows.Add(new($"{guests:N0} guests: live (circuit up), median of 5", Ms(Percentile(warm.Select(w => w.Interactive).ToList(), 50)), ""));
+        rows.Add(new($"{guests:N0} guests: server-rendered page over HTTP, median of 5", Ms(Percentile(server.Select(s => s.Milliseconds).ToList(), 50)), ""));
+        rows.Add(new($"{guests:N0} guests: server-rendered page size", Bytes(server[^1].Bytes), ""));
 
         var (toBrowser, fromBrowser) = await bench.BytesPerChangeAsync(large, name, 20);
         rows.Add(new($"{guests:N0} guests: bytes to the browser per change, median of 20", Bytes(Percentile(toBrowser.Select(b => (double)b).ToList(), 50)), "< 2 KB"));
