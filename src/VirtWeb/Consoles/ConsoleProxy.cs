@@ -105,32 +105,24 @@ public sealed class ConsoleProxy(
     private async Task<string> PipeAsync(WebSocket socket, Stream target, ConsoleSessions.Registration registration, CancellationToken aborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(aborted, registration.Ending);
+        // Cancelling a websocket receive or send aborts the socket without a close frame, and the page could not say
+        // why the console ended: the websocket calls take no token, and they end when the target or the socket does.
         var toGuest = ToGuestAsync(socket, target, stop.Token);
         var toBrowser = ToBrowserAsync(target, socket, stop.Token);
         var watch = WatchAccessAsync(registration, stop.Token);
+        await Task.WhenAny(toGuest, toBrowser, watch, WhenCancelled(registration.Ending));
 
-        var first = await Task.WhenAny(toGuest, toBrowser, watch, WhenCancelled(registration.Ending));
-        (int Code, string Reason) close;
-        if (first == toGuest)
-        {
-            close = ((int)WebSocketCloseStatus.NormalClosure, "closed in the browser");
-        }
-        else if (first == toBrowser)
-        {
-            close = (CloseGuestGone, "the guest's console closed: the guest stopped or was deleted");
-        }
-        else if (first == watch && await watch)
-        {
-            close = (CloseRevoked, "the user may no longer use consoles");
-        }
-        else
-        {
-            close = (CloseEnded, registration.EndReason ?? "ended");
-        }
+        (int Code, string Reason) close =
+            registration.Ending.IsCancellationRequested ? (CloseEnded, registration.EndReason ?? "ended")
+            : watch.IsCompleted && await watch ? (CloseRevoked, "the user may no longer use consoles")
+            : toBrowser.IsCompleted ? (CloseGuestGone, "the guest's console closed: the guest stopped or was deleted")
+            : ((int)WebSocketCloseStatus.NormalClosure, "closed in the browser");
 
-        // Closing the target first ends the copy to the browser, so the close frame is the only send left.
+        // Closing the target ends the copy to the browser, so the close frame is the only send left.
+        await stop.CancelAsync();
         await target.DisposeAsync();
         await Quietly(toBrowser);
+        await Quietly(watch);
         if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             using var grace = new CancellationTokenSource(CloseGrace);
@@ -138,14 +130,16 @@ public sealed class ConsoleProxy(
             {
                 await socket.CloseOutputAsync((WebSocketCloseStatus)close.Code, close.Reason, grace.Token);
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+            catch (Exception e) when (IsDisconnect(e))
             {
                 logger.LogDebug(e, "The browser left before the console's close frame");
             }
         }
-        await stop.CancelAsync();
+        if (await Task.WhenAny(toGuest, Task.Delay(CloseGrace, timeProvider)) != toGuest)
+        {
+            socket.Abort();
+        }
         await Quietly(toGuest);
-        await Quietly(watch);
         return close.Reason;
     }
 
@@ -156,7 +150,7 @@ public sealed class ConsoleProxy(
         {
             while (true)
             {
-                var received = await socket.ReceiveAsync(buffer.AsMemory(), cancellationToken);
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     return;
@@ -189,7 +183,7 @@ public sealed class ConsoleProxy(
                 {
                     return;
                 }
-                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, cancellationToken);
+                await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
             }
         }
         catch (Exception e) when (IsDisconnect(e))
