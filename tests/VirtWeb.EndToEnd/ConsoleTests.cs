@@ -77,8 +77,15 @@ public sealed class ConsoleTests(KestrelVirtWebFactory app, BrowserFixture brows
             await Page.Keyboard.PressAsync("Enter");
             await Expect(terminal).ToContainTextAsync("booted, machine-id", new() { Timeout = Timeout });
 
-            // The guest stops: the page says so from the live state, not as a socket error.
+            // The full-window route opens the same console on its own.
+            var window = await Page.Context.NewPageAsync();
+            await window.GotoAsync($"/consoles/{hostId}/{guest.Domain.Uuid}");
+            await Expect(window.GetByTestId("console-status")).ToHaveTextAsync("Connected", new() { Timeout = Timeout });
+            await Expect(window.GetByTestId("console-title")).ToHaveTextAsync(guest.Name);
+
+            // The guest stops: both pages say so from the live state, not as a socket error.
             guest.Domain.Destroy();
+            await Expect(window.GetByTestId("console-message")).ToContainTextAsync("The guest stopped", new() { Timeout = Timeout });
             await Expect(Page.GetByTestId("console-message")).ToContainTextAsync("The guest stopped", new() { Timeout = Timeout });
 
             Assert.DoesNotContain(ConsoleErrors, e => e.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));

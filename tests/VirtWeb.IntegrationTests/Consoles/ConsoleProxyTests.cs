@@ -223,6 +223,26 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     }
 
     [Fact]
+    public async Task Console_AccountDisabledWhileOpen_Closed()
+    {
+        var name = VirtWebFactory.UniqueUserName("disabled");
+        await world.Factory.CreateUserAsync(name, Roles.Operator);
+        var client = await ConsoleClient.SignInAsync(world.Factory, name);
+        var grant = await client.TicketAsync(world.QemuHostId, world.GuestA);
+        using var socket = await client.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+
+        await world.Factory.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<ApplicationUser>>();
+            var user = (await users.FindByNameAsync(name))!;
+            user.IsDisabled = true;
+            return await users.UpdateAsync(user);
+        });
+
+        Assert.Equal(ConsoleProxy.CloseRevoked, await CloseStatusAsync(socket));
+    }
+
+    [Fact]
     public async Task Console_AdministratorEndsIt_ClosedAndAudited()
     {
         var name = VirtWebFactory.UniqueUserName("ended");
