@@ -4,7 +4,7 @@ public sealed class ConsoleOptions
 {
     public const string SectionName = "Consoles";
 
-    /// <summary>How long a ticket may wait for its websocket; the limit is 30 s.</summary>
+    /// <summary>How long a ticket may wait for its websocket; longer values are cut to 30 s.</summary>
     public TimeSpan TicketLifetime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -27,7 +27,12 @@ public sealed class ConsoleTickets(TimeProvider timeProvider, IOptions<ConsoleOp
 {
     private readonly ConcurrentDictionary<string, ConsoleTicket> _tickets = new(StringComparer.Ordinal);
 
+    /// <summary>The longest a ticket may live, whatever the configuration says.</summary>
+    public static readonly TimeSpan MaximumLifetime = TimeSpan.FromSeconds(30);
+
     public int Outstanding => _tickets.Count;
+
+    private TimeSpan Lifetime => options.Value.TicketLifetime is var configured && configured > TimeSpan.Zero && configured < MaximumLifetime ? configured : MaximumLifetime;
 
     public string Issue(string userId, string userName, string sessionId, Guid hostId, Guid uuid, ConsoleKind kind)
     {
@@ -41,7 +46,7 @@ public sealed class ConsoleTickets(TimeProvider timeProvider, IOptions<ConsoleOp
         }
 
         var ticket = Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
-        _tickets[ticket] = new ConsoleTicket(userId, userName, sessionId, hostId, uuid, kind, now + options.Value.TicketLifetime);
+        _tickets[ticket] = new ConsoleTicket(userId, userName, sessionId, hostId, uuid, kind, now + Lifetime);
         return ticket;
     }
 

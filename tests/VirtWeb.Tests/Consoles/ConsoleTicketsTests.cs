@@ -49,6 +49,17 @@ public sealed class ConsoleTicketsTests
     }
 
     [Fact]
+    public void Issue_LifetimeConfiguredAboveThirtySeconds_StillExpiresAtThirty()
+    {
+        var tickets = new ConsoleTickets(_clock, Options.Create(new ConsoleOptions { TicketLifetime = TimeSpan.FromMinutes(5) }));
+        var ticket = tickets.Issue("u1", "ursula", "s1", Host, Guest, ConsoleKind.Graphics);
+
+        _clock.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(TicketRefusal.Expired, tickets.Redeem(ticket, "u1", "s1", Host, Guest, ConsoleKind.Graphics, out _));
+    }
+
+    [Fact]
     public void Issue_ManyTickets_AllDifferentAndUnguessablyLong()
     {
         var issued = Enumerable.Range(0, 100).Select(_ => _tickets.Issue("u1", "ursula", "s1", Host, Guest, ConsoleKind.Graphics)).ToList();
