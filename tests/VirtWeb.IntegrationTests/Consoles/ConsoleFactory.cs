@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using VirtWeb.Consoles;
 using VirtWeb.IntegrationTests.Infrastructure;
@@ -29,12 +30,18 @@ public sealed class ConsoleFactory : VirtWebFactory
 {
     public ManualClock Clock { get; } = new();
 
+    /// <summary>Everything the app logged, to check that bad input produced messages and not exceptions.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Consoles:RecheckInterval", "00:00:01");
         builder.ConfigureTestServices(services =>
-            services.AddSingleton(sp => new ConsoleTickets(Clock, sp.GetRequiredService<IOptions<ConsoleOptions>>())));
+        {
+            services.AddSingleton(sp => new ConsoleTickets(Clock, sp.GetRequiredService<IOptions<ConsoleOptions>>()));
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
     }
 }
 
@@ -103,6 +110,53 @@ public sealed class ConsoleClient
         catch (InvalidOperationException e) when (e.Message.Contains("status code", StringComparison.OrdinalIgnoreCase))
         {
             return int.Parse(e.Message[(e.Message.LastIndexOf(' ') + 1)..].TrimEnd('.'), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}
+
+/// <summary>The app's log entries, kept in memory: level, category, message and exception.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly List<(LogLevel Level, string Category, string Message, Exception? Exception)> _entries = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>Entries from <paramref name="start"/> on that carry an exception or are errors.</summary>
+    public IReadOnlyList<string> FailuresSince(int start)
+    {
+        lock (_entries)
+        {
+            return [.. _entries.Skip(start).Where(e => e.Exception is not null || e.Level >= LogLevel.Error).Select(e => $"{e.Level} {e.Category}: {e.Message} {e.Exception}")];
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(CapturedLogs owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (owner._entries)
+            {
+                owner._entries.Add((logLevel, category, formatter(state, exception), exception));
+            }
         }
     }
 }

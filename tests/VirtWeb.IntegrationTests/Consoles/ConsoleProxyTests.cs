@@ -223,6 +223,31 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     }
 
     [Fact]
+    public async Task BadInput_NoDisplayStoppedDeletedAndDeletedWhileOpen_MessagesButNoExceptionLogged()
+    {
+        var start = world.Factory.Logs.Count;
+        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var uuid = world.Start("bad");
+        var grant = await operatorClient.TicketAsync(world.QemuHostId, uuid);
+        using var socket = await operatorClient.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+
+        using (var noDisplay = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.RunningUuid)))
+        using (var stopped = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.ShutOffUuid)))
+        using (var deleted = await operatorClient.RequestTicketAsync(world.QemuHostId, Guid.NewGuid()))
+        {
+            Assert.All([noDisplay, stopped, deleted], r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        }
+        var domain = world.Domain(uuid);
+        domain.Destroy();
+        domain.Undefine();
+        Assert.Equal(ConsoleProxy.CloseGuestGone, await CloseStatusAsync(socket));
+
+        // The audit trail logs every refusal, so an empty capture would mean the capture is broken, not the app quiet.
+        Assert.True(world.Factory.Logs.Count > start, "nothing was logged at all");
+        Assert.Empty(world.Factory.Logs.FailuresSince(start));
+    }
+
+    [Fact]
     public async Task Console_AccountDisabledWhileOpen_Closed()
     {
         var name = VirtWebFactory.UniqueUserName("disabled");
