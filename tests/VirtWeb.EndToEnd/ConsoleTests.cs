@@ -77,6 +77,31 @@ public sealed class ConsoleTests(KestrelVirtWebFactory app, BrowserFixture brows
             await Page.Keyboard.PressAsync("Enter");
             await Expect(terminal).ToContainTextAsync("booted, machine-id", new() { Timeout = Timeout });
 
+            // An Administrator sees the open console on the sessions page and ends it; the operator's page says who did.
+            var adminContext = await Page.Context.Browser!.NewContextAsync(new() { BaseURL = App.ServerAddress.ToString() });
+            try
+            {
+                var admin = await adminContext.NewPageAsync();
+                await admin.GotoAsync("/Account/Login");
+                await admin.GetByLabel("User name").FillAsync(VirtWebFactory.AdminUserName);
+                await admin.GetByLabel("Password").FillAsync(VirtWebFactory.AdminPassword);
+                await admin.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+                await Expect(admin.GetByTestId("start-title")).ToBeVisibleAsync();
+                await admin.GotoAsync("/consoles/sessions");
+                await admin.WaitForInteractiveAsync();
+                var row = admin.GetByTestId("sessions").Locator("tbody tr").Filter(new() { HasText = operatorName });
+                await Expect(row).ToHaveCountAsync(1);
+                await Expect(row).ToContainTextAsync(guest.Name);
+                await Expect(row).ToContainTextAsync("serial");
+                await row.GetByRole(AriaRole.Button, new() { Name = $"End {operatorName}'s console of {guest.Name}" }).ClickAsync();
+                await Expect(Page.GetByTestId("console-message")).ToContainTextAsync("An Administrator ended this console", new() { Timeout = Timeout });
+                await Expect(admin.GetByTestId("sessions-empty")).ToBeVisibleAsync();
+            }
+            finally
+            {
+                await adminContext.DisposeAsync();
+            }
+
             // The full-window route opens the same console on its own.
             var window = await Page.Context.NewPageAsync();
             await window.GotoAsync($"/consoles/{hostId}/{guest.Domain.Uuid}");
@@ -115,6 +140,27 @@ public sealed class ConsoleTests(KestrelVirtWebFactory app, BrowserFixture brows
 
         await Expect(Page.GetByTestId("console-not-allowed")).ToBeVisibleAsync();
         await Expect(Page.GetByTestId("console-screen")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Console_GuestWithoutDisplay_PageSaysWhatToDo()
+    {
+        var operatorName = VirtWebFactory.UniqueUserName("e2e-cond");
+        await App.CreateUserAsync(operatorName, Roles.Operator);
+        await SignInAsync(operatorName, VirtWebFactory.UserPassword);
+        var store = App.Services.GetRequiredService<LiveStateStore>();
+        // The demo host's running guest has no graphics and no serial port.
+        var demo = await Eventually.ValueAsync(() => store.Hosts.Current().FirstOrDefault(h => h.Uri == "test:///default"), _ => true, TimeSpan.FromSeconds(30), "the demo host");
+        var guest = await Eventually.ValueAsync(() => store.Guests.Current().FirstOrDefault(g => g.HostId == demo.HostId && g.IsActive), _ => true, TimeSpan.FromSeconds(30), "a running demo guest");
+
+        await Page.GotoAsync($"/guests/{guest.HostId}/{guest.Uuid}");
+        await Page.WaitForInteractiveAsync();
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Console" }).ClickAsync();
+
+        await Expect(Page.GetByTestId("console-message")).ToContainTextAsync("no graphical display", new() { Timeout = Timeout });
+        await Expect(Page.GetByTestId("console-status")).ToHaveTextAsync("Not connected");
+        await Page.GetByTestId("console-kind-serial").ClickAsync();
+        await Expect(Page.GetByTestId("console-message")).ToContainTextAsync("no serial console", new() { Timeout = Timeout });
     }
 
     private static int CountBanners(string log) =>
