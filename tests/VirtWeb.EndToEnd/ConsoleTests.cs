@@ -126,6 +126,41 @@ public sealed class ConsoleTests(KestrelVirtWebFactory app, BrowserFixture brows
     }
 
     [Fact]
+    public async Task Console_KeysTypedOnTheScreen_ReachTheGuestKernel()
+    {
+        await using var guest = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwcon-keys" });
+        var hostId = await AddQemuHostAsync(guest.Domain.Uuid);
+        try
+        {
+            var operatorName = VirtWebFactory.UniqueUserName("e2e-keys");
+            await App.CreateUserAsync(operatorName, Roles.Operator);
+            await SignInAsync(operatorName, VirtWebFactory.UserPassword);
+            await Page.GotoAsync($"/consoles/{hostId}/{guest.Domain.Uuid}");
+            await Expect(Page.GetByTestId("console-status")).ToHaveTextAsync("Connected", new() { Timeout = Timeout });
+            await Page.Locator("[data-testid=console-screen] canvas").ClickAsync();
+            Assert.DoesNotContain("sysrq: HELP", guest.ReadSerialLog(), StringComparison.OrdinalIgnoreCase);
+
+            // The VGA screen has no shell, but the kernel's magic SysRq key is read from the keyboard itself: Alt+SysRq+H,
+            // typed on the canvas, makes the kernel print its SysRq help on the serial console.
+            await Page.Keyboard.DownAsync("Alt");
+            await Page.Keyboard.DownAsync("PrintScreen");
+            await Page.Keyboard.PressAsync("h");
+            await Page.Keyboard.UpAsync("PrintScreen");
+            await Page.Keyboard.UpAsync("Alt");
+
+            await Eventually.ValueAsync(guest.ReadSerialLog, log => log.Contains("sysrq: HELP", StringComparison.OrdinalIgnoreCase), TimeSpan.FromSeconds(60), "the kernel prints its SysRq help");
+        }
+        finally
+        {
+            await App.WithScopeAsync(async services =>
+            {
+                await services.GetRequiredService<HostService>().RemoveAsync(Admin, hostId);
+                return true;
+            });
+        }
+    }
+
+    [Fact]
     public async Task Console_Viewer_SeesNoConsole()
     {
         var viewerName = VirtWebFactory.UniqueUserName("e2e-conv");
