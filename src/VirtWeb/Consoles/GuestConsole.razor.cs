@@ -38,6 +38,7 @@ public partial class GuestConsole : IAsyncDisposable
     private string? _pasteText;
     private bool _connectOnRender = true;
     private bool? _wasActive;
+    private bool _stoppedWhileOpen;
 
     [Parameter, EditorRequired]
     public Guid HostId { get; set; }
@@ -62,11 +63,9 @@ public partial class GuestConsole : IAsyncDisposable
     private string? Message => Guest switch
     {
         { HostConnected: false } => "The host is disconnected; the console is back when it reconnects.",
-        { IsActive: false } => _wasActiveOnce ? "The guest stopped, so its console closed. Start it to use the console again." : "The guest is not running. Start it to use its console.",
+        { IsActive: false } => _stoppedWhileOpen ? "The guest stopped, so its console closed. Start it to use the console again." : "The guest is not running. Start it to use its console.",
         _ => _message,
     };
-
-    private bool _wasActiveOnce;
 
     private string StatusText => _state switch
     {
@@ -98,7 +97,7 @@ public partial class GuestConsole : IAsyncDisposable
         if (_wasActive == true && !active)
         {
             // The live store says the guest stopped: close our side now instead of waiting for a socket error.
-            _wasActiveOnce = true;
+            _stoppedWhileOpen = true;
             await CloseAsync();
             _state = "disconnected";
         }
