@@ -1,5 +1,6 @@
 using VirtWeb.Access;
 using VirtWeb.Components;
+using VirtWeb.Consoles;
 using VirtWeb.Data;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
@@ -15,6 +16,7 @@ try
     builder.AddHosts();
     builder.AddGuests();
     builder.AddImages();
+    builder.AddConsoles();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

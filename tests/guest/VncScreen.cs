@@ -44,11 +44,30 @@ internal static class VncScreen
         }
     }
 
+    /// <summary>One full frame over an already connected stream (e.g. VirtWeb's console websocket).</summary>
+    public static async Task<VncFrame> CaptureAsync(Stream stream, TimeSpan deadline, CancellationToken cancellationToken = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(deadline);
+        try
+        {
+            return await CaptureAsync(stream, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no full VNC frame within {deadline.TotalSeconds:0.#} s");
+        }
+    }
+
     private static async Task<VncFrame> CaptureAsync(string host, int port, CancellationToken ct)
     {
         using var client = new TcpClient { NoDelay = true };
         await client.ConnectAsync(host, port, ct);
-        var stream = client.GetStream();
+        return await CaptureAsync(client.GetStream(), ct);
+    }
+
+    private static async Task<VncFrame> CaptureAsync(Stream stream, CancellationToken ct)
+    {
 
         var version = Encoding.ASCII.GetString(await ReadAsync(stream, 12, ct));
         if (!version.StartsWith("RFB 003.", StringComparison.Ordinal))
@@ -131,7 +150,7 @@ internal static class VncScreen
     }
 
     /// <returns>How many pixels arrived for the first time.</returns>
-    private static async Task<int> ReadRawRectangleAsync(NetworkStream stream, int width, int height, byte[] pixels, bool[] covered, CancellationToken ct)
+    private static async Task<int> ReadRawRectangleAsync(Stream stream, int width, int height, byte[] pixels, bool[] covered, CancellationToken ct)
     {
         var header = await ReadAsync(stream, 12, ct);
         int x = BinaryPrimitives.ReadUInt16BigEndian(header.AsSpan(0, 2));
@@ -165,13 +184,13 @@ internal static class VncScreen
         return fresh;
     }
 
-    private static async Task<string> ReadReasonAsync(NetworkStream stream, CancellationToken ct)
+    private static async Task<string> ReadReasonAsync(Stream stream, CancellationToken ct)
     {
         var length = (int)BinaryPrimitives.ReadUInt32BigEndian(await ReadAsync(stream, 4, ct));
         return Encoding.UTF8.GetString(await ReadAsync(stream, length, ct));
     }
 
-    private static async Task<byte[]> ReadAsync(NetworkStream stream, int count, CancellationToken ct)
+    private static async Task<byte[]> ReadAsync(Stream stream, int count, CancellationToken ct)
     {
         var buffer = new byte[count];
         await stream.ReadExactlyAsync(buffer, ct);

@@ -153,6 +153,15 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int virStreamFinish(StreamHandle stream);
     [LibraryImport(Lib)] internal static partial int virStreamAbort(StreamHandle stream);
     [LibraryImport(Lib)] internal static partial int virStreamFree(nint stream);
+    [LibraryImport(Lib)]
+    internal static partial int virStreamEventAddCallback(StreamHandle stream, int events, delegate* unmanaged<nint, int, nint, void> cb, nint opaque, delegate* unmanaged<nint, void> ff);
+    [LibraryImport(Lib)] internal static partial int virStreamEventUpdateCallback(StreamHandle stream, int events);
+    [LibraryImport(Lib)] internal static partial int virStreamEventRemoveCallback(StreamHandle stream);
+
+    // Consoles
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainOpenConsole(DomainHandle domain, string? devName, StreamHandle stream, uint flags);
+    [LibraryImport(Lib)] internal static partial int virDomainOpenGraphicsFD(DomainHandle domain, uint idx, uint flags);
 
     // Events. Callbacks are C function pointers cast to the "generic" type, as the C macros do.
     [LibraryImport(Lib)]

@@ -42,6 +42,7 @@ public static class ComponentsExtensions
         app.MapIdentityEndpoints();
         Guests.GuestsExtensions.MapGuests(app);
         app.MapImages();
+        Consoles.ConsoleEndpoints.MapConsoles(app);
         return app;
     }
 }

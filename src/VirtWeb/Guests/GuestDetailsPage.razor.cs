@@ -59,6 +59,8 @@ public partial class GuestDetailsPage
     // Hide what the service would refuse anyway; GuestService checks the user's role on this guest for every action.
     private bool MayAct => Guest is { } guest && Access.Allows(_user, guest.AccessPath, Permission.Power);
 
+    private bool MayOpenConsole => Guest is { } guest && Access.Allows(_user, guest.AccessPath, Permission.Console);
+
     private bool MayEditXml => Guest is { } guest && Access.Allows(_user, guest.AccessPath, Permission.EditGuestXml);
 
     // Only the guest agent knows a guest's addresses (libvirt's DHCP leases miss bridges and static addresses).

@@ -1,0 +1,18 @@
+namespace VirtWeb.Consoles;
+
+public static class ConsolesExtensions
+{
+    public static IHostApplicationBuilder AddConsoles(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<ConsoleOptions>(builder.Configuration.GetSection(ConsoleOptions.SectionName));
+        services.AddSignInSessionIds();
+        services.AddSingleton<ConsoleTickets>();
+        services.AddSingleton<ConsoleTargets>();
+        services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<ConsoleService>();
+        services.AddSingleton<ConsoleProxy>();
+        services.AddSingleton<IConsoleAccess, GrantConsoleAccess>();
+        return builder;
+    }
+}
