@@ -132,6 +132,25 @@ public sealed class LiveCollectionTests
         Assert.Equal((LiveChangeKind.Delete, "b2"), (change.Kind, change.Key));
     }
     [Fact]
+    public async Task Refilter_WhatTheFilterDependsOnChanged_NewlyVisibleArriveAndHiddenLeave()
+    {
+        var items = NewCollection();
+        items.Upsert(new Item("a1", "x", "a"), 1);
+        items.Upsert(new Item("b1", "x", "b"), 1);
+        var visibleGroups = new HashSet<string> { "a" };
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var subscription = items.Subscribe(i => visibleGroups.Contains(i.Group), cancellation.Token);
+
+        visibleGroups.Clear();
+        visibleGroups.Add("b");
+        items.Refilter();
+
+        Assert.Equal("a1", Assert.Single(subscription.Snapshot).Key);
+        var changes = await CollectAsync(subscription, count: 2, cancellation.Token);
+        Assert.Equal([(LiveChangeKind.Delete, "a1"), (LiveChangeKind.Upsert, "b1")], changes.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => (c.Kind, c.Key)));
+    }
+
+    [Fact]
     public async Task Subscribe_Cancelled_RemovesTheSubscriber()
     {
         var items = NewCollection();
