@@ -5,6 +5,7 @@ using VirtWeb.Guests;
 using VirtWeb.Hosts;
 using VirtWeb.Images;
 using VirtWeb.Live;
+using VirtWeb.MachineIds;
 
 try
 {
@@ -15,6 +16,7 @@ try
     builder.AddHosts();
     builder.AddGuests();
     builder.AddImages();
+    builder.AddMachineIds();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
