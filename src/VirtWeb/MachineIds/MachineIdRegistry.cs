@@ -109,6 +109,13 @@ public sealed class MachineIdRegistry(
         return entry is not null && MachineId.TryParse(entry.MachineId, out var id) ? id : null;
     }
 
+    /// <summary>The duplicate groups now, as the Machine IDs page computes them (deleted guests left out).</summary>
+    public IReadOnlyList<MachineIdDuplicate> Duplicates()
+    {
+        var hosts = store.Hosts.Current();
+        return MachineIdSubjects.FindDuplicates(Entries.Current(), e => IsGone(e, hosts, (hostId, uuid) => store.Guests.Find(VirtWeb.Guests.GuestState.KeyOf(hostId, uuid)) is not null));
+    }
+
     /// <summary>
     /// Whether a guest subject was deleted: a host with that libvirt identity is connected and has no such guest. Stopped
     /// guests and guests of disconnected hosts are not gone: they come back with the id they had.
