@@ -263,7 +263,8 @@ public sealed class MachineIdService(
                     await WriteIdAsync(agent, wanted, cancellationToken);
                     await VerifyAsync(agent, name, running, wanted, cancellationToken);
                     // The services started so far (journald, DHCP client) read the cloned id: a reboot starts them with the new one.
-                    await agent.ExecuteAsync("guest-shutdown", new System.Text.Json.Nodes.JsonObject { ["mode"] = "reboot" }, cancellationToken);
+                    // libvirt's agent reboot, not a raw guest-shutdown: qemu-ga never answers that one when it works.
+                    await Task.Run(() => domain.Reboot(DomainRebootFlags.GuestAgent), CancellationToken.None);
                 }
                 catch (MachineIdAgentException e)
                 {
