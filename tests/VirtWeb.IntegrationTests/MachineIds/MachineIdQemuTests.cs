@@ -57,15 +57,37 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
         Assert.Equal(newId, Registry.Entries.Find(MachineIdEntry.KeyOf(subjects[Array.IndexOf(subjects, MachineIds.GuestSubject(hostId, b.Domain.Uuid))], MachineIdSource.GuestAgent))?.MachineId);
         Assert.Equal(sharedId, await a.ReadMachineIdAsync());
         Assert.Equal(sharedId, Registry.Entries.Find(MachineIdEntry.KeyOf(MachineIds.GuestSubject(hostId, a.Domain.Uuid), MachineIdSource.GuestAgent))?.MachineId);
+    }
 
-        // Bad input: an agent that stops answering (qemu-ga stopped inside the guest) gives a clear message and changes nothing.
-        await a.Agent.ExecAsync("/bin/sh", ["-c", "(sleep 1; kill -STOP $(pidof qemu-ga)) >/dev/null 2>&1 &"]);
-        await WaitUntilAgentSilentAsync(a);
-        var before = Registry.Entries.Current(e => e.SubjectKey == MachineIds.GuestSubject(hostId, a.Domain.Uuid)).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
-        var timedOut = await Assert.ThrowsAsync<GuestActionException>(() => MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, a.Domain.Uuid));
+    [Fact]
+    public async Task Regenerate_AgentTimesOutThenGuestStopsMidway_ClearMessagesAndRegistryUnchanged()
+    {
+        var hostId = await GuestWorld.AddQemuHostAsync(factory);
+        await using var guest = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwmid-bad" }, Deadline);
+        var id = await guest.ReadMachineIdAsync();
+        var subject = MachineIds.GuestSubject(hostId, guest.Domain.Uuid);
+        await Eventually.ValueAsync(() => Registry.Entries.Find(MachineIdEntry.KeyOf(subject, MachineIdSource.GuestAgent)), e => e.MachineId == id, Deadline, "the guest's id is recorded");
+        var before = Recorded(subject);
+
+        // The guest goes away while a command waits for its agent (qemu-ga stopped inside, so the call is still waiting).
+        await FreezeAgentAsync(guest);
+        var guests = factory.Services.GetRequiredService<GuestService>();
+        var regenerate = MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, guest.Domain.Uuid);
+        await Eventually.ValueAsync(() => guests.IsBusy(GuestState.KeyOf(hostId, guest.Domain.Uuid)) ? "busy" : null, _ => true, Deadline, "the regenerate has started");
+        guest.Domain.Destroy();
+        var stopped = await Assert.ThrowsAsync<GuestActionException>(() => regenerate);
+
+        // Usually the agent call was waiting; when the destroy won the race with the first check, that check says so.
+        Assert.True(stopped.Message.Contains("stopped or went away", StringComparison.Ordinal) || stopped.Message.Contains("is shut off", StringComparison.Ordinal), stopped.Message);
+        Assert.Equal(before, Recorded(subject));
+
+        // An agent that does not answer: the channel stays connected, but qemu-ga is stopped.
+        await guest.StartAsync(Deadline);
+        await FreezeAgentAsync(guest);
+        var timedOut = await Assert.ThrowsAsync<GuestActionException>(() => MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, guest.Domain.Uuid));
         Assert.Contains("did not answer", timedOut.Message, StringComparison.Ordinal);
         Assert.Contains("nothing was recorded", timedOut.Message, StringComparison.Ordinal);
-        Assert.Equal(before, Registry.Entries.Current(e => e.SubjectKey == MachineIds.GuestSubject(hostId, a.Domain.Uuid)).OrderBy(e => e.Key, StringComparer.Ordinal).ToList());
+        Assert.Equal(before.Select(e => (e.Key, e.MachineId)), Recorded(subject).Select(e => (e.Key, e.MachineId)));
     }
 
     [Fact]
@@ -131,9 +153,13 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
         }
     }
 
-    /// <summary>Waits until guest-ping no longer answers (the agent was stopped inside the guest).</summary>
-    private static async Task WaitUntilAgentSilentAsync(TinyGuest guest)
+    private List<MachineIdEntry> Recorded(string subject) =>
+        Registry.Entries.Current(e => e.SubjectKey == subject).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+
+    /// <summary>Stops qemu-ga inside the guest (SIGSTOP, a second after guest-exec returned) and waits until it no longer answers.</summary>
+    private static async Task FreezeAgentAsync(TinyGuest guest)
     {
+        await guest.Agent.ExecAsync("/bin/sh", ["-c", "(sleep 1; kill -STOP $(pidof qemu-ga)) >/dev/null 2>&1 &"]);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < Deadline)
         {
