@@ -96,4 +96,38 @@ public sealed class MachineIdTests
             """);
         Assert.Null(MachineIdXml.Credential(definition));
     }
+
+    [Fact]
+    public void FindDuplicates_CredentialOfAGuestWhoseAgentReported_DoesNotCount()
+    {
+        var shared = MachineId.New().Value;
+        var entries = new[]
+        {
+            Entry("h/a", MachineIdSource.GuestAgent, shared),
+            Entry("h/b", MachineIdSource.SmbiosCredential, shared),
+            Entry("h/b", MachineIdSource.GuestAgent, MachineId.New().Value),
+        };
+
+        Assert.Empty(MachineIdSubjects.FindDuplicates(entries));
+        Assert.Single(MachineIdSubjects.FindDuplicates(entries.Take(2)));
+    }
+
+    [Fact]
+    public void FindDuplicates_OneSubjectFromTwoSources_IsNotADuplicate()
+    {
+        var id = MachineId.New().Value;
+        var entries = new[]
+        {
+            Entry("h", MachineIdSource.HostFile, id, MachineIdSubjectKind.Host),
+            Entry("h", MachineIdSource.LibvirtHostUuid, id, MachineIdSubjectKind.Host),
+            Entry("h/a", MachineIdSource.GuestAgent, id),
+        };
+
+        var group = Assert.Single(MachineIdSubjects.FindDuplicates(entries));
+        Assert.Equal(3, group.Holders.Count);
+        Assert.Empty(MachineIdSubjects.FindDuplicates(entries, e => e.Kind == MachineIdSubjectKind.Guest));
+    }
+
+    private static MachineIdEntry Entry(string subject, MachineIdSource source, string id, MachineIdSubjectKind kind = MachineIdSubjectKind.Guest) =>
+        new(subject, kind, Guid.Empty, kind == MachineIdSubjectKind.Guest ? Guid.NewGuid() : null, subject, source, id, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
 }
