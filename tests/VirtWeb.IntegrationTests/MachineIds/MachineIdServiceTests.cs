@@ -59,6 +59,27 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     }
 
     [Fact]
+    public async Task Collector_LocalQemuHost_RecordsLibvirtHostUuidAndThisMachinesIdFile()
+    {
+        var hostId = await GuestWorld.AddQemuHostAsync(factory);
+        var store = factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>();
+        var hostUuid = store.Hosts.Find(hostId.ToString())!.Facts!.HostUuid;
+        var subject = MachineIdSubjects.Host(MachineIdSubjects.HostIdentity(hostId, hostUuid));
+
+        var fromLibvirt = await Eventually.ValueAsync(
+            () => Registry.Entries.Find(MachineIdEntry.KeyOf(subject, MachineIdSource.LibvirtHostUuid)), _ => true, TimeSpan.FromSeconds(30), "the host UUID is recorded");
+        Assert.Equal(Guid.Parse(hostUuid!).ToString("N"), fromLibvirt.MachineId);
+        if (File.Exists(MachineIdCollector.LocalMachineIdPath))
+        {
+            var local = await Eventually.ValueAsync(
+                () => Registry.Entries.Find(MachineIdEntry.KeyOf(subject, MachineIdSource.HostFile)), _ => true, TimeSpan.FromSeconds(30), "this machine's id is recorded");
+            Assert.Equal((await File.ReadAllTextAsync(MachineIdCollector.LocalMachineIdPath)).Trim(), local.MachineId);
+        }
+
+        Assert.DoesNotContain(Registry.Duplicates(), d => d.Holders.Any(h => h.SubjectKey == subject));
+    }
+
+    [Fact]
     public async Task Assign_ShutOffGuest_CredentialInXmlRecordedAndAudited()
     {
         var hostId = await GuestWorld.AddPrivateHostAsync(factory);
