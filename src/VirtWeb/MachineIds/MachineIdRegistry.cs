@@ -37,8 +37,16 @@ public sealed class MachineIdRegistry(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.MachineIdObservations.AsNoTracking().ToListAsync(cancellationToken);
         var version = store.NextVersion();
-        foreach (var latest in rows.GroupBy(r => (r.SubjectKey, r.Source)).Select(g => g.MaxBy(r => r.LastSeen)!))
+        var latestRows = rows.GroupBy(r => (r.SubjectKey, r.Source)).Select(g => g.MaxBy(r => r.LastSeen)!).ToList();
+        var agentSeen = latestRows.Where(r => r.Source == nameof(MachineIdSource.GuestAgent)).ToDictionary(r => r.SubjectKey, r => r.LastSeen, StringComparer.Ordinal);
+        foreach (var latest in latestRows)
         {
+            // A D-Bus copy that disagreed once but was not seen at the last agent read agreed then (see Forget).
+            if (latest.Source == nameof(MachineIdSource.GuestAgentDbus) && agentSeen.TryGetValue(latest.SubjectKey, out var agentAt) && agentAt > latest.LastSeen)
+            {
+                continue;
+            }
+
             if (ToEntry(latest) is { } entry)
             {
                 Entries.Upsert(entry, version);
@@ -90,6 +98,10 @@ public sealed class MachineIdRegistry(
         Entries.Upsert(entry, version);
         return entry;
     }
+
+    /// <summary>Takes a subject's entry for one source off the page (its rows stay in the history).</summary>
+    public void Forget(string subjectKey, MachineIdSource source) =>
+        Entries.Remove(MachineIdEntry.KeyOf(subjectKey, source), store.NextVersion());
 
     /// <summary>Every id one subject has had from one source, newest first.</summary>
     public async Task<IReadOnlyList<MachineIdObservationRecord>> HistoryAsync(string subjectKey, CancellationToken cancellationToken = default)
