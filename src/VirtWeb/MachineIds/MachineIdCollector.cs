@@ -99,7 +99,7 @@ public sealed class MachineIdCollector(
         }
 
         recorded[host.HostId] = host.Since;
-        var identity = MachineIdSubjects.HostIdentity(host.HostId, facts.HostUuid);
+        var identity = MachineIdSubjects.HostIdentity(host.HostId, facts);
         try
         {
             if (Guid.TryParse(facts.HostUuid, out var uuid) && MachineId.FromUuid(uuid) is { } fromUuid)

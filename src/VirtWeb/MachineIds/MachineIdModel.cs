@@ -1,3 +1,5 @@
+using VirtWeb.Hosts;
+
 namespace VirtWeb.MachineIds;
 
 /// <summary>Where VirtWeb read a machine ID.</summary>
@@ -60,9 +62,16 @@ public static class MachineIdSubjects
 
     public static string Guest(string hostIdentity, Guid guestUuid) => $"{hostIdentity}/{guestUuid}";
 
-    /// <summary>libvirt's host UUID when the host reported one, else VirtWeb's id for the host entry.</summary>
-    public static string HostIdentity(Guid hostId, string? hostUuid) =>
-        Guid.TryParse(hostUuid, out var uuid) && uuid != Guid.Empty ? uuid.ToString() : $"entry-{hostId}";
+    /// <summary>
+    /// Which machine a host entry reaches: libvirt's host UUID and the host name it reports, so one libvirtd added twice
+    /// is one machine, while two hypervisors cloned from one image (same machine-id, so the same host UUID with
+    /// <c>host_uuid_source = "machine-id"</c>) but renamed stay two, and their shared id shows as a duplicate. Without a
+    /// UUID (not connected yet) VirtWeb's id for the entry stands in.
+    /// </summary>
+    public static string HostIdentity(Guid hostId, HostFacts? facts) =>
+        facts is not null && Guid.TryParse(facts.HostUuid, out var uuid) && uuid != Guid.Empty
+            ? $"{uuid}@{(facts.Hostname.Length <= 48 ? facts.Hostname : facts.Hostname[..48])}"
+            : $"entry-{hostId}";
 
     /// <summary>What a duplicate machine ID breaks, in one line for the page.</summary>
     public const string WhatADuplicateBreaks =

@@ -141,7 +141,7 @@ public sealed class MachineIdRegistry(
 
         var hostIdentity = entry.SubjectKey[..entry.SubjectKey.LastIndexOf('/')];
         var sameMachine = hosts.Where(h => h.Connection == HostConnectionState.Connected && h.Facts is not null
-            && MachineIdSubjects.HostIdentity(h.HostId, h.Facts.HostUuid) == hostIdentity).ToList();
+            && MachineIdSubjects.HostIdentity(h.HostId, h.Facts) == hostIdentity).ToList();
         return sameMachine.Count > 0 && !sameMachine.Any(h => guestExists(h.HostId, guest));
     }
 

@@ -42,7 +42,7 @@ public sealed class MachineIdService(
 
     /// <summary>The subject key of a guest, from the host's libvirt identity.</summary>
     public string GuestSubject(Guid hostId, Guid uuid) =>
-        MachineIdSubjects.Guest(MachineIdSubjects.HostIdentity(hostId, store.Hosts.Find(hostId.ToString())?.Facts?.HostUuid), uuid);
+        MachineIdSubjects.Guest(MachineIdSubjects.HostIdentity(hostId, store.Hosts.Find(hostId.ToString())?.Facts), uuid);
 
     /// <summary>
     /// Reads a running guest's machine ID through its agent (and its SMBIOS credential from the XML) and records what

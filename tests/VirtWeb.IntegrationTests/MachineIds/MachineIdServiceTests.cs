@@ -64,7 +64,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
         var hostId = await GuestWorld.AddQemuHostAsync(factory);
         var store = factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>();
         var hostUuid = store.Hosts.Find(hostId.ToString())!.Facts!.HostUuid;
-        var subject = MachineIdSubjects.Host(MachineIdSubjects.HostIdentity(hostId, hostUuid));
+        var subject = MachineIdSubjects.Host(MachineIdSubjects.HostIdentity(hostId, store.Hosts.Find(hostId.ToString())!.Facts));
 
         var fromLibvirt = await Eventually.ValueAsync(
             () => Registry.Entries.Find(MachineIdEntry.KeyOf(subject, MachineIdSource.LibvirtHostUuid)), _ => true, TimeSpan.FromSeconds(30), "the host UUID is recorded");

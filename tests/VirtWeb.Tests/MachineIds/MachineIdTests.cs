@@ -130,4 +130,23 @@ public sealed class MachineIdTests
 
     private static MachineIdEntry Entry(string subject, MachineIdSource source, string id, MachineIdSubjectKind kind = MachineIdSubjectKind.Guest) =>
         new(subject, kind, Guid.Empty, kind == MachineIdSubjectKind.Guest ? Guid.NewGuid() : null, subject, source, id, DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void HostIdentity_SameHostUuid_OneMachinePerHostNameSoClonedHypervisorsAreFlagged()
+    {
+        var uuid = Guid.NewGuid().ToString();
+        var one = MachineIdSubjects.HostIdentity(Guid.NewGuid(), Facts(uuid, "kvm1"));
+        var sameAgain = MachineIdSubjects.HostIdentity(Guid.NewGuid(), Facts(uuid, "kvm1"));
+        var cloned = MachineIdSubjects.HostIdentity(Guid.NewGuid(), Facts(uuid, "kvm2"));
+        var id = MachineId.FromUuid(Guid.Parse(uuid))!.Value.Value;
+
+        Assert.Equal(one, sameAgain);
+        Assert.NotEqual(one, cloned);
+        Assert.Empty(MachineIdSubjects.FindDuplicates([Entry(one, MachineIdSource.LibvirtHostUuid, id, MachineIdSubjectKind.Host), Entry(sameAgain, MachineIdSource.LibvirtHostUuid, id, MachineIdSubjectKind.Host)]));
+        Assert.Single(MachineIdSubjects.FindDuplicates([Entry(one, MachineIdSource.LibvirtHostUuid, id, MachineIdSubjectKind.Host), Entry(cloned, MachineIdSource.LibvirtHostUuid, id, MachineIdSubjectKind.Host)]));
+        Assert.StartsWith("entry-", MachineIdSubjects.HostIdentity(Guid.NewGuid(), null), StringComparison.Ordinal);
+    }
+
+    private static VirtWeb.Hosts.HostFacts Facts(string hostUuid, string hostname) =>
+        new("QEMU", VirtWeb.Hosts.HypervisorKind.Type2, hostname, new Version(9, 0), null, hostUuid, "x86_64", null, null, 2, 2000, 1, 2, 1, 4 << 20, [], null, false);
 }

@@ -111,7 +111,7 @@ public sealed class MachineIdsPageTests : ComponentTest
 
     private void Observe(GuestState guest, MachineIdSource source, string id) =>
         Registry.Entries.Upsert(
-            new MachineIdEntry(MachineIdSubjects.Guest(HostUuid, guest.Uuid), MachineIdSubjectKind.Guest, guest.HostId, guest.Uuid, guest.Name, source, id, Seen, Seen),
+            new MachineIdEntry(MachineIdSubjects.Guest(MachineIdSubjects.HostIdentity(HostId, Facts()), guest.Uuid), MachineIdSubjectKind.Guest, guest.HostId, guest.Uuid, guest.Name, source, id, Seen, Seen),
             Store.NextVersion());
 
     private static HostFacts Facts() =>
