@@ -102,24 +102,29 @@ public sealed class MachineIdCollector(
         var identity = MachineIdSubjects.HostIdentity(host.HostId, facts);
         try
         {
-            if (Guid.TryParse(facts.HostUuid, out var uuid) && MachineId.FromUuid(uuid) is { } fromUuid)
-            {
-                await registry.RecordAsync(new MachineIdObservation(MachineIdSubjects.Host(identity), MachineIdSubjectKind.Host, host.HostId, null, host.Name,
-                    MachineIdSource.LibvirtHostUuid, fromUuid), cancellationToken);
-            }
-
+            MachineId? local = null;
             if (IsLocal(host.Uri) && File.Exists(LocalMachineIdPath))
             {
                 var text = (await File.ReadAllTextAsync(LocalMachineIdPath, cancellationToken)).TrimEnd('\n');
-                if (MachineId.TryParse(text, out var local))
+                if (MachineId.TryParse(text, out var parsed))
                 {
+                    local = parsed;
                     await registry.RecordAsync(new MachineIdObservation(MachineIdSubjects.Host(identity), MachineIdSubjectKind.Host, host.HostId, null, host.Name,
-                        MachineIdSource.HostFile, local), cancellationToken);
+                        MachineIdSource.HostFile, parsed), cancellationToken);
                 }
                 else
                 {
                     logger.LogWarning("{Path} of this machine is not a machine ID: {Problem}", LocalMachineIdPath, MachineId.Problem(text));
                 }
+            }
+
+            if (Guid.TryParse(facts.HostUuid, out var uuid) && MachineId.FromUuid(uuid) is { } fromUuid)
+            {
+                var note = local is { } file && file != fromUuid
+                    ? "differs from this host's /etc/machine-id: libvirtd takes its UUID from SMBIOS or its host_uuid setting here, not host_uuid_source = \"machine-id\""
+                    : null;
+                await registry.RecordAsync(new MachineIdObservation(MachineIdSubjects.Host(identity), MachineIdSubjectKind.Host, host.HostId, null, host.Name,
+                    MachineIdSource.LibvirtHostUuid, fromUuid, note), cancellationToken);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.EntityFrameworkCore.DbUpdateException or Npgsql.NpgsqlException)

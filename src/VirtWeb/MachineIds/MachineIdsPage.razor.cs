@@ -63,6 +63,7 @@ public partial class MachineIdsPage
         _duplicateIds = _duplicates.Select(d => d.MachineId).ToHashSet(StringComparer.Ordinal);
         Rows = entries
             .OrderByDescending(e => _duplicateIds.Contains(e.MachineId) && !IsGone(e))
+            .ThenBy(IsGone)
             .ThenBy(e => e.Kind)
             .ThenBy(e => e.Name, StringComparer.CurrentCultureIgnoreCase)
             .ThenBy(e => e.Source)
