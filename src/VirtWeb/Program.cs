@@ -6,6 +6,7 @@ using VirtWeb.Guests;
 using VirtWeb.Hosts;
 using VirtWeb.Images;
 using VirtWeb.Live;
+using VirtWeb.MachineIds;
 
 try
 {
@@ -17,6 +18,7 @@ try
     builder.AddGuests();
     builder.AddImages();
     builder.AddConsoles();
+    builder.AddMachineIds();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

@@ -34,6 +34,8 @@ public static class TestServices
         context.Services.AddSingleton<VirtWeb.Guests.GuestWatcher>();
         context.Services.AddSingleton<VirtWeb.Guests.GuestService>();
         context.Services.AddSingleton<VirtWeb.Guests.GuestAddressPoller>();
+        context.Services.AddSingleton<VirtWeb.MachineIds.MachineIdRegistry>();
+        context.Services.AddSingleton<VirtWeb.MachineIds.MachineIdService>();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
     }

@@ -18,6 +18,9 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
     public DbSet<AuditRecord> AuditLog => Set<AuditRecord>();
 
     public DbSet<AccessGrantRecord> AccessGrants => Set<AccessGrantRecord>();
+    public DbSet<MachineIdObservationRecord> MachineIdObservations => Set<MachineIdObservationRecord>();
+
+    public DbSet<MachineIdCloneRecord> MachineIdClones => Set<MachineIdCloneRecord>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -57,6 +60,29 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             grant.Property(g => g.GrantedBy).HasMaxLength(256);
             grant.HasIndex(g => new { g.UserId, g.Path }).IsUnique();
             grant.HasOne<ApplicationUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<MachineIdObservationRecord>(observation =>
+        {
+            observation.ToTable("MachineIdObservations");
+            observation.Property(o => o.SubjectKey).HasMaxLength(128);
+            observation.Property(o => o.SubjectKind).HasMaxLength(16);
+            observation.Property(o => o.Name).HasMaxLength(256);
+            observation.Property(o => o.Source).HasMaxLength(32);
+            observation.Property(o => o.MachineId).HasMaxLength(32).IsFixedLength();
+            observation.Property(o => o.Note).HasMaxLength(1024);
+            observation.HasIndex(o => new { o.SubjectKey, o.Source, o.MachineId }).IsUnique();
+            observation.HasIndex(o => o.MachineId);
+        });
+
+        builder.Entity<MachineIdCloneRecord>(clone =>
+        {
+            clone.ToTable("MachineIdClones");
+            clone.Property(c => c.NewMachineId).HasMaxLength(32).IsFixedLength();
+            clone.Property(c => c.SourceMachineId).HasMaxLength(32).IsFixedLength();
+            clone.Property(c => c.State).HasMaxLength(16);
+            clone.Property(c => c.Detail).HasMaxLength(1024);
+            clone.HasIndex(c => c.CloneUuid);
         });
 
         builder.Entity<SettingRecord>(setting =>

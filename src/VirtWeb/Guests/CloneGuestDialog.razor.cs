@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.MachineIds;
 
 namespace VirtWeb.Guests;
 
@@ -11,6 +12,9 @@ public partial class CloneGuestDialog
     private string? _name;
     private GuestCloneDisks _disks = GuestCloneDisks.Overlay;
     private bool _cloning;
+
+    // On by default: a clone sharing its source's machine ID breaks DHCP leases and journald (issue #7).
+    private bool _newMachineId = true;
     private string? _error;
 
     [CascadingParameter]
@@ -23,7 +27,7 @@ public partial class CloneGuestDialog
     public required GuestState Guest { get; set; }
 
     [Inject]
-    public required GuestService Guests { get; init; }
+    public required MachineIdService MachineIds { get; init; }
 
     // Only a hint: the service reads the state from libvirt again before copying anything.
     private bool ShutOff => Guest is { HostConnected: true, IsActive: false };
@@ -49,7 +53,7 @@ public partial class CloneGuestDialog
         _error = null;
         try
         {
-            var clone = await Guests.CloneAsync((await AuthenticationState).User, Guest.HostId, Guest.Uuid, _name, _disks);
+            var clone = await MachineIds.CloneAsync((await AuthenticationState).User, Guest.HostId, Guest.Uuid, _name, _disks, _newMachineId);
             Dialog.Close(DialogResult.Ok(clone));
         }
         catch (Exception e) when (e is GuestActionException or AccessDeniedException)

@@ -267,8 +267,13 @@ public sealed class GuestService(
     /// MACs. Every disk is resolved and every new volume name checked before anything is made; when a copy or the
     /// definition fails, the volumes made so far are deleted and nothing is defined.
     /// </summary>
+    /// <param name="adjustCloneXml">
+    /// Changes the clone's domain XML before it is defined (the Machine IDs area adds the clone's own SMBIOS machine-ID
+    /// credential); what it throws as <see cref="GuestActionException"/> stops the clone like any other refusal.
+    /// </param>
     public async Task<GuestState> CloneAsync(
-        ClaimsPrincipal caller, Guid hostId, Guid uuid, string? newName, GuestCloneDisks disks, CancellationToken cancellationToken = default)
+        ClaimsPrincipal caller, Guid hostId, Guid uuid, string? newName, GuestCloneDisks disks, CancellationToken cancellationToken = default,
+        Func<string, string>? adjustCloneXml = null)
     {
         const string auditAction = "guest.clone";
         await access.RequireAsync(caller, Permission.ManageGuests, auditAction, AuditTarget(hostId, uuid), "clone a guest");
@@ -279,7 +284,7 @@ public sealed class GuestService(
         var result = await Exclusive(caller, hostId, uuid, "Clone", auditAction, (host, domain) =>
         {
             sourceName = domain.Name;
-            (cloneUuid, var message) = Clone(host, domain, newName, disks);
+            (cloneUuid, var message) = Clone(host, domain, newName, disks, adjustCloneXml);
             return message;
         }, cancellationToken);
         if (!result.Done)
@@ -296,7 +301,7 @@ public sealed class GuestService(
             ?? throw new GuestActionException($"The clone was made ({cloneUuid}) but could not be read back; it shows once the host reports it.");
     }
 
-    private (Guid Uuid, string Message) Clone(WatchedHost host, LibvirtDomain source, string? newName, GuestCloneDisks mode)
+    private (Guid Uuid, string Message) Clone(WatchedHost host, LibvirtDomain source, string? newName, GuestCloneDisks mode, Func<string, string>? adjustCloneXml)
     {
         var name = GuestCreation.ValidateName(newName);
         var sourceName = source.Name;
@@ -365,6 +370,11 @@ public sealed class GuestService(
             }
 
             var cloneXml = GuestCloning.CloneXml(xml, name, Guid.NewGuid(), disks);
+            if (adjustCloneXml is not null)
+            {
+                cloneXml = adjustCloneXml(cloneXml);
+            }
+
             using var clone = connection.DefineDomain(cloneXml, DomainDefineFlags.Validate);
             var uuid = clone.Uuid;
             created.ForEach(v => v.Dispose());
@@ -449,8 +459,18 @@ public sealed class GuestService(
         }
     }
 
-    private async Task<GuestActionResult> Exclusive(
+    private Task<GuestActionResult> Exclusive(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, string auditAction, Func<WatchedHost, LibvirtDomain, string> act,
+        CancellationToken cancellationToken) =>
+        ExclusiveAsync(caller, hostId, uuid, title, auditAction, (host, domain) => Task.FromResult(act(host, domain)), cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="act"/> on the guest under the one-action-per-guest lock, audits the outcome under
+    /// <paramref name="auditAction"/> and re-reads the guest. Shared with other areas acting on a guest (Machine IDs), so
+    /// their work and a power action never overlap. The caller checks authorization before calling.
+    /// </summary>
+    internal async Task<GuestActionResult> ExclusiveAsync(
+        ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, string auditAction, Func<WatchedHost, LibvirtDomain, Task<string>> act,
         CancellationToken cancellationToken)
     {
         var key = GuestState.KeyOf(hostId, uuid);
@@ -464,7 +484,7 @@ public sealed class GuestService(
         try
         {
             var host = new WatchedHost(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? "host", supervisors.GetConnection(hostId));
-            var message = await Task.Run(() =>
+            var message = await Task.Run(async () =>
             {
                 LibvirtDomain domain;
                 try
@@ -481,7 +501,7 @@ public sealed class GuestService(
                     name = domain.Name;
                     try
                     {
-                        return act(host, domain);
+                        return await act(host, domain);
                     }
                     catch (LibvirtException e)
                     {

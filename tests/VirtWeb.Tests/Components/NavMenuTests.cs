@@ -14,7 +14,7 @@ public sealed class NavMenuTests : ComponentTest
 
         menu.WaitForAssertion(() =>
         {
-            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Users", "Access grants", "Audit trail", "Open consoles", "Account settings"], LinkTexts(menu));
+            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Machine IDs", "Users", "Access grants", "Audit trail", "Open consoles", "Account settings"], LinkTexts(menu));
             Assert.Contains("Administration", menu.Markup);
         });
     }
@@ -30,7 +30,7 @@ public sealed class NavMenuTests : ComponentTest
 
         menu.WaitForAssertion(() =>
         {
-            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Account settings"], LinkTexts(menu));
+            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Machine IDs", "Account settings"], LinkTexts(menu));
             Assert.DoesNotContain("Administration", menu.Markup);
         });
     }

@@ -94,4 +94,23 @@ public sealed class GuestCloningTests : ComponentTest
             Assert.Contains("qcow2 overlay", provider.Markup);
         });
     }
+
+    [Fact]
+    public void CloneDialog_Opened_OwnMachineIdIsOnByDefault()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        Context.Render<MudPopoverProvider>();
+        var provider = Context.Render<MudDialogProvider>();
+        var guest = new GuestState(Guid.NewGuid(), "alpha", Guid.NewGuid(), "web", DomainState.Shutoff, "", 1, 262144, 262144,
+            VirtualizationMode.Hybrid, GuestKind.VirtualMachine, false, true, false, false, null, false, []);
+
+        _ = provider.InvokeAsync(() => CloneGuestDialog.ShowAsync(Context.Services.GetRequiredService<IDialogService>(), guest));
+
+        provider.WaitForAssertion(() =>
+        {
+            var checkbox = provider.Find("input[type=checkbox][data-testid=clone-new-machine-id], [data-testid=clone-new-machine-id] input[type=checkbox]");
+            Assert.True(checkbox.HasAttribute("checked") || checkbox.GetAttribute("aria-checked") == "true", checkbox.OuterHtml);
+            Assert.Contains("writes it through the guest agent", provider.Markup, StringComparison.Ordinal);
+        });
+    }
 }
