@@ -217,7 +217,7 @@ public sealed class ImageService(
         {
             using (volume)
             {
-                await using var source = new ReadAheadStream(new ExactLengthStream(body, length));
+                await using var source = new ExactLengthStream(body, length);
                 await volume.UploadAsync(source, 0, size, cancellationToken);
             }
         }
@@ -267,9 +267,8 @@ public sealed class ImageService(
                     try
                     {
                         using var fresh = FindVolume(connection, path);
-                        await using var behind = new WriteBehindStream(destination);
-                        await fresh.DownloadAsync(behind, cancellationToken: cancellationToken);
-                        await behind.FlushAsync(cancellationToken);
+                        await fresh.DownloadAsync(destination, cancellationToken: cancellationToken);
+                        await destination.FlushAsync(cancellationToken);
                     }
                     catch (Exception e)
                     {
