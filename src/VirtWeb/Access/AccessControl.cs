@@ -8,9 +8,10 @@ namespace VirtWeb.Access;
 
 /// <summary>
 /// The one place pages, the live hub and every service method ask what a user may do to an object. The user's role
-/// comes from their sign-in (kept honest by revalidation); their grants from PostgreSQL, held in memory so that a
-/// live list can filter thousands of items per change. Grants are read again after every change made here and every
-/// <see cref="ReloadInterval"/>, so a change made by another instance lands within that time.
+/// and grants come from PostgreSQL, held in memory so that a live list can filter thousands of items per change; the
+/// sign-in's role claims are used only for a user not stored (yet). Roles, disabled accounts and grants are read
+/// again after every change made through VirtWeb and every <see cref="ReloadInterval"/>, so a demoted or disabled user's
+/// next action is refused at once here, and within that time when another instance made the change.
 /// </summary>
 public sealed class AccessControl(
     IDbContextFactory<VirtWebDbContext> dbFactory,
@@ -22,6 +23,7 @@ public sealed class AccessControl(
     public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(30);
 
     private FrozenDictionary<string, IReadOnlyList<Grant>> _grantsByUser = FrozenDictionary<string, IReadOnlyList<Grant>>.Empty;
+    private FrozenDictionary<string, StoredAccount> _accounts = FrozenDictionary<string, StoredAccount>.Empty;
 
     /// <summary>Raised after the grants changed, so that open pages filter their lists again.</summary>
     public event Action? Changed;
@@ -37,8 +39,24 @@ public sealed class AccessControl(
             return AccessRole.NoAccess;
         }
 
-        var globalRole = Roles.All.FirstOrDefault(user.IsInRole);
-        var grants = GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier));
+        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        string? globalRole;
+        if (userId is not null && Volatile.Read(ref _accounts).TryGetValue(userId, out var account))
+        {
+            // The role as stored now, not as it was when the cookie was issued: a demotion counts from the next check.
+            if (account.Disabled)
+            {
+                return AccessRole.NoAccess;
+            }
+
+            globalRole = account.Role;
+        }
+        else
+        {
+            globalRole = Roles.All.FirstOrDefault(user.IsInRole);
+        }
+
+        var grants = GrantsOf(userId);
         // Most users hold no grant: their role applies everywhere, and a list of thousands is filtered without parsing paths.
         return grants.Count == 0 && Enum.TryParse<AccessRole>(globalRole, out var role)
             ? role
@@ -95,15 +113,23 @@ public sealed class AccessControl(
         return $"Only {AccessPolicy.Describe(permission)} may {description}; {user.Identity.Name} {held}. An Administrator can grant more on {target}.";
     }
 
-    /// <summary>Reads every grant again; called after each change and on a timer.</summary>
+    /// <summary>Reads every account's role and state and every grant again; called after each change and on a timer.</summary>
     public async Task ReloadAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = await db.AccessGrants.AsNoTracking().ToListAsync(cancellationToken);
+        var users = await db.Users.AsNoTracking().Select(u => new { u.Id, u.IsDisabled }).ToListAsync(cancellationToken);
+        var roles = await (
+            from userRole in db.UserRoles
+            join role in db.Roles on userRole.RoleId equals role.Id
+            select new { userRole.UserId, role.Name }).ToListAsync(cancellationToken);
+        var rolesByUser = roles.ToLookup(r => r.UserId, r => r.Name!, StringComparer.Ordinal);
+        var accounts = users.ToFrozenDictionary(u => u.Id, u => new StoredAccount(Roles.Highest(rolesByUser[u.Id]), u.IsDisabled), StringComparer.Ordinal);
         var next = rows.GroupBy(r => r.UserId, StringComparer.Ordinal)
             .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<Grant>)g.Select(r => new Grant(r.UserId, r.Path, r.Role)).ToList(), StringComparer.Ordinal);
+        var previousAccounts = Interlocked.Exchange(ref _accounts, accounts);
         var previous = Interlocked.Exchange(ref _grantsByUser, next);
-        if (!SameGrants(previous, next))
+        if (!SameGrants(previous, next) || !SameAccounts(previousAccounts, accounts))
         {
             store.Refilter();
             Changed?.Invoke();
@@ -139,6 +165,11 @@ public sealed class AccessControl(
         {
         }
     }
+
+    private static bool SameAccounts(FrozenDictionary<string, StoredAccount> a, FrozenDictionary<string, StoredAccount> b) =>
+        a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var other) && other == pair.Value);
+
+    private sealed record StoredAccount(string? Role, bool Disabled);
 
     private static bool SameGrants(FrozenDictionary<string, IReadOnlyList<Grant>> a, FrozenDictionary<string, IReadOnlyList<Grant>> b) =>
         a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var other) && pair.Value.ToHashSet().SetEquals(other));

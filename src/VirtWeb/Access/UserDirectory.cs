@@ -81,6 +81,7 @@ public sealed class UserDirectory(
             }
         });
         await audit.WriteAsync(caller, "user.create", $"/users/{name}", AuditOutcome.Success, $"role {role}");
+        await access.ReloadAsync(CancellationToken.None);
         return password;
     }
 
@@ -192,6 +193,9 @@ public sealed class UserDirectory(
         {
             throw new InvalidOperationException(problem);
         }
+
+        // A demotion or a disabled account counts from the user's next action, not from their next sign-in check.
+        await access.ReloadAsync(CancellationToken.None);
     }
 
     private static async Task<bool> IsLastActiveAdministratorAsync(UserManager<ApplicationUser> users, ApplicationUser user)

@@ -169,6 +169,26 @@ public sealed class GrantTests(VirtWebFactory factory)
             rows.Select(r => (r.UserName, r.Action, r.Outcome)));
     }
 
+    [Fact]
+    public async Task DemotedThenDisabledUser_NextActionWithTheOldSignInRefusedAtOnce()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var (name, user) = await UserAsync("demoted", Roles.Operator);
+        var users = factory.Services.CreateScope().ServiceProvider.GetRequiredService<UserDirectory>();
+        var id = user.FindFirstValue(ClaimTypes.NameIdentifier)!;
+        await Guests.RunAsync(user, hostId, Db, GuestAction.Start);
+
+        await users.SetRoleAsync(TestPrincipals.Administrator, id, Roles.Viewer);
+        var demoted = await Assert.ThrowsAsync<AccessDeniedException>(() => Guests.RunAsync(user, hostId, Web, GuestAction.ForceOff));
+        await users.SetRoleAsync(TestPrincipals.Administrator, id, Roles.Operator);
+        await users.DisableAsync(TestPrincipals.Administrator, id);
+        var disabled = await Assert.ThrowsAsync<AccessDeniedException>(() => Guests.RunAsync(user, hostId, Web, GuestAction.ForceOff));
+
+        Assert.Contains($"{name} is a Viewer there", demoted.Message);
+        Assert.Contains($"{name} has no access there", disabled.Message);
+        Assert.Equal(DomainState.Running, Store.Guests.Find(GuestState.KeyOf(hostId, Web))!.State);
+    }
+
     /// <summary>A real account (grants name it) and a principal for it, as its sign-in would carry.</summary>
     private async Task<(string Name, ClaimsPrincipal User)> UserAsync(string prefix, params string[] roles)
     {
