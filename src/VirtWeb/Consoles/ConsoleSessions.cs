@@ -45,6 +45,10 @@ public sealed class ConsoleSessions(AuditLog audit, AccessControl access)
         await audit.WriteAsync(caller, "console.end", target, AuditOutcome.Success, $"{ConsoleKinds.Name(found.Session.Kind)} console of {found.Session.UserName}");
     }
 
+    /// <summary>Whether a VirtWeb user has this guest's console of this kind open now.</summary>
+    internal bool IsOpen(Guid hostId, Guid uuid, ConsoleKind kind) =>
+        _open.Values.Any(r => r.Session.HostId == hostId && r.Session.Uuid == uuid && r.Session.Kind == kind);
+
     internal Registration Open(ConsoleSession session)
     {
         var registration = new Registration(this, session);

@@ -13,7 +13,7 @@ public sealed class ConsoleUnavailableException(string message, Exception? inner
 /// Finds a guest's console from its live XML, on the server, and connects to it. Nothing the browser sends names the
 /// target: only the host id and guest UUID the ticket was issued for.
 /// </summary>
-public sealed class ConsoleTargets(IHostSupervisors supervisors, ILogger<ConsoleTargets> logger)
+public sealed class ConsoleTargets(IHostSupervisors supervisors, ConsoleSessions sessions, ILogger<ConsoleTargets> logger)
 {
     /// <summary>Checks the console could open now, so the page can say why not before it tries.</summary>
     public Task CheckAsync(Guid hostId, Guid uuid, ConsoleKind kind, CancellationToken cancellationToken = default) =>
@@ -36,7 +36,7 @@ public sealed class ConsoleTargets(IHostSupervisors supervisors, ILogger<Console
         {
             using var domain = RunningDomain(hostId, uuid);
             var xml = domain.GetXml();
-            return kind == ConsoleKind.Graphics ? OpenVnc(domain, xml, cancellationToken) : OpenSerial(domain, xml);
+            return kind == ConsoleKind.Graphics ? OpenVnc(domain, xml, cancellationToken) : OpenSerial(domain, xml, sessions.IsOpen(hostId, uuid, kind));
         }, cancellationToken);
 
     private LibvirtDomain RunningDomain(Guid hostId, Guid uuid)
@@ -156,16 +156,36 @@ public sealed class ConsoleTargets(IHostSupervisors supervisors, ILogger<Console
         }
     }
 
-    private static Stream OpenSerial(LibvirtDomain domain, string xml)
+    private Stream OpenSerial(LibvirtDomain domain, string xml, bool heldInVirtWeb)
     {
         var device = SerialDevice(xml);
         try
         {
             return new ConsoleStream(domain.OpenConsole(device.Alias));
         }
+        catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationFailed && !heldInVirtWeb)
+        {
+            // libvirt can hold on to a console stream for a moment after its client let go (a browser switching from the
+            // serial console to the screen and back). No VirtWeb user holds this one, so it is taken over rather than
+            // leaving the page with "in use".
+            logger.LogInformation("The serial console of {Guest} was held by no VirtWeb session ({Message}); taking it over.", domain.Name, e.Message);
+            return OpenForced(domain, device.Alias);
+        }
         catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationFailed)
         {
             throw new ConsoleUnavailableException($"The serial console is in use elsewhere (libvirt says: {e.Message}). Close it there, then try again.", e);
+        }
+        catch (LibvirtException e)
+        {
+            throw new ConsoleUnavailableException($"libvirt could not open the serial console: {e.Message}", e);
+        }
+    }
+
+    private static ConsoleStream OpenForced(LibvirtDomain domain, string? alias)
+    {
+        try
+        {
+            return new ConsoleStream(domain.OpenConsole(alias, force: true));
         }
         catch (LibvirtException e)
         {
