@@ -31,14 +31,14 @@ public static class TransferBench
             await WriteSourceAsync(source, size);
             await app.InitializeAsync();
             pool = await QemuPool.CreateAsync(app);
-            var client = await SignInAsync(app);
+            var session = await SignInAsync(app);
             var results = new List<(string Round, double VirtWebUp, double VirshUp, double VirtWebDown, double VirshDown, long ExtraBytes)>();
             for (var round = 1; round <= rounds; round++)
             {
                 var name = $"vw-{round}.raw";
-                var (upload, extra) = await MeasureMemoryAsync(() => TimeAsync(() => UploadAsync(client, pool, name, source, size)));
+                var (upload, extra) = await MeasureMemoryAsync(() => TimeAsync(() => UploadAsync(session, pool, name, source, size)));
                 var path = pool.PathOf(name);
-                var download = await TimeAsync(() => DownloadAsync(client, pool, path, back));
+                var download = await TimeAsync(() => DownloadAsync(session, pool, path, back));
                 Check(await HashAsync(back) == await HashAsync(source), "VirtWeb's download differs from the file");
                 File.Delete(back);
                 Virsh("vol-delete", "--pool", pool.Name, name);
@@ -104,12 +104,13 @@ public static class TransferBench
         return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
-    private static async Task<BrowserlessClient> SignInAsync(VirtWebFactory app)
+    private static async Task<Session> SignInAsync(VirtWebFactory app)
     {
         var name = VirtWebFactory.UniqueUserName("bench");
         await app.CreateUserAsync(name, Roles.Operator);
         // A real socket to Kestrel, as a browser has: the in-memory test server would skip the HTTP stack being measured.
-        var http = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+        var cookies = new CookieContainer();
+        var http = new HttpClient(new SocketsHttpHandler { UseCookies = true, CookieContainer = cookies, AllowAutoRedirect = false })
         {
             BaseAddress = app.ServerAddress,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -117,35 +118,35 @@ public static class TransferBench
         var client = new BrowserlessClient(http);
         var signIn = await client.SignInAsync(name, VirtWebFactory.UserPassword);
         Check(signIn.StatusCode == HttpStatusCode.Redirect, $"sign-in answered {signIn.StatusCode}");
-        return client;
+        return new Session(client, cookies);
     }
 
-    private static async Task UploadAsync(BrowserlessClient client, QemuPool pool, string name, string source, long size)
+    // The transfers run in curl, a process of its own as the browser is: an HTTP client inside this process would
+    // share the app's two cores and its garbage collector, and the bench would time both together.
+    private static async Task UploadAsync(Session session, QemuPool pool, string name, string source, long size)
     {
+        var client = session.Client;
         var token = await client.AntiforgeryTokenAsync("/Account/Manage/ChangePassword");
-        await using var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/images/upload?host={pool.HostId}&pool={pool.Name}&name={name}&format=raw")
-        {
-            Content = new StreamContent(file, 1 << 20),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        request.Content.Headers.ContentLength = size;
-        request.Headers.Add("RequestVerificationToken", token);
-        using var response = await client.Http.SendAsync(request);
-        Check(response.StatusCode == HttpStatusCode.Created, $"upload answered {response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        var status = Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--upload-file", source,
+            "-H", "Expect:", "-H", "Content-Type: application/octet-stream", "-H", $"RequestVerificationToken: {token}",
+            "-H", $"Cookie: {session.Cookies.GetCookieHeader(client.Http.BaseAddress!)}",
+            new Uri(client.Http.BaseAddress!, $"/api/images/upload?host={pool.HostId}&pool={pool.Name}&name={name}&format=raw").ToString());
+        Check(status == "201", $"upload answered {status} for {size} bytes");
     }
 
-    private static async Task DownloadAsync(BrowserlessClient client, QemuPool pool, string path, string destination)
+    private static Task DownloadAsync(Session session, QemuPool pool, string path, string destination)
     {
-        using var response = await client.Http.GetAsync(
-            $"/api/images/download?host={pool.HostId}&path={System.Uri.EscapeDataString(path)}", HttpCompletionOption.ResponseHeadersRead);
-        Check(response.StatusCode == HttpStatusCode.OK, $"download answered {response.StatusCode}");
-        await using var body = await response.Content.ReadAsStreamAsync();
-        await using var file = new FileStream(destination, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-        await body.CopyToAsync(file, 1 << 20);
+        var client = session.Client;
+        var status = Run("curl", "-sS", "-o", destination, "-w", "%{http_code}", "-H", $"Cookie: {session.Cookies.GetCookieHeader(client.Http.BaseAddress!)}",
+            new Uri(client.Http.BaseAddress!, $"/api/images/download?host={pool.HostId}&path={System.Uri.EscapeDataString(path)}").ToString());
+        Check(status == "200", $"download answered {status}");
+        return Task.CompletedTask;
     }
 
-    /// <summary>Resident set of this process (the app, plus an HTTP client that streams in 1 MiB pieces) above the level before.</summary>
+    /// <summary>A signed-in Operator: the client for pages and tokens, the cookies for curl.</summary>
+    private sealed record Session(BrowserlessClient Client, CookieContainer Cookies);
+
+    /// <summary>Resident set of this process (the app; the transfers run in curl) above the level before.</summary>
     private static async Task<(T Result, long ExtraBytes)> MeasureMemoryAsync<T>(Func<Task<T>> action)
     {
         GC.Collect();
@@ -197,11 +198,12 @@ public static class TransferBench
         return Convert.ToHexString(await SHA256.HashDataAsync(file));
     }
 
-    private static void Virsh(params string[] arguments)
+    private static void Virsh(params string[] arguments) => Run("virsh", ["-c", Uri, .. arguments]);
+
+    /// <summary>Runs a tool to its end and returns what it printed; a failure stops the bench with its message.</summary>
+    private static string Run(string tool, params string[] arguments)
     {
-        var start = new ProcessStartInfo("virsh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(Uri);
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -209,9 +211,10 @@ public static class TransferBench
 
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
+        var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
-        Check(process.ExitCode == 0, $"virsh {string.Join(' ', arguments)} failed: {error.Result}");
+        Check(process.ExitCode == 0, $"{tool} {string.Join(' ', arguments)} failed: {error.Result}");
+        return output;
     }
 
     private static void Check(bool condition, string problem)
