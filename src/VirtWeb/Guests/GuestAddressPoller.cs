@@ -110,40 +110,7 @@ public sealed class GuestAddressPoller(
     }
 
     /// <summary>Turns "agent connected on a running guest" into a refresh, from the same live changes the pages get.</summary>
-    private async Task WatchAgentsAsync(CancellationToken stoppingToken)
-    {
-        var reachable = new HashSet<string>(StringComparer.Ordinal);
-        var subscription = store.Guests.Subscribe(cancellationToken: stoppingToken);
-        foreach (var guest in subscription.Snapshot.Where(Askable))
-        {
-            reachable.Add(guest.Key);
-            Refresh(guest.Key);
-        }
-
-        try
-        {
-            await foreach (var batch in subscription.Changes.WithCancellation(stoppingToken))
-            {
-                foreach (var change in batch)
-                {
-                    if (change.Item is { } guest && Askable(guest))
-                    {
-                        if (reachable.Add(change.Key))
-                        {
-                            Refresh(change.Key);
-                        }
-                    }
-                    else
-                    {
-                        reachable.Remove(change.Key);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    private Task WatchAgentsAsync(CancellationToken stoppingToken) => GuestAgentWatch.WatchAsync(store, Askable, Refresh, stoppingToken);
 
     private async Task PollAsync(CancellationToken stoppingToken)
     {

@@ -136,41 +136,8 @@ public sealed class MachineIdCollector(
 
     private static bool Askable(GuestState guest) => guest is { HostConnected: true, HasAgent: true, State: DomainState.Running };
 
-    private async Task WatchGuestsAsync(CancellationToken stoppingToken)
-    {
-        var reachable = new HashSet<string>(StringComparer.Ordinal);
-        var subscription = store.Guests.Subscribe(cancellationToken: stoppingToken);
-        foreach (var guest in subscription.Snapshot.Where(Askable))
-        {
-            reachable.Add(guest.Key);
-            Refresh(guest.Key);
-        }
-
-        try
-        {
-            await foreach (var batch in subscription.Changes.WithCancellation(stoppingToken))
-            {
-                foreach (var change in batch)
-                {
-                    if (change.Item is { } guest && Askable(guest))
-                    {
-                        if (reachable.Add(change.Key))
-                        {
-                            Refresh(change.Key);
-                        }
-                    }
-                    else
-                    {
-                        // The agent went (stop, reboot): its next connect is read again.
-                        reachable.Remove(change.Key);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    // Each time a guest's agent connects (after a stop or reboot too), its ids are read again.
+    private Task WatchGuestsAsync(CancellationToken stoppingToken) => GuestAgentWatch.WatchAsync(store, Askable, Refresh, stoppingToken);
 
     private async Task ReadGuestAsync(string key, int attempt, CancellationToken cancellationToken)
     {
