@@ -126,9 +126,11 @@ public sealed class LiveHubBroadcaster(
         where TItem : class
     {
         var narrowed = new List<string>();
+        // Each change's path once per batch, not once per watcher.
+        var paths = changes.Select(c => (Change: c, Path: PathOf(c.Key))).ToList();
         foreach (var (connectionId, user) in watchers.Of(hostId))
         {
-            var visible = changes.Where(c => maySee(user, PathOf(c.Key))).ToList();
+            var visible = paths.Where(p => maySee(user, p.Path)).Select(p => p.Change).ToList();
             if (visible.Count == changes.Count)
             {
                 continue;
