@@ -6,7 +6,13 @@ namespace VirtWeb.Libvirt;
 /// <summary>A storage volume (<c>virStorageVolPtr</c>). Dispose to drop the reference.</summary>
 public sealed class LibvirtStorageVolume : IDisposable
 {
-    private const int CopyBufferSize = 256 * 1024;
+    private const int DownloadBufferSize = 256 * 1024;
+
+    // Each send becomes one libvirt message. libvirtd allocates a buffer per message it reads: at the 256 KiB maximum
+    // that buffer lies above glibc's mmap threshold and the daemon page-faults its way through fresh memory for every
+    // message, while 64 KiB ones are recycled from its heap. Measured on a directory pool (bench/VirtWeb.ImageBenchmarks):
+    // 64 KiB pieces upload about 1.7 times as fast as 256 KiB ones, with a fifth of libvirtd's page faults.
+    private const int UploadPieceSize = 64 * 1024;
 
     private readonly StorageVolumeHandle _handle;
     private string? _name;
@@ -94,7 +100,7 @@ public sealed class LibvirtStorageVolume : IDisposable
     }
 
     /// <summary>
-    /// Copies <paramref name="source"/> to the end into the volume, in full libvirt messages (256 KiB). The next piece is
+    /// Copies <paramref name="source"/> to the end into the volume, in full 64 KiB libvirt messages. The next piece is
     /// read from the source while libvirt takes the last one (each send blocks the calling thread), so the two sides
     /// work at once; two buffers, no copy between them. Cancellation (checked between pieces) or any failure aborts
     /// the libvirt stream.
@@ -103,7 +109,7 @@ public sealed class LibvirtStorageVolume : IDisposable
     {
         ArgumentNullException.ThrowIfNull(source);
         using var stream = OpenUpload(offset, length);
-        byte[][] buffers = [new byte[CopyBufferSize], new byte[CopyBufferSize]];
+        byte[][] buffers = [new byte[UploadPieceSize], new byte[UploadPieceSize]];
         var next = 0;
         var reading = FillAsync(source, buffers[next], cancellationToken);
         try
@@ -137,13 +143,13 @@ public sealed class LibvirtStorageVolume : IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         using var stream = OpenDownload(offset, length);
-        byte[][] buffers = [new byte[CopyBufferSize], new byte[CopyBufferSize]];
+        byte[][] buffers = [new byte[DownloadBufferSize], new byte[DownloadBufferSize]];
         var next = 0;
         var writing = Task.CompletedTask;
         try
         {
             int read;
-            while ((read = stream.Read(buffers[next], 0, CopyBufferSize)) > 0)
+            while ((read = stream.Read(buffers[next], 0, DownloadBufferSize)) > 0)
             {
                 await writing.ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();

@@ -26,16 +26,10 @@ internal sealed class ExactLengthStream(Stream inner, long length) : Stream
     {
         // One byte beyond the end is asked for on purpose, to notice a body longer than announced.
         var wanted = (int)Math.Min(buffer.Length, length - _read + 1);
-        var read = 0;
+        int read;
         try
         {
-            // Kestrel hands the body over in the pieces the socket delivered (often a few KiB), and every read becomes one
-            // libvirt stream message: filling the caller's buffer first sends 256 KiB messages, as virsh vol-upload does.
-            int got;
-            while (read < wanted && (got = await inner.ReadAsync(buffer[read..wanted], cancellationToken)) > 0)
-            {
-                read += got;
-            }
+            read = await inner.ReadAsync(buffer[..wanted], cancellationToken);
         }
         catch (IOException) when (!cancellationToken.IsCancellationRequested)
         {
