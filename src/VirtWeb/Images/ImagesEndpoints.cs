@@ -6,7 +6,7 @@ using VirtWeb.Access;
 namespace VirtWeb.Images;
 
 /// <summary>
-/// Upload and download as plain HTTP, so a several-GB image streams between the browser and libvirt in 64 KiB pieces
+/// Upload and download as plain HTTP, so a several-GB image streams between the browser and libvirt piece by piece
 /// instead of crossing the Blazor circuit. Both need a signed-in user; ImageService checks the role.
 /// </summary>
 public static class ImagesEndpoints
