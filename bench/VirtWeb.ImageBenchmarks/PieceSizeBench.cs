@@ -18,55 +18,38 @@ public static class PieceSizeBench
     public static async Task<int> RunAsync(long size, int rounds)
     {
         var daemon = Libvirtd.ProcessId();
-        var work = Directory.CreateTempSubdirectory("virtweb-pieces-");
-        var poolName = $"virtweb-bench-{Guid.NewGuid():N}"[..26];
-        var poolDirectory = work.CreateSubdirectory("pool");
-        using var connection = LibvirtConnection.Open("qemu:///system");
-        using var pool = connection.CreateStoragePool(
-            $"<pool type='dir'><name>{poolName}</name><target><path>{poolDirectory.FullName}</path></target></pool>");
-        try
+        using var scratch = await ScratchPool.CreateAsync("pieces", size);
+        var results = PieceSizes.ToDictionary(piece => piece, _ => new List<(double MiBps, double CpuSeconds, long Faults)>());
+        for (var round = 1; round <= rounds; round++)
         {
-            var source = Path.Combine(work.FullName, "source.raw");
-            await TransferBench.WriteSourceAsync(source, size);
-            var results = PieceSizes.ToDictionary(piece => piece, _ => new List<(double MiBps, double CpuSeconds, long Faults)>());
-            for (var round = 1; round <= rounds; round++)
+            // Sizes take turns within a round, so a slow spell of the machine falls on all of them.
+            foreach (var piece in PieceSizes)
             {
-                // Sizes take turns within a round, so a slow spell of the machine falls on all of them.
-                foreach (var piece in PieceSizes)
-                {
-                    results[piece].Add(Upload(pool, daemon, source, size, piece));
-                }
+                results[piece].Add(Upload(scratch, daemon, size, piece));
             }
-
-            Console.WriteLine();
-            Console.WriteLine($"{size >> 20} MiB through the binding into a dir pool on qemu:///system, {Environment.ProcessorCount} CPUs, median of {rounds}");
-            Console.WriteLine();
-            Console.WriteLine("| message | upload MiB/s | libvirtd CPU s | libvirtd minor faults |");
-            Console.WriteLine("|--------:|-------------:|---------------:|----------------------:|");
-            foreach (var (piece, runs) in results)
-            {
-                Console.WriteLine(string.Create(Invariant,
-                    $"| {piece >> 10,4} KiB | {TransferBench.Median(runs.Select(r => r.MiBps)),12:0} | {TransferBench.Median(runs.Select(r => r.CpuSeconds)),14:0.00} | {TransferBench.Median(runs.Select(r => (double)r.Faults)),21:0} |"));
-            }
-
-            return 0;
         }
-        finally
+
+        Console.WriteLine();
+        Console.WriteLine($"{size >> 20} MiB through the binding into a dir pool on qemu:///system, {Environment.ProcessorCount} CPUs, median of {rounds}");
+        Console.WriteLine();
+        Console.WriteLine("| message | upload MiB/s | libvirtd CPU s | libvirtd minor faults |");
+        Console.WriteLine("|--------:|-------------:|---------------:|----------------------:|");
+        foreach (var (piece, runs) in results)
         {
-            pool.Stop();
-            work.Delete(recursive: true);
+            Console.WriteLine(string.Create(Invariant,
+                $"| {piece >> 10,4} KiB | {TransferBench.Median(runs.Select(r => r.MiBps)),12:0} | {TransferBench.Median(runs.Select(r => r.CpuSeconds)),14:0.00} | {TransferBench.Median(runs.Select(r => (double)r.Faults)),21:0} |"));
         }
+
+        return 0;
     }
 
-    private static (double MiBps, double CpuSeconds, long Faults) Upload(LibvirtStoragePool pool, int daemon, string source, long size, int piece)
+    private static (double MiBps, double CpuSeconds, long Faults) Upload(ScratchPool scratch, int daemon, long size, int piece)
     {
-        var name = $"piece-{piece >> 10}k.raw";
-        using var volume = pool.CreateVolume(
-            $"<volume><name>{name}</name><capacity>{size}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>");
+        using var volume = scratch.CreateRawVolume($"piece-{piece >> 10}k.raw", size);
         var buffer = new byte[piece];
         var before = Libvirtd.Counters(daemon);
         var clock = Stopwatch.StartNew();
-        using (var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1))
+        using (var file = new FileStream(scratch.Source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1))
         using (var stream = volume.OpenUpload())
         {
             int read;

@@ -220,7 +220,8 @@ public static class TransferBench
 
     /// <summary>
     /// With VIRTWEB_BENCH_PERF_DIR set, records the whole machine with <c>perf record -a -g</c> while <paramref name="action"/>
-    /// runs, into <c>{name}.data</c> there (run with DOTNET_PerfMapEnabled=1 for the app's JIT frames).
+    /// runs, into <c>{name}.data</c> there. DOTNET_PerfMapEnabled=3 names the app's JIT frames; 1 also writes jitdump
+    /// files, which keeps the JIT thread busy enough to distort the run.
     /// </summary>
     private static async Task<T> Profiled<T>(string name, Func<Task<T>> action)
     {
@@ -246,7 +247,7 @@ public static class TransferBench
     private static void Virsh(params string[] arguments) => Run("virsh", ["-c", Uri, .. arguments]);
 
     /// <summary>Runs a tool to its end and returns what it printed; a failure stops the bench with its message.</summary>
-    private static string Run(string tool, params string[] arguments)
+    internal static string Run(string tool, params string[] arguments)
     {
         var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
