@@ -7,7 +7,7 @@ namespace VirtWeb.Images;
 /// Kestrel's memory pool with 64 KiB blocks instead of its built-in 4 KiB ones. Kestrel receives from a socket into one
 /// block at a time, so with 4 KiB blocks a disk image arrives in 4 KiB reads, each with its own syscall and continuation:
 /// on two cores that capped an upload's request body at about 450 MiB/s, under half of what virsh vol-upload moves.
-/// With 64 KiB blocks the same body drains at over 1 GiB/s (bench/VirtWeb.ImageBenchmarks). The arrays come from
+/// With 64 KiB blocks the same body drains at about 1.6 GiB/s (bench/VirtWeb.ImageBenchmarks bare). The arrays come from
 /// <see cref="ArrayPool{T}.Shared"/>, which keeps and trims them; a block is held only while data waits in a pipe.
 /// </summary>
 public sealed class LargeBlockMemoryPool : MemoryPool<byte>
