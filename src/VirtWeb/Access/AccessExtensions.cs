@@ -49,7 +49,9 @@ public static class AccessExtensions
 
         // Deny by default: every endpoint needs a signed-in user unless it says otherwise.
         services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddAccessPagePolicies();
+        services.AddSingleton<IAuthorizationHandler, ManageAccessHandler>();
 
         services.AddIdentityCore<ApplicationUser>(options =>
             {

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Access;
+using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
@@ -35,6 +37,7 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [Theory]
     [InlineData("/access/users")]
     [InlineData("/access/audit")]
+    [InlineData("/consoles/sessions")]
     public async Task Viewer_AdministratorOnlyPage_IsDenied(string path)
     {
         var userName = VirtWebFactory.UniqueUserName("viewer");
@@ -58,5 +61,44 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Users", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("/access/users")]
+    [InlineData("/access/audit")]
+    [InlineData("/consoles/sessions")]
+    public async Task OperatorWithAdministratorGrantOnRoot_AdministrationPage_IsServed(string path)
+    {
+        var userName = VirtWebFactory.UniqueUserName("rootadm");
+        await factory.CreateUserAsync(userName, Roles.Operator);
+        await factory.Services.GetRequiredService<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Root, AccessRole.Administrator);
+        var client = BrowserlessClient.Create(factory);
+        await client.SignInAsync(userName, VirtWebFactory.UserPassword);
+
+        var response = await client.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdministratorOfOneHost_ConsolesServedButUsersAndAuditDenied()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var userName = VirtWebFactory.UniqueUserName("hostadm");
+        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await factory.Services.GetRequiredService<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Host(hostId), AccessRole.Administrator);
+        var client = BrowserlessClient.Create(factory);
+        await client.SignInAsync(userName, VirtWebFactory.UserPassword);
+
+        var consoles = await client.Http.GetAsync("/consoles/sessions");
+        var users = await client.Http.GetAsync("/access/users");
+        var audit = await client.Http.GetAsync("/access/audit");
+
+        Assert.Equal(HttpStatusCode.OK, consoles.StatusCode);
+        Assert.All([users, audit], response =>
+        {
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/Account/AccessDenied", response.Headers.Location!.PathAndQuery);
+        });
     }
 }
