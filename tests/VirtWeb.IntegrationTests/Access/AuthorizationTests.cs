@@ -40,15 +40,11 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [InlineData("/consoles/sessions")]
     public async Task Viewer_AdministratorOnlyPage_IsDenied(string path)
     {
-        var userName = VirtWebFactory.UniqueUserName("viewer");
-        await factory.CreateUserAsync(userName, Roles.Viewer);
-        var client = BrowserlessClient.Create(factory);
-        await client.SignInAsync(userName, VirtWebFactory.UserPassword);
+        var client = await SignedInAsync("viewer", Roles.Viewer);
 
         var response = await client.Http.GetAsync(path);
 
-        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.StartsWith("/Account/AccessDenied", response.Headers.Location!.PathAndQuery);
+        AssertDenied(response);
     }
 
     [Fact]
@@ -69,11 +65,7 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [InlineData("/consoles/sessions")]
     public async Task OperatorWithAdministratorGrantOnRoot_AdministrationPage_IsServed(string path)
     {
-        var userName = VirtWebFactory.UniqueUserName("rootadm");
-        await factory.CreateUserAsync(userName, Roles.Operator);
-        await factory.Services.GetRequiredService<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Root, AccessRole.Administrator);
-        var client = BrowserlessClient.Create(factory);
-        await client.SignInAsync(userName, VirtWebFactory.UserPassword);
+        var client = await SignedInAsync("rootadm", Roles.Operator, (AccessPaths.Root, AccessRole.Administrator));
 
         var response = await client.Http.GetAsync(path);
 
@@ -84,21 +76,34 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     public async Task AdministratorOfOneHost_ConsolesServedButUsersAndAuditDenied()
     {
         var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var userName = VirtWebFactory.UniqueUserName("hostadm");
-        await factory.CreateUserAsync(userName, Roles.Viewer);
-        await factory.Services.GetRequiredService<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Host(hostId), AccessRole.Administrator);
-        var client = BrowserlessClient.Create(factory);
-        await client.SignInAsync(userName, VirtWebFactory.UserPassword);
+        var client = await SignedInAsync("hostadm", Roles.Viewer, (AccessPaths.Host(hostId), AccessRole.Administrator));
 
         var consoles = await client.Http.GetAsync("/consoles/sessions");
         var users = await client.Http.GetAsync("/access/users");
         var audit = await client.Http.GetAsync("/access/audit");
 
         Assert.Equal(HttpStatusCode.OK, consoles.StatusCode);
-        Assert.All([users, audit], response =>
+        Assert.All([users, audit], AssertDenied);
+    }
+
+    /// <summary>A new user with <paramref name="role"/> and, if given, one grant, signed in over HTTP.</summary>
+    private async Task<BrowserlessClient> SignedInAsync(string prefix, string role, (string Path, AccessRole Role)? grant = null)
+    {
+        var userName = VirtWebFactory.UniqueUserName(prefix);
+        await factory.CreateUserAsync(userName, role);
+        if (grant is { } g)
         {
-            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-            Assert.StartsWith("/Account/AccessDenied", response.Headers.Location!.PathAndQuery);
-        });
+            await factory.Services.GetRequiredService<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, g.Path, g.Role);
+        }
+
+        var client = BrowserlessClient.Create(factory);
+        await client.SignInAsync(userName, VirtWebFactory.UserPassword);
+        return client;
+    }
+
+    private static void AssertDenied(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/Account/AccessDenied", response.Headers.Location!.PathAndQuery);
     }
 }
