@@ -163,8 +163,22 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
     /// <summary>Stops qemu-ga inside the guest (SIGSTOP, a second after guest-exec returned) and waits until it no longer answers.</summary>
     private static async Task FreezeAgentAsync(TinyGuest guest)
     {
-        await guest.Agent.ExecAsync("/bin/sh", ["-c", "(sleep 1; kill -STOP $(pidof qemu-ga)) >/dev/null 2>&1 &"]);
         var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await guest.Agent.ExecAsync("/bin/sh", ["-c", "(sleep 1; kill -STOP $(pidof qemu-ga)) >/dev/null 2>&1 &"]);
+                break;
+            }
+            catch (LibvirtException e) when (e.Code == LibvirtErrorCode.AgentUnresponsive && clock.Elapsed < Deadline)
+            {
+                // Just after a boot on a loaded machine the agent can miss libvirt's guest-sync ("not available for
+                // now"): the command was never sent, so it is sent again. A second SIGSTOP would be harmless anyway.
+                await Task.Delay(TimeSpan.FromMilliseconds(500));
+            }
+        }
+
         while (clock.Elapsed < Deadline)
         {
             try
