@@ -79,10 +79,9 @@ public static class BareHttpBench
         return 0;
     }
 
-    /// <summary>POSTs the file with curl and returns curl's own upload speed in MiB/s.</summary>
     private static double Curl(string address, string path, string file)
     {
-        var speed = TransferBench.Run("curl", "-sS", "--fail", "-o", "/dev/null", "-w", "%{speed_upload}", "-H", "Expect:", "-X", "POST", "--upload-file", file, $"{address}/{path}");
-        return double.Parse(speed, Invariant) / (1024.0 * 1024.0);
+        var (status, speed) = TransferBench.CurlUpload($"{address}/{path}", file);
+        return status == "200" ? speed : throw new InvalidOperationException($"{path} answered {status}");
     }
 }
