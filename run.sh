@@ -21,6 +21,7 @@ else
   log "using the PostgreSQL of ConnectionStrings__VirtWeb"
 fi
 
+ensure_service_user
 ensure_libvirtd || true
 
 if [ -n "${VIRTWEB_ADMIN_PASSWORD:-}" ]; then
@@ -37,10 +38,12 @@ if [ ! -f "$STAMP" ] || [ -n "$(find src migrations wwwroot appsettings.json Dir
   touch "$STAMP"
 fi
 
-log "serving VirtWeb on ${VIRTWEB_URLS:-http://127.0.0.1:5080} (Ctrl+C stops it and the private PostgreSQL)"
+# The app itself never runs as root: it serves as the unprivileged virtweb user (see README, "Least privilege").
+make_traversable_for_service_user "$APP_DIR"
+log "serving VirtWeb as the $VIRTWEB_USER user on ${VIRTWEB_URLS:-http://127.0.0.1:5080} (Ctrl+C stops it and the private PostgreSQL)"
 cd "$APP_DIR"
 set +e
-dotnet VirtWeb.dll ${VIRTWEB_URLS:+--urls "$VIRTWEB_URLS"}
+as_service_user dotnet VirtWeb.dll ${VIRTWEB_URLS:+--urls "$VIRTWEB_URLS"}
 status=$?
 set -e
 # Ctrl+C ends the app with 130 or 0; either is a normal stop.

@@ -89,17 +89,73 @@ stop_postgres() {
   fi
 }
 
-# libvirtd for qemu:///system; started by hand because there is no systemd.
+# VirtWeb's web process runs as this unprivileged system user, never as root. It reaches qemu:///system through
+# libvirtd's socket as a member of the libvirt group (scripts/libvirtd.conf).
+VIRTWEB_USER=virtweb
+VIRTWEB_HOME=/var/lib/virtweb
+
+ensure_service_user() {
+  getent group libvirt >/dev/null || groupadd --system libvirt
+  if ! id -u "$VIRTWEB_USER" >/dev/null 2>&1; then
+    log "creating the system user $VIRTWEB_USER, which serves VirtWeb"
+    useradd --system --home-dir "$VIRTWEB_HOME" --create-home --shell /usr/sbin/nologin \
+      --comment "VirtWeb web console" "$VIRTWEB_USER"
+  fi
+  id -nG "$VIRTWEB_USER" | tr ' ' '\n' | grep -qx libvirt || usermod -aG libvirt "$VIRTWEB_USER"
+  mkdir -p "$VIRTWEB_HOME"
+  chown "$VIRTWEB_USER:$VIRTWEB_USER" "$VIRTWEB_HOME"
+  chmod 750 "$VIRTWEB_HOME"
+}
+
+# as_service_user COMMAND...: runs a command as the VirtWeb user with its own home; the rest of the environment
+# (connection strings, VIRTWEB_* settings) passes through.
+as_service_user() {
+  runuser -u "$VIRTWEB_USER" -- env HOME="$VIRTWEB_HOME" DOTNET_CLI_HOME="$VIRTWEB_HOME" \
+    DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 "$@"
+}
+
+# The VirtWeb user must reach its files through every parent folder (a clone under /root would stop it).
+make_traversable_for_service_user() {
+  local dir="$1"
+  while [ "$dir" != "/" ]; do
+    if ! runuser -u "$VIRTWEB_USER" -- test -x "$dir" 2>/dev/null; then
+      log "letting the $VIRTWEB_USER user pass through $dir (chmod o+x)"
+      chmod o+x "$dir"
+    fi
+    dir="$(dirname "$dir")"
+  done
+}
+
+LIBVIRTD_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/libvirtd.conf"
+
+libvirt_answers_service_user() {
+  runuser -u "$VIRTWEB_USER" -- virsh -c qemu:///system version >/dev/null 2>&1
+}
+
+# libvirtd for qemu:///system with the project's socket settings; started by hand because there is no systemd.
+# A libvirtd that answers root but not the VirtWeb user was started with other settings: it is restarted with
+# ours (running guests keep running across a libvirtd restart).
 ensure_libvirtd() {
-  if virsh -c qemu:///system version >/dev/null 2>&1; then
+  ensure_service_user
+  if libvirt_answers_service_user; then
     return 0
   fi
-  log "starting virtlogd and libvirtd"
+  if pgrep -x libvirtd >/dev/null; then
+    log "restarting libvirtd with VirtWeb's socket settings ($LIBVIRTD_CONF)"
+    pkill -TERM -x libvirtd || true
+    local stop_deadline=$((SECONDS + 15))
+    while pgrep -x libvirtd >/dev/null; do
+      [ $SECONDS -lt $stop_deadline ] || { log "libvirtd did not stop within 15 s"; return 1; }
+      sleep 0.2
+    done
+  else
+    log "starting virtlogd and libvirtd"
+  fi
   pgrep -x virtlogd >/dev/null || virtlogd -d
-  pgrep -x libvirtd >/dev/null || libvirtd -d
+  libvirtd -d -f "$LIBVIRTD_CONF"
   local deadline=$((SECONDS + 30))
-  until virsh -c qemu:///system version >/dev/null 2>&1; do
-    [ $SECONDS -lt $deadline ] || { log "libvirtd did not answer within 30 s; qemu:///system will be unavailable"; return 1; }
+  until libvirt_answers_service_user; do
+    [ $SECONDS -lt $deadline ] || { log "libvirtd did not answer the $VIRTWEB_USER user within 30 s; qemu:///system will be unavailable"; return 1; }
     sleep 0.5
   done
 }

@@ -55,7 +55,7 @@ public sealed class ImagesTests(KestrelVirtWebFactory app, BrowserFixture browse
         await Expect(dialog.GetByTestId("upload-error")).ToContainTextAsync("cancelled");
 
         await Eventually.ValueAsync(
-            () => Directory.EnumerateFileSystemEntries(_pool.Directory).Any() ? null : "empty",
+            () => _pool.ListVolumeNames().Count == 0 ? "empty" : null,
             _ => true, TimeSpan.FromSeconds(30), "the cancelled upload leaves no file in the pool");
 
         await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>

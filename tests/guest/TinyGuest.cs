@@ -158,6 +158,9 @@ internal sealed partial class TinyGuest : IAsyncDisposable
             var kernel = CopyInto(work, image.Kernel, "vmlinuz");
             var initrd = CopyInto(work, image.Initrd, "initrd.img");
             var disk = CopyInto(work, options.Disk ?? image.Disk, "disk.qcow2");
+            // virtlogd (root) would create the serial log 0600; made here first and appended to (the template's
+            // append='on'), it stays the test user's own, readable when the tests run as the unprivileged VirtWeb user.
+            File.WriteAllBytes(SerialLogOf(work), []);
 
             var xml = BuildDomainXml(ReadTemplate(), new Dictionary<string, string>
             {

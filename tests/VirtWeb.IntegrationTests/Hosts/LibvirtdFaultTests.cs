@@ -84,10 +84,15 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
         $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>" +
         "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>";
 
+    // The scripts start libvirtd with the project's own config (libvirtd -f), which lets the unprivileged VirtWeb
+    // user in; a restart must use the same command line, or every later non-root test loses qemu:///system.
+    private static string[] _libvirtdCommandLine = ["libvirtd", "-d"];
+
     private static async Task StopLibvirtdAsync()
     {
         var pids = Run("pidof", "libvirtd").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
         Assert.NotEmpty(pids);
+        _libvirtdCommandLine = File.ReadAllText($"/proc/{pids[0]}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         Run("kill", ["-TERM", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (pids.Any(p => Directory.Exists($"/proc/{p}")))
@@ -100,7 +105,7 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
     {
         if (string.IsNullOrWhiteSpace(Run("pidof", "libvirtd", allowFailure: true)))
         {
-            Run("libvirtd", "-d");
+            Run(_libvirtdCommandLine[0], _libvirtdCommandLine[1..]);
         }
     }
 

@@ -41,6 +41,28 @@ public sealed class QemuPool : IAsyncDisposable
 
     public string PathOf(string volume) => System.IO.Path.Combine(Directory, volume);
 
+    /// <summary>
+    /// The files in the pool's directory as libvirt sees them after a refresh. libvirtd makes pool directories 0711,
+    /// so a test running as the unprivileged VirtWeb user may open a file it names but not list the directory.
+    /// </summary>
+    public IReadOnlyList<string> ListVolumeNames()
+    {
+        using var pool = Connection.GetStoragePoolByName(Name);
+        pool.Refresh();
+        var volumes = pool.ListVolumes();
+        try
+        {
+            return volumes.Select(v => v.Name).ToList();
+        }
+        finally
+        {
+            foreach (var volume in volumes)
+            {
+                volume.Dispose();
+            }
+        }
+    }
+
     public static ClaimsPrincipal Operator { get; } = Principal(Roles.Operator, "ops1");
 
     public static ClaimsPrincipal Principal(string role, string name) =>
