@@ -81,9 +81,7 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
         }
 
         xml.Append("</node>\n");
-        var path = Path.Combine(Path.GetTempPath(), $"virtweb-bench-{count}-{Guid.NewGuid():N}.xml");
-        File.WriteAllText(path, xml.ToString());
-        return path;
+        return TestWorlds.Write($"bench-{count}", xml.ToString());
     }
 
     /// <summary>Guest names sort in creation order, so guest 0 is the first row of its world.</summary>

@@ -22,6 +22,7 @@ public static class TestServices
         context.Services.AddDbContextFactory<VirtWebDbContext>(options => options.UseNpgsql("Host=127.0.0.1;Port=1;Database=unused"));
         context.Services.AddSingleton<IHostSupervisors, NoSupervisors>();
         context.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
+        context.Services.AddSingleton(new HostUriPolicy(Microsoft.Extensions.Options.Options.Create(new HostsOptions())));
         context.Services.AddScoped<HostService>();
         context.Services.AddSingleton<VirtWeb.Access.AuditLog>();
         // Holds no grants until one is loaded: every signed-in user's role applies everywhere.

@@ -27,7 +27,7 @@ public sealed class DefaultHosts(
 
         if (options.Value.AddLocalQemu && !await WasAddedAsync(LocalQemuUri, cancellationToken))
         {
-            var local = await probe.ProbeAsync(LocalQemuUri, cancellationToken);
+            var local = await probe.ProbeAsync(LocalQemuUri, LocalQemuUri, cancellationToken);
             if (local.Succeeded)
             {
                 await AddOnceAsync("This machine (QEMU)", LocalQemuUri, cancellationToken);

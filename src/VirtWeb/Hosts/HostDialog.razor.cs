@@ -23,9 +23,6 @@ public partial class HostDialog
     [Inject]
     public required HostService Hosts { get; init; }
 
-    [Inject]
-    public required IConnectionProbe Probe { get; init; }
-
     /// <summary>The host to edit; null adds a new one.</summary>
     [Parameter]
     public HostState? Host { get; set; }
@@ -49,14 +46,19 @@ public partial class HostDialog
         _error = null;
         try
         {
-            if (!new HostInput(_name ?? "probe", _uri).TryNormalize(out var valid, out var errors))
-            {
-                _errors = errors.Where(e => e.Key == nameof(HostInput.Uri)).ToDictionary();
-                return;
-            }
-
+            var user = (await AuthenticationState).User;
+            _probe = await Hosts.TestConnectionAsync(user, new HostInput(_name, _uri), Host?.HostId);
             _errors = new Dictionary<string, string>();
-            _probe = await Probe.ProbeAsync(valid.Uri!, CancellationToken.None);
+        }
+        catch (InvalidHostException e)
+        {
+            _probe = null;
+            _errors = e.Errors.Where(error => error.Key == nameof(HostInput.Uri)).ToDictionary();
+        }
+        catch (AccessDeniedException e)
+        {
+            _probe = null;
+            _error = e.Message;
         }
         finally
         {

@@ -3,17 +3,17 @@ using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 
+/// <summary>
+/// The outcome of checking a <see cref="HostInput"/>: the trimmed input and the URI to open, or per-field errors.
+/// <see cref="RefusedByPolicy"/> marks a URI refused on security grounds rather than mistyped.
+/// </summary>
+public sealed record HostInputCheck(HostInput? Valid, string? ConnectUri, IReadOnlyDictionary<string, string> Errors, bool RefusedByPolicy);
+
 /// <summary>What an Administrator types to add or edit a host.</summary>
 public sealed record HostInput(string? Name, string? Uri)
 {
-    /// <summary>libvirt drivers VirtWeb accepts in a URI scheme, before an optional <c>+transport</c>.</summary>
-    public static readonly IReadOnlyList<string> Drivers =
-        ["test", "qemu", "xen", "lxc", "esx", "gsx", "vpx", "vbox", "vmwarews", "vmwareplayer", "vmwarefusion", "hyperv", "bhyve", "ch"];
-
-    public static readonly IReadOnlyList<string> Transports = ["ssh", "libssh", "libssh2", "tcp", "tls", "unix", "ext"];
-
-    /// <summary>Checks both fields; on success gives them trimmed. Errors name the field and say what to do.</summary>
-    public bool TryNormalize([NotNullWhen(true)] out HostInput? normalized, out IReadOnlyDictionary<string, string> errors)
+    /// <summary>Checks both fields; the URI against <paramref name="policy"/>. Errors name the field and say what to do.</summary>
+    public HostInputCheck Check(HostUriPolicy policy)
     {
         var problems = new Dictionary<string, string>();
         var name = Name?.Trim() ?? "";
@@ -32,63 +32,23 @@ public sealed record HostInput(string? Name, string? Uri)
             problems[nameof(Name)] = "The name contains a control character (such as NUL or a line break); use printable characters only.";
         }
 
-        if (UriProblem(uri) is { } uriProblem)
+        var verdict = policy.Check(uri);
+        if (verdict.Problem is { } uriProblem)
         {
             problems[nameof(Uri)] = uriProblem;
         }
 
-        errors = problems;
-        normalized = problems.Count == 0 ? new HostInput(name, uri) : null;
-        return normalized is not null;
+        return problems.Count == 0
+            ? new HostInputCheck(new HostInput(name, uri), verdict.ConnectUri, problems, false)
+            : new HostInputCheck(null, null, problems, verdict.Refused);
     }
 
-    private static string? UriProblem(string uri)
+    /// <summary>Checks both fields; on success gives them trimmed.</summary>
+    public bool TryNormalize(HostUriPolicy policy, [NotNullWhen(true)] out HostInput? normalized, out IReadOnlyDictionary<string, string> errors)
     {
-        if (uri.Length == 0)
-        {
-            return "Give the libvirt URI of the host, for example qemu:///system or qemu+ssh://root@host/system.";
-        }
-
-        if (uri.Length > HostRecordLimits.UriLength)
-        {
-            return $"The URI is {uri.Length} characters long; libvirt URIs fit in {HostRecordLimits.UriLength}.";
-        }
-
-        if (uri.Any(char.IsWhiteSpace))
-        {
-            return "The URI contains spaces; a libvirt URI has none (encode one inside a path as %20).";
-        }
-
-        if (uri.Any(char.IsControl))
-        {
-            return "The URI contains a control character (such as NUL); remove it.";
-        }
-
-        var colon = uri.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !uri[(colon + 1)..].StartsWith("//", StringComparison.Ordinal))
-        {
-            return "The URI must look like driver[+transport]://[user@][host][:port]/path, for example qemu:///system.";
-        }
-
-        var scheme = uri[..colon].ToLowerInvariant();
-        var plus = scheme.IndexOf('+', StringComparison.Ordinal);
-        var driver = plus < 0 ? scheme : scheme[..plus];
-        var transport = plus < 0 ? null : scheme[(plus + 1)..];
-        if (!Drivers.Contains(driver))
-        {
-            return $"Unknown libvirt driver '{driver}'; use one of {string.Join(", ", Drivers)}.";
-        }
-
-        if (transport is not null && !Transports.Contains(transport))
-        {
-            return $"Unknown transport '{transport}'; use one of {string.Join(", ", Transports)}, or none for a local connection.";
-        }
-
-        if (!System.Uri.TryCreate(uri, UriKind.Absolute, out _))
-        {
-            return "The URI is malformed; check the host name, port and path.";
-        }
-
-        return null;
+        var check = Check(policy);
+        normalized = check.Valid;
+        errors = check.Errors;
+        return normalized is not null;
     }
 }

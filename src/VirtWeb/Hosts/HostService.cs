@@ -6,10 +6,15 @@ using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 
-/// <summary>The hosts Administrators added. Every change starts, restarts or stops that host's supervisor.</summary>
+/// <summary>
+/// The hosts Administrators added. Every change starts, restarts or stops that host's supervisor. Every URI, saved or
+/// only tested, passes <see cref="HostUriPolicy"/> first.
+/// </summary>
 public sealed class HostService(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     IHostSupervisors supervisors,
+    IConnectionProbe probe,
+    HostUriPolicy policy,
     AuditLog audit,
     AccessControl access,
     TimeProvider timeProvider)
@@ -29,7 +34,7 @@ public sealed class HostService(
     public async Task<HostRecord> AddAsync(ClaimsPrincipal caller, HostInput input, CancellationToken cancellationToken = default)
     {
         await access.RequireAsync(caller, Permission.ManageHosts, "host.add", "/hosts", "add a host");
-        var valid = await ValidateAsync(caller, "host.add", "/hosts", input);
+        var (valid, _) = await ValidateAsync(caller, "host.add", "/hosts", input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var host = new HostRecord
@@ -51,7 +56,7 @@ public sealed class HostService(
     public async Task<HostRecord> UpdateAsync(ClaimsPrincipal caller, Guid id, HostInput input, CancellationToken cancellationToken = default)
     {
         await access.RequireAsync(caller, Permission.ManageHosts, "host.edit", Target(id), "edit a host");
-        var valid = await ValidateAsync(caller, "host.edit", Target(id), input);
+        var (valid, _) = await ValidateAsync(caller, "host.edit", Target(id), input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var host = await db.Hosts.FirstOrDefaultAsync(h => h.Id == id, cancellationToken);
@@ -82,17 +87,35 @@ public sealed class HostService(
             removed > 0 ? AuditOutcome.Success : AuditOutcome.Failure, removed > 0 ? null : "the host was already removed");
     }
 
+    /// <summary>
+    /// Opens <paramref name="input"/>'s URI once, for an Administrator of the hosts (or of <paramref name="hostId"/>,
+    /// the host being edited), under the same policy as saving it. Only the URI is checked; the name may be unfinished.
+    /// </summary>
+    public async Task<ConnectionProbeResult> TestConnectionAsync(ClaimsPrincipal caller, HostInput input, Guid? hostId, CancellationToken cancellationToken = default)
+    {
+        var target = hostId is { } id ? Target(id) : "/hosts";
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.test", target, "test a host connection");
+        var (valid, connectUri) = await ValidateAsync(caller, "host.test", target, input with { Name = "connection test" });
+
+        var result = await probe.ProbeAsync(valid.Uri!, connectUri, cancellationToken);
+        await audit.WriteAsync(caller, "host.test", target, result.Succeeded ? AuditOutcome.Success : AuditOutcome.Failure, $"{valid.Uri}: {result.Message}");
+        return result;
+    }
+
     private static string Target(Guid id) => $"/hosts/{id}";
 
-    private async Task<HostInput> ValidateAsync(ClaimsPrincipal caller, string action, string target, HostInput input)
+    private async Task<(HostInput Valid, string ConnectUri)> ValidateAsync(ClaimsPrincipal caller, string action, string target, HostInput input)
     {
-        if (input.TryNormalize(out var valid, out var errors))
+        var check = input.Check(policy);
+        if (check.Valid is { } valid)
         {
-            return valid;
+            return (valid, check.ConnectUri!);
         }
 
-        var refused = new InvalidHostException(errors);
-        await audit.WriteAsync(caller, action, target, AuditOutcome.Failure, refused.Message);
+        var refused = new InvalidHostException(check.Errors);
+        // A refusal on security grounds records what was tried: the trail is where an attempt shows.
+        await audit.WriteAsync(caller, action, target, check.RefusedByPolicy ? AuditOutcome.Denied : AuditOutcome.Failure,
+            check.RefusedByPolicy ? $"{input.Uri?.Trim()}: {refused.Message}" : refused.Message);
         throw refused;
     }
 

@@ -6,6 +6,9 @@ public enum HostConnectionState
     Connected,
     Disconnected,
     Reconnecting,
+
+    /// <summary>The stored URI is one <see cref="HostUriPolicy"/> refuses (saved before the policy): never opened; the reason says what to change.</summary>
+    RefusedByPolicy,
 }
 
 /// <summary>A host as the pages show it: its connection, and what VirtWeb learnt from it while connected.</summary>

@@ -15,6 +15,7 @@ public sealed class HostSupervisor : IAsyncDisposable
 
     private readonly Guid _hostId;
     private readonly string _uri;
+    private readonly string _connectUri;
     private readonly LiveStateStore _store;
     private readonly IReadOnlyList<IHostWatcher> _watchers;
     private readonly TimeProvider _time;
@@ -29,6 +30,7 @@ public sealed class HostSupervisor : IAsyncDisposable
         Guid hostId,
         string name,
         string uri,
+        string connectUri,
         LiveStateStore store,
         IReadOnlyList<IHostWatcher> watchers,
         TimeProvider time,
@@ -37,6 +39,7 @@ public sealed class HostSupervisor : IAsyncDisposable
         _hostId = hostId;
         _name = name;
         _uri = uri;
+        _connectUri = connectUri;
         _store = store;
         _watchers = watchers;
         _time = time;
@@ -84,7 +87,7 @@ public sealed class HostSupervisor : IAsyncDisposable
             }
             catch (LibvirtException e)
             {
-                reason = e.Message;
+                reason = LibvirtMessages.ForUser(e, _uri);
             }
             catch (Exception e)
             {
@@ -175,7 +178,7 @@ public sealed class HostSupervisor : IAsyncDisposable
                 catch (LibvirtException e) when (!connection.IsAlive)
                 {
                     // The close callback may not have run yet; the failed call already proves the link is gone.
-                    return lost.Task.IsCompleted ? await lost.Task : e.Message;
+                    return lost.Task.IsCompleted ? await lost.Task : LibvirtMessages.ForUser(e, _uri);
                 }
             }
         }
@@ -243,7 +246,7 @@ public sealed class HostSupervisor : IAsyncDisposable
     // Opening blocks (DNS, ssh, TLS) and cannot be cancelled; a stop abandons it and closes it once it returns.
     private async Task<LibvirtConnection> OpenAsync(CancellationToken cancellationToken)
     {
-        var opening = Task.Run(() => LibvirtConnection.Open(_uri), CancellationToken.None);
+        var opening = Task.Run(() => LibvirtConnection.Open(_connectUri), CancellationToken.None);
         try
         {
             return await opening.WaitAsync(cancellationToken);

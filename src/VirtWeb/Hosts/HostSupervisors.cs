@@ -6,11 +6,15 @@ using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
 
-/// <summary>Starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host.</summary>
+/// <summary>
+/// Starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host whose URI the policy allows;
+/// a host it refuses reads <see cref="HostConnectionState.RefusedByPolicy"/> and is never opened.
+/// </summary>
 public sealed class HostSupervisors(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     LiveStateStore store,
     DefaultHosts defaultHosts,
+    HostUriPolicy policy,
     IEnumerable<IHostWatcher> watchers,
     TimeProvider timeProvider,
     ILoggerFactory loggerFactory) : IHostSupervisors, IHostedService
@@ -37,9 +41,10 @@ public sealed class HostSupervisors(
         await _changes.WaitAsync();
         try
         {
+            var verdict = policy.Check(host.Uri);
             if (_supervisors.TryGetValue(host.Id, out var running))
             {
-                if (running.Uri == host.Uri)
+                if (running.Uri == host.Uri && verdict.Allowed)
                 {
                     running.Rename(host.Name);
                     return;
@@ -47,10 +52,24 @@ public sealed class HostSupervisors(
 
                 _supervisors.TryRemove(host.Id, out _);
                 await running.DisposeAsync();
+                if (!verdict.Allowed)
+                {
+                    running.Forget();
+                }
+            }
+
+            if (verdict.ConnectUri is not { } connectUri)
+            {
+                store.Hosts.Upsert(
+                    new HostState(host.Id, host.Name, host.Uri, HostConnectionState.RefusedByPolicy, timeProvider.GetUtcNow(), verdict.Problem),
+                    store.NextVersion());
+                loggerFactory.CreateLogger<HostSupervisors>().LogWarning(
+                    "Host {Host} ({Uri}) is not connected: its URI is refused by policy. {Problem}", host.Name, host.Uri, verdict.Problem);
+                return;
             }
 
             _supervisors[host.Id] = new HostSupervisor(
-                host.Id, host.Name, host.Uri, store, _watchers, timeProvider, loggerFactory.CreateLogger<HostSupervisor>());
+                host.Id, host.Name, host.Uri, connectUri, store, _watchers, timeProvider, loggerFactory.CreateLogger<HostSupervisor>());
         }
         finally
         {
@@ -87,7 +106,9 @@ public sealed class HostSupervisors(
     {
         if (!_supervisors.TryGetValue(hostId, out var supervisor))
         {
-            throw new HostUnavailableException("This host is not known to VirtWeb; it may have been removed.");
+            throw new HostUnavailableException(store.Hosts.Find(hostId.ToString()) is { Connection: HostConnectionState.RefusedByPolicy } refused
+                ? $"{refused.Name} is not connected: its URI is refused by policy. {refused.Reason}"
+                : "This host is not known to VirtWeb; it may have been removed.");
         }
 
         return supervisor.Connection

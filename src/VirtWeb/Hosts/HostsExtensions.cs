@@ -5,6 +5,7 @@ public static class HostsExtensions
     public static IHostApplicationBuilder AddHosts(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<HostsOptions>(builder.Configuration.GetSection(HostsOptions.SectionName));
+        builder.Services.AddSingleton<HostUriPolicy>();
         builder.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
         builder.Services.AddSingleton<DefaultHosts>();
         builder.Services.AddSingleton<HostSupervisors>();

@@ -46,6 +46,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
         Assert.Contains("GuestService.RunAsync", names);
         Assert.Contains("ImageService.UploadAsync", names);
         Assert.Contains("HostService.RemoveAsync", names);
+        Assert.Contains("HostService.TestConnectionAsync", names);
         Assert.Contains("UserDirectory.SetRoleAsync", names);
         Assert.Contains("GrantDirectory.SetAsync", names);
     }

@@ -166,9 +166,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
               </pool>
             </node>
             """;
-        var path = Path.Combine(Path.GetTempPath(), $"virtweb-clone-{Guid.NewGuid():N}.xml");
-        File.WriteAllText(path, xml);
-        return path;
+        return TestWorlds.Write("clone", xml);
     }
 
     private Task<AuditRecord> LastAuditAsync(Guid hostId, Guid uuid) =>

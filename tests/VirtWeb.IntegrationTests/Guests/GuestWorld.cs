@@ -10,7 +10,7 @@ using VirtWeb.Live;
 namespace VirtWeb.IntegrationTests.Guests;
 
 /// <summary>
-/// A private test-driver world in a temp file: every connection to <c>test:///that-file</c> gets its own copy, so tests
+/// A private test-driver world in a file of <see cref="TestWorlds"/>: every connection to <c>test:///that-file</c> gets its own copy, so tests
 /// that start, stop or delete guests never see each other's changes (test:///default is shared per process).
 /// </summary>
 public static class GuestWorld
@@ -63,9 +63,7 @@ public static class GuestWorld
               </pool>
             </node>
             """);
-        var path = Path.Combine(Path.GetTempPath(), $"virtweb-guests-{Guid.NewGuid():N}.xml");
-        File.WriteAllText(path, xml.ToString());
-        return path;
+        return TestWorlds.Write("guests", xml.ToString());
     }
 
     /// <summary>The usual two-guest world: "web" running and "db" shut off.</summary>

@@ -51,7 +51,7 @@ public sealed class WatcherFailureTests(FailingWatcherFactory factory) : IClassF
     [Fact]
     public async Task Supervisor_WatcherThrowsOnEvents_KeepsTheConnectionAndResyncsThatWatcher()
     {
-        var world = Path.Combine(Path.GetTempPath(), $"virtweb-world-{Guid.NewGuid():N}.xml");
+        var world = TestWorlds.NewPath("watcher-failure");
         await File.WriteAllTextAsync(world,
             "<node><domain type='test'><name>w1</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain></node>");
         try

@@ -1,3 +1,5 @@
+using VirtWeb.IntegrationTests.Infrastructure;
+
 namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>
@@ -8,8 +10,7 @@ public static class StorageWorld
 {
     public static string Write()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"virtweb-storage-world-{Guid.NewGuid():N}.xml");
-        File.WriteAllText(path, """
+        return TestWorlds.Write("storage-world", """
             <?xml version="1.0"?>
             <node>
               <cpu><mhz>2400</mhz><model>i686</model><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active></cpu>
@@ -52,6 +53,5 @@ public static class StorageWorld
               </pool>
             </node>
             """);
-        return path;
     }
 }

@@ -42,6 +42,21 @@ public sealed class HostListTests : ComponentTest
     }
 
     [Fact]
+    public void HostList_StoredUriRefusedByPolicy_ShowsItAndWhatToChange()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        Store.Hosts.Upsert(Host("legacy", HostConnectionState.RefusedByPolicy) with { Reason = "The parameter 'command' names a program; remove it." }, Store.NextVersion());
+
+        var page = Context.Render<HostList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal("Refused by policy", page.Find("[data-testid=host-connection]").TextContent.Trim());
+            Assert.Contains("The parameter 'command' names a program; remove it.", page.Find("[data-testid=host-reason]").TextContent);
+        });
+    }
+
+    [Fact]
     public void HostList_Viewer_SeesNoAddEditOrRemove()
     {
         Context.SignInAs("vera", Roles.Viewer);
