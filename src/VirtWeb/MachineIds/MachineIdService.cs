@@ -309,20 +309,26 @@ public sealed class MachineIdService(
 
     private static MachineIdAgent RequireRunningWithAgent(LibvirtDomain domain, string name, string what, string otherwise)
     {
-        var state = domain.GetState().State;
-        if (state != DomainState.Running)
-        {
-            throw new GuestActionException($"{name} is {GuestText.State(state).ToLowerInvariant()}; VirtWeb needs it running with its guest agent to {what}. " +
-                $"Start it, or {otherwise}. Nothing was changed.");
-        }
-
+        RequireRunning(domain.GetState().State);
         if (!MachineIdAgent.IsConnected(domain))
         {
+            // A guest destroyed between the two reads loses its agent channel too: say that it stopped, not that it
+            // has no agent (a clean-clone run once reported the agent for a guest the test had just destroyed).
+            RequireRunning(domain.GetState().State);
             throw new GuestActionException($"{name} has no connected guest agent, so VirtWeb cannot {what}. Install and start qemu-guest-agent in the guest " +
                 $"(its XML needs a {GuestReader.AgentChannel} channel), or {otherwise}. Nothing was changed.");
         }
 
         return new MachineIdAgent(domain, name);
+
+        void RequireRunning(DomainState state)
+        {
+            if (state != DomainState.Running)
+            {
+                throw new GuestActionException($"{name} is {GuestText.State(state).ToLowerInvariant()}; VirtWeb needs it running with its guest agent to {what}. " +
+                    $"Start it, or {otherwise}. Nothing was changed.");
+            }
+        }
     }
 
     /// <summary>Runs the guest's own tool (exactly the command shown) or, without one, writes a VirtWeb id with file calls.</summary>
