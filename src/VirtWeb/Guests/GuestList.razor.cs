@@ -20,7 +20,6 @@ public partial class GuestList
     private readonly Dictionary<string, int> _rowIndex = new(StringComparer.Ordinal);
     private readonly GuestRowRegistry _rowComponents = new();
     private Func<GuestState, object?> _sortKey = g => g.Name;
-    private string? _hostsShown;
     private IDisposable? _looking;
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
@@ -78,7 +77,7 @@ public partial class GuestList
         var user = _user = (await AuthenticationState).User;
         _canAct = Access.AllowsAnywhere(user, Permission.Power);
         _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply, g => Access.Allows(user, g.AccessPath, Permission.View));
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => HostsChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
+        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
         _clock = new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged);
         _looking = AddressPoller.Look();
         Guests.BusyChanged += OnBusyChanged;
@@ -115,17 +114,6 @@ public partial class GuestList
         {
             _rows[_rowIndex[change.Key]] = change.Item!;
             _rowComponents.Find(change.Key)?.Show(change.Item!);
-        }
-    }
-
-    // A host's guest counts change with every guest event; the list shows only hosts' names and connections.
-    private void HostsChanged()
-    {
-        var shown = string.Join("\n", HostOptions.Select(h => $"{h.HostId} {h.Name} {h.Connection} {h.Reason}"));
-        if (shown != _hostsShown)
-        {
-            _hostsShown = shown;
-            StateHasChanged();
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using VirtWeb.Access;
+using VirtWeb.Guests;
 using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
@@ -9,6 +10,7 @@ namespace VirtWeb.Hosts;
 public partial class HostDetails
 {
     private LiveView<HostState>? _view;
+    private LiveView<GuestState>? _guests;
     private LiveClock? _clock;
     private Guid _watching;
     private Data.HostRecord? _record;
@@ -33,6 +35,8 @@ public partial class HostDetails
 
     private HostState? Host => _view?.Find(HostId.ToString());
 
+    private GuestCounts? Counts => Host?.Connection == HostConnectionState.Connected ? GuestCounts.Of(_guests?.Items ?? []) : null;
+
     private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
 
     protected override void OnInitialized() =>
@@ -50,12 +54,18 @@ public partial class HostDetails
             await _view.DisposeAsync();
         }
 
+        if (_guests is not null)
+        {
+            await _guests.DisposeAsync();
+        }
+
         _watching = HostId;
         var id = HostId;
         var user = (await AuthenticationState).User;
         _record = Access.MaySeeAnythingUnder(user, AccessPaths.Host(id)) ? await Hosts.FindAsync(id) : null;
         _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(),
             h => h.HostId == id && Access.MaySeeAnythingUnder(user, h.AccessPath));
+        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => StateHasChanged(), g => g.HostId == id);
     }
 
     private static string FormatKiB(long kib) =>
@@ -73,6 +83,11 @@ public partial class HostDetails
         if (_view is not null)
         {
             await _view.DisposeAsync();
+        }
+
+        if (_guests is not null)
+        {
+            await _guests.DisposeAsync();
         }
     }
 }

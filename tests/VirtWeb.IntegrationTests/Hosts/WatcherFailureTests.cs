@@ -68,7 +68,7 @@ public sealed class WatcherFailureTests(FailingWatcherFactory factory) : IClassF
                 domain.Suspend();
             }
 
-            await Eventually.ValueAsync(() => store.Hosts.Find(host.Id.ToString()), h => h.Guests?.Paused == 1, TimeSpan.FromSeconds(30), "the pause is counted");
+            await Eventually.ValueAsync(() => store.GuestCountsOf(host.Id), c => c.Paused == 1, TimeSpan.FromSeconds(30), "the pause is counted");
             await Eventually.ValueAsync(() => factory.Watcher.Resyncs > resyncsBefore ? "resynced" : null, _ => true, TimeSpan.FromSeconds(30), "the failing watcher is resynced");
             var after = store.Hosts.Find(host.Id.ToString())!;
             Assert.Equal(HostConnectionState.Connected, after.Connection);
