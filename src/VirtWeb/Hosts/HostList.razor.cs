@@ -9,6 +9,7 @@ namespace VirtWeb.Hosts;
 
 public partial class HostList
 {
+    private readonly LiveViews _live = new();
     private LiveView<HostState>? _hosts;
     private LiveView<GuestState>? _guests;
     private IReadOnlyDictionary<Guid, GuestCounts> _counts = new Dictionary<Guid, GuestCounts>();
@@ -45,15 +46,15 @@ public partial class HostList
     protected override async Task OnInitializedAsync()
     {
         var user = _user = (await AuthenticationState).User;
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
+        _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
         // Every guest, as libvirt would count them; the page shows only the counts.
-        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ =>
+        _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ =>
         {
             CountGuests();
             StateHasChanged();
-        });
+        }));
         CountGuests();
-        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Rows.Any(h => h.NextAttemptAt is not null), StateHasChanged);
+        _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Rows.Any(h => h.NextAttemptAt is not null), StateHasChanged));
     }
 
     private GuestCounts? CountsOf(HostState host) =>
@@ -104,21 +105,5 @@ public partial class HostList
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_clock is not null)
-        {
-            await _clock.DisposeAsync();
-        }
-
-        if (_hosts is not null)
-        {
-            await _hosts.DisposeAsync();
-        }
-
-        if (_guests is not null)
-        {
-            await _guests.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _live.DisposeAsync();
 }

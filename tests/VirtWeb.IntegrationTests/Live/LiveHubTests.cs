@@ -6,10 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Access;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt;
+using VirtWeb.Live;
 
-namespace VirtWeb.IntegrationTests.Guests;
+namespace VirtWeb.IntegrationTests.Live;
 
 [Collection(AppCollection.Name)]
 public sealed class LiveHubTests(VirtWebFactory factory)
