@@ -46,8 +46,7 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
     public void Removed(Guid hostId, long version)
     {
         store.Guests.Replace([], version, g => g.HostId == hostId);
-        var prefix = hostId + "/";
-        timeline.Forget(key => key.StartsWith(prefix, StringComparison.Ordinal));
+        timeline.ForgetHost(hostId);
     }
 
     private void Resync(WatchedHost host, long version)

@@ -20,7 +20,7 @@ public sealed record HostState(
     DateTimeOffset Since,
     string? Reason = null,
     DateTimeOffset? NextAttemptAt = null,
-    HostFacts? Facts = null)
+    HostFacts? Facts = null) : Live.ILiveItem
 {
     public string Key => HostId.ToString();
 

@@ -18,14 +18,30 @@ public sealed class LiveHubBroadcaster(
 
     private async Task ForwardAsync<TItem>(
         LiveCollection<TItem> collection, string method, Func<ClaimsPrincipal, string, bool> maySee, CancellationToken stoppingToken)
-        where TItem : class
+        where TItem : class, ILiveItem
     {
         var subscription = collection.Subscribe(cancellationToken: stoppingToken);
+        // A deletion carries only its key; the item as this loop last saw it says which host and path it had.
+        var known = subscription.Snapshot.ToDictionary(item => item.Key, StringComparer.Ordinal);
         try
         {
             await foreach (var batch in subscription.Changes.WithCancellation(stoppingToken))
             {
-                foreach (var group in batch.GroupBy(c => HostOf(c.Key)))
+                var located = new List<Located<TItem>>(batch.Count);
+                foreach (var change in batch)
+                {
+                    if (change.Item is { } item)
+                    {
+                        known[change.Key] = item;
+                        located.Add(new(change, item));
+                    }
+                    else if (known.Remove(change.Key, out var last))
+                    {
+                        located.Add(new(change, last));
+                    }
+                }
+
+                foreach (var group in located.GroupBy(l => l.Item.HostId))
                 {
                     try
                     {
@@ -44,15 +60,13 @@ public sealed class LiveHubBroadcaster(
     }
 
     private async Task SendAsync<TItem>(
-        Guid hostId, IReadOnlyList<LiveChange<TItem>> changes, string method, Func<ClaimsPrincipal, string, bool> maySee, CancellationToken stoppingToken)
-        where TItem : class
+        Guid hostId, IReadOnlyList<Located<TItem>> changes, string method, Func<ClaimsPrincipal, string, bool> maySee, CancellationToken stoppingToken)
+        where TItem : class, ILiveItem
     {
         var narrowed = new List<string>();
-        // Each change's path once per batch, not once per watcher.
-        var paths = changes.Select(c => (Change: c, Path: PathOf(c.Key))).ToList();
         foreach (var (connectionId, user) in watchers.Of(hostId))
         {
-            var visible = paths.Where(p => maySee(user, p.Path)).Select(p => p.Change).ToList();
+            var visible = changes.Where(c => maySee(user, c.Item.AccessPath)).ToList();
             if (visible.Count == changes.Count)
             {
                 continue;
@@ -68,13 +82,11 @@ public sealed class LiveHubBroadcaster(
         await hub.Clients.GroupExcept(LiveHub.GroupOf(hostId), narrowed).SendAsync(method, ToHub(changes), stoppingToken);
     }
 
-    private static List<LiveHubChange<TItem>> ToHub<TItem>(IEnumerable<LiveChange<TItem>> changes)
-        where TItem : class =>
-        changes.Select(c => new LiveHubChange<TItem>(c.Kind == LiveChangeKind.Upsert ? "upsert" : "delete", c.Key, c.Item)).ToList();
+    private static List<LiveHubChange<TItem>> ToHub<TItem>(IEnumerable<Located<TItem>> changes)
+        where TItem : class, ILiveItem =>
+        changes.Select(l => new LiveHubChange<TItem>(l.Change.Kind == LiveChangeKind.Upsert ? "upsert" : "delete", l.Change.Key, l.Change.Item)).ToList();
 
-    // Keys are "{host}" for hosts and "{host}/{uuid}" for guests.
-    private static Guid HostOf(string key) => Guid.Parse(key.AsSpan(0, 36));
-
-    private static string PathOf(string key) =>
-        key.Length > 37 ? AccessPaths.Guest(HostOf(key), Guid.Parse(key.AsSpan(37))) : AccessPaths.Host(HostOf(key));
+    /// <summary>A change with the item that says where it belongs: the new one, or for a deletion the last one seen.</summary>
+    private sealed record Located<TItem>(LiveChange<TItem> Change, TItem Item)
+        where TItem : class, ILiveItem;
 }

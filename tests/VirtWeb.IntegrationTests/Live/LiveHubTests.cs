@@ -92,6 +92,37 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     }
 
     [Fact]
+    public async Task LiveHub_GuestUndefined_ItsDeletionReachesTheHostGroup()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var userName = VirtWebFactory.UniqueUserName("hubdelete");
+        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await using var hub = Connect(await SignInCookieAsync(userName));
+        var changes = Channel.CreateUnbounded<List<JsonElement>>();
+        hub.On<List<JsonElement>>("GuestChanges", batch => changes.Writer.TryWrite(batch));
+        await hub.StartAsync();
+        await hub.InvokeAsync<JsonElement>("WatchHost", hostId);
+
+        // A deletion carries only the key; the hub still knows which host's group and which grant path it belongs to.
+        using (var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(GuestWorld.ShutOffUuid)))
+        {
+            domain.Undefine();
+        }
+
+        using var timeout = new CancellationTokenSource(Deadline);
+        var dbKey = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.ShutOffUuid));
+        while (true)
+        {
+            var batch = await changes.Reader.ReadAsync(timeout.Token);
+            if (batch.FirstOrDefault(c => c.GetProperty("key").GetString() == dbKey) is { ValueKind: JsonValueKind.Object } db)
+            {
+                Assert.Equal("delete", db.GetProperty("kind").GetString());
+                break;
+            }
+        }
+    }
+
+    [Fact]
     public async Task LiveHub_Anonymous_IsRefused()
     {
         await using var hub = Connect(cookie: null);
