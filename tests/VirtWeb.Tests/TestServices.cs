@@ -32,7 +32,7 @@ public static class TestServices
         // Images registers its services in AddImages alone, so far.
         context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
         context.Services.AddSingleton<VirtWeb.Images.ImageService>();
-        context.Services.Replace(ServiceDescriptor.Singleton<IHostSupervisors, NoSupervisors>());
+        context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
@@ -49,7 +49,7 @@ public static class TestServices
 }
 
 /// <summary>Component tests feed the live store directly; no supervisor runs.</summary>
-internal sealed class NoSupervisors : IHostSupervisors
+internal sealed class NoHostConnections : IHostConnections
 {
     public Task ApplyAsync(HostRecord host) => Task.CompletedTask;
 

@@ -6,7 +6,7 @@ public static class HostsExtensions
     {
         builder.Services.Configure<HostsOptions>(builder.Configuration.GetSection(HostsOptions.SectionName));
         builder.Services.AddHostsServices();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HostSupervisors>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HostConnections>());
         return builder;
     }
 
@@ -15,8 +15,8 @@ public static class HostsExtensions
     {
         services.AddSingleton<IConnectionProbe, ConnectionProbe>();
         services.AddSingleton<DefaultHosts>();
-        services.AddSingleton<HostSupervisors>();
-        services.AddSingleton<IHostSupervisors>(sp => sp.GetRequiredService<HostSupervisors>());
+        services.AddSingleton<HostConnections>();
+        services.AddSingleton<IHostConnections>(sp => sp.GetRequiredService<HostConnections>());
         services.AddScoped<HostService>();
         return services;
     }

@@ -46,7 +46,7 @@ public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputH
             {
                 Assert.Equal(guests, Store.Guests.Current(g => g.HostId == hostId).Count);
                 // The supervisor's own connection: the test driver keeps one world per connection, so only it sees the events.
-                var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+                var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
                 using var destroyed = connection.GetDomainByUuid(uuids[0]);
                 using var marker = connection.GetDomainByUuid(uuids[1]);
 

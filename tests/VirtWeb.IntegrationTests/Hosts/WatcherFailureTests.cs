@@ -63,7 +63,7 @@ public sealed class WatcherFailureTests(FailingWatcherFactory factory) : IClassF
             var resyncsBefore = factory.Watcher.Resyncs;
 
             // The supervisor's own connection: the test driver keeps one world per connection, so only it sees the event.
-            using (var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(host.Id).GetDomainByName("w1"))
+            using (var domain = factory.Services.GetRequiredService<IHostConnections>().GetConnection(host.Id).GetDomainByName("w1"))
             {
                 domain.Suspend();
             }

@@ -141,7 +141,7 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     }
 
     private LibvirtDomain Domain(Guid hostId, string uuid) =>
-        factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(uuid));
+        factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(uuid));
 
     private HubConnection Connect(string? cookie) => new HubConnectionBuilder()
         .WithUrl(new Uri(factory.Server.BaseAddress, LiveHub.Path), options =>

@@ -6,14 +6,17 @@ using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
 
-/// <summary>Starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host.</summary>
-public sealed class HostSupervisors(
+/// <summary>
+/// The set of host connections: starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host, and
+/// hands actions the connection of a connected host.
+/// </summary>
+public sealed class HostConnections(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     LiveStateStore store,
     DefaultHosts defaultHosts,
     IEnumerable<IHostWatcher> watchers,
     TimeProvider timeProvider,
-    ILoggerFactory loggerFactory) : IHostSupervisors, IHostedService
+    ILoggerFactory loggerFactory) : IHostConnections, IHostedService
 {
     private readonly ConcurrentDictionary<Guid, HostSupervisor> _supervisors = new();
     private readonly IReadOnlyList<IHostWatcher> _watchers = watchers.ToList();
