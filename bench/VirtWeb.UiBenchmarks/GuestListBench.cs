@@ -308,7 +308,7 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
 
     private static double NowMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
 
-    private LibvirtConnection Connection(Guid hostId) => app.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+    private LibvirtConnection Connection(Guid hostId) => app.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 
     // Playwright fills results through a parameterless constructor and setters.
     private sealed class ChangeSeen

@@ -10,23 +10,17 @@ namespace VirtWeb.Libvirt;
 /// Objects obtained from it (domains, pools, volumes) hold their own libvirt references and stay usable
 /// until disposed, but event subscriptions end when the connection is disposed.
 /// </summary>
-public sealed unsafe class LibvirtConnection : IDisposable
+public sealed unsafe partial class LibvirtConnection : IDisposable
 {
-    // Offered to the credential callback; what the remote and test drivers ask for.
-    private static readonly int[] s_credentialTypes =
-    [
-        (int)CredentialType.Username, (int)CredentialType.AuthName, (int)CredentialType.Passphrase,
-        (int)CredentialType.EchoPrompt, (int)CredentialType.NoEchoPrompt, (int)CredentialType.Realm,
-    ];
-
     private readonly ConnectHandle _handle;
     private readonly EventHub _events;
+    private long _calls;
 
     private LibvirtConnection(ConnectHandle handle)
     {
         _handle = handle;
         _events = new EventHub(handle);
-        Uri = NativeHelpers.TakeString(Native.virConnectGetURI(_handle));
+        Uri = NativeHelpers.TakeString(Native.virConnectGetURI(Counted));
         RegisterCloseCallback();
     }
 
@@ -41,19 +35,35 @@ public sealed unsafe class LibvirtConnection : IDisposable
 
     internal ConnectHandle Handle => _handle;
 
-    public bool IsAlive => NativeHelpers.Check(Native.virConnectIsAlive(_handle)) == 1;
+    /// <summary>
+    /// How many libvirt calls this connection and the domains, pools and volumes it handed out have made (not stream
+    /// transfers or event registrations): what a piece of work costs the host, for tests and diagnostics.
+    /// </summary>
+    public long CallCount => Interlocked.Read(ref _calls);
 
-    public string Hostname => NativeHelpers.TakeString(Native.virConnectGetHostname(_handle));
+    /// <summary>The handle for one libvirt call, counted in <see cref="CallCount"/>.</summary>
+    private ConnectHandle Counted
+    {
+        get
+        {
+            CountCall();
+            return _handle;
+        }
+    }
+
+    public bool IsAlive => NativeHelpers.Check(Native.virConnectIsAlive(Counted)) == 1;
+
+    public string Hostname => NativeHelpers.TakeString(Native.virConnectGetHostname(Counted));
 
     /// <summary>The driver name, e.g. "QEMU", "TEST", "LXC".</summary>
-    public string HypervisorType => NativeHelpers.BorrowString(Native.virConnectGetType(_handle));
+    public string HypervisorType => NativeHelpers.BorrowString(Native.virConnectGetType(Counted));
 
     public Version LibraryVersion
     {
         get
         {
             nuint version;
-            NativeHelpers.Check(Native.virConnectGetLibVersion(_handle, &version));
+            NativeHelpers.Check(Native.virConnectGetLibVersion(Counted, &version));
             return NativeHelpers.DecodeVersion(version);
         }
     }
@@ -63,7 +73,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
         get
         {
             nuint version;
-            NativeHelpers.Check(Native.virConnectGetVersion(_handle, &version));
+            NativeHelpers.Check(Native.virConnectGetVersion(Counted, &version));
             return NativeHelpers.DecodeVersion(version);
         }
     }
@@ -80,55 +90,13 @@ public sealed unsafe class LibvirtConnection : IDisposable
     }
 
     /// <summary>
-    /// Opens <paramref name="uri"/> with <c>virConnectOpenAuth</c>; <paramref name="credentials"/> is called
-    /// synchronously, on this thread, for each credential the driver asks for.
-    /// </summary>
-    public static LibvirtConnection Open(string uri, CredentialCallback credentials, ConnectFlags flags = ConnectFlags.None)
-    {
-        ArgumentNullException.ThrowIfNull(uri);
-        ArgumentNullException.ThrowIfNull(credentials);
-        LibvirtEventLoop.Instance.EnsureStarted();
-        var state = new CredentialState(credentials);
-        var stateHandle = GCHandle.Alloc(state);
-        try
-        {
-            fixed (int* types = s_credentialTypes)
-            {
-                var auth = new VirConnectAuth
-                {
-                    CredType = types,
-                    NCredType = (uint)s_credentialTypes.Length,
-                    Callback = &OnCredentials,
-                    CallbackData = GCHandle.ToIntPtr(stateHandle),
-                };
-                var handle = Native.virConnectOpenAuth(uri, &auth, (uint)flags);
-                if (handle.IsInvalid)
-                {
-                    var error = NativeHelpers.LastError("virConnectOpenAuth");
-                    handle.Dispose();
-                    if (state.Failure is not null)
-                    {
-                        throw new LibvirtException(error.Code, error.ErrorDomain, $"{error.Message} (credential callback failed: {state.Failure.Message})", state.Failure);
-                    }
-                    throw error;
-                }
-                return new LibvirtConnection(handle);
-            }
-        }
-        finally
-        {
-            stateHandle.Free();
-        }
-    }
-
-    /// <summary>
     /// Sends a keepalive every <paramref name="intervalSeconds"/> and closes the connection (raising
     /// <see cref="Closed"/> with <see cref="ConnectionCloseReason.Keepalive"/>) after <paramref name="count"/>
     /// unanswered ones. Returns false when the driver has no keepalive (local drivers such as test://).
     /// </summary>
     public bool SetKeepAlive(int intervalSeconds, int count)
     {
-        var result = Native.virConnectSetKeepAlive(_handle, intervalSeconds, (uint)count);
+        var result = Native.virConnectSetKeepAlive(Counted, intervalSeconds, (uint)count);
         if (result < 0)
         {
             var error = NativeHelpers.LastError("virConnectSetKeepAlive");
@@ -141,13 +109,13 @@ public sealed unsafe class LibvirtConnection : IDisposable
         return result == 0;
     }
 
-    public string GetCapabilitiesXml() => NativeHelpers.TakeString(Native.virConnectGetCapabilities(_handle));
+    public string GetCapabilitiesXml() => NativeHelpers.TakeString(Native.virConnectGetCapabilities(Counted));
 
     public HostCapabilities GetCapabilities() => HostCapabilities.Parse(GetCapabilitiesXml());
 
     /// <summary>What a guest of the given emulator/arch/machine/virt type may use; nulls mean libvirt's defaults.</summary>
     public string GetDomainCapabilitiesXml(string? emulatorPath = null, string? arch = null, string? machine = null, string? virtType = null) =>
-        NativeHelpers.TakeString(Native.virConnectGetDomainCapabilities(_handle, emulatorPath, arch, machine, virtType, 0));
+        NativeHelpers.TakeString(Native.virConnectGetDomainCapabilities(Counted, emulatorPath, arch, machine, virtType, 0));
 
     public DomainCapabilities GetDomainCapabilities(string? emulatorPath = null, string? arch = null, string? machine = null, string? virtType = null) =>
         DomainCapabilities.Parse(GetDomainCapabilitiesXml(emulatorPath, arch, machine, virtType));
@@ -155,7 +123,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
     public NodeInfo GetNodeInfo()
     {
         VirNodeInfo info;
-        NativeHelpers.Check(Native.virNodeGetInfo(_handle, &info));
+        NativeHelpers.Check(Native.virNodeGetInfo(Counted, &info));
         return new NodeInfo(
             NativeHelpers.Utf8(info.Model) ?? string.Empty, info.Memory, (int)info.Cpus, (int)info.Mhz,
             (int)info.Nodes, (int)info.Sockets, (int)info.Cores, (int)info.Threads);
@@ -164,7 +132,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
     /// <summary>Free host memory in bytes.</summary>
     public ulong GetFreeMemoryBytes()
     {
-        var free = Native.virNodeGetFreeMemory(_handle);
+        var free = Native.virNodeGetFreeMemory(Counted);
         // 0 is both "no memory free" and the error value; only a set error tells them apart.
         if (free == 0 && Native.virGetLastError() != null)
         {
@@ -178,25 +146,25 @@ public sealed unsafe class LibvirtConnection : IDisposable
     public IReadOnlyList<LibvirtDomain> ListDomains(DomainListFlags flags = DomainListFlags.None)
     {
         nint* domains;
-        var count = NativeHelpers.Check(Native.virConnectListAllDomains(_handle, &domains, (uint)flags));
+        var count = NativeHelpers.Check(Native.virConnectListAllDomains(Counted, &domains, (uint)flags));
         return NativeHelpers.AdoptArray(domains, count, ptr => new LibvirtDomain(this, new DomainHandle(ptr)));
     }
 
     public LibvirtDomain GetDomainByName(string name) =>
-        new(this, NativeHelpers.Check(Native.virDomainLookupByName(_handle, name)));
+        new(this, NativeHelpers.Check(Native.virDomainLookupByName(Counted, name)));
 
     public LibvirtDomain GetDomainByUuid(Guid uuid) =>
-        new(this, NativeHelpers.Check(Native.virDomainLookupByUUIDString(_handle, uuid.ToString("D"))));
+        new(this, NativeHelpers.Check(Native.virDomainLookupByUUIDString(Counted, uuid.ToString("D"))));
 
     /// <summary>Looks up a running domain by its hypervisor id.</summary>
     public LibvirtDomain GetDomainById(int id) =>
-        new(this, NativeHelpers.Check(Native.virDomainLookupByID(_handle, id)));
+        new(this, NativeHelpers.Check(Native.virDomainLookupByID(Counted, id)));
 
     /// <summary>Defines (or redefines, matching by UUID/name) a persistent domain; does not start it.</summary>
     public LibvirtDomain DefineDomain(string xml, DomainDefineFlags flags = DomainDefineFlags.None) =>
         new(this, flags == DomainDefineFlags.None
-            ? NativeHelpers.Check(Native.virDomainDefineXML(_handle, xml))
-            : NativeHelpers.Check(Native.virDomainDefineXMLFlags(_handle, xml, (uint)flags)));
+            ? NativeHelpers.Check(Native.virDomainDefineXML(Counted, xml))
+            : NativeHelpers.Check(Native.virDomainDefineXMLFlags(Counted, xml, (uint)flags)));
 
     /// <summary>
     /// <c>virConnectGetAllDomainStats</c>: one record per domain. <paramref name="types"/> None asks for
@@ -205,7 +173,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
     public IReadOnlyList<DomainStats> GetAllDomainStats(DomainStatsTypes types = DomainStatsTypes.None, DomainStatsFlags flags = DomainStatsFlags.None)
     {
         VirDomainStatsRecord** records;
-        var count = NativeHelpers.Check(Native.virConnectGetAllDomainStats(_handle, (uint)types, &records, (uint)flags));
+        var count = NativeHelpers.Check(Native.virConnectGetAllDomainStats(Counted, (uint)types, &records, (uint)flags));
         try
         {
             var result = new List<DomainStats>(count);
@@ -226,29 +194,29 @@ public sealed unsafe class LibvirtConnection : IDisposable
     public IReadOnlyList<LibvirtStoragePool> ListStoragePools(StoragePoolListFlags flags = StoragePoolListFlags.None)
     {
         nint* pools;
-        var count = NativeHelpers.Check(Native.virConnectListAllStoragePools(_handle, &pools, (uint)flags));
+        var count = NativeHelpers.Check(Native.virConnectListAllStoragePools(Counted, &pools, (uint)flags));
         return NativeHelpers.AdoptArray(pools, count, ptr => new LibvirtStoragePool(this, new StoragePoolHandle(ptr)));
     }
 
     public LibvirtStoragePool GetStoragePoolByName(string name) =>
-        new(this, NativeHelpers.Check(Native.virStoragePoolLookupByName(_handle, name)));
+        new(this, NativeHelpers.Check(Native.virStoragePoolLookupByName(Counted, name)));
 
     public LibvirtStoragePool GetStoragePoolByUuid(Guid uuid) =>
-        new(this, NativeHelpers.Check(Native.virStoragePoolLookupByUUIDString(_handle, uuid.ToString("D"))));
+        new(this, NativeHelpers.Check(Native.virStoragePoolLookupByUUIDString(Counted, uuid.ToString("D"))));
 
     /// <summary>Defines a persistent pool (inactive until <see cref="LibvirtStoragePool.Start"/>).</summary>
     public LibvirtStoragePool DefineStoragePool(string xml) =>
-        new(this, NativeHelpers.Check(Native.virStoragePoolDefineXML(_handle, xml, 0)));
+        new(this, NativeHelpers.Check(Native.virStoragePoolDefineXML(Counted, xml, 0)));
 
     /// <summary>Creates and starts a transient pool that disappears when stopped.</summary>
     public LibvirtStoragePool CreateStoragePool(string xml) =>
-        new(this, NativeHelpers.Check(Native.virStoragePoolCreateXML(_handle, xml, 0)));
+        new(this, NativeHelpers.Check(Native.virStoragePoolCreateXML(Counted, xml, 0)));
 
     public LibvirtStorageVolume GetStorageVolumeByPath(string path) =>
-        new(this, NativeHelpers.Check(Native.virStorageVolLookupByPath(_handle, path)));
+        new(this, NativeHelpers.Check(Native.virStorageVolLookupByPath(Counted, path)));
 
     public LibvirtStorageVolume GetStorageVolumeByKey(string key) =>
-        new(this, NativeHelpers.Check(Native.virStorageVolLookupByKey(_handle, key)));
+        new(this, NativeHelpers.Check(Native.virStorageVolLookupByKey(Counted, key)));
 
     // ---- Events ----
 
@@ -288,7 +256,9 @@ public sealed unsafe class LibvirtConnection : IDisposable
 
     public override string ToString() => Uri;
 
-    internal LibvirtStream NewStream() => new(NativeHelpers.Check(Native.virStreamNew(_handle, 0)));
+    internal void CountCall() => Interlocked.Increment(ref _calls);
+
+    internal LibvirtStream NewStream() => new(NativeHelpers.Check(Native.virStreamNew(Counted, 0)));
 
     private void RegisterCloseCallback()
     {
@@ -300,7 +270,7 @@ public sealed unsafe class LibvirtConnection : IDisposable
         try
         {
             _handle.DangerousAddRef(ref added);
-            if (Native.virConnectRegisterCloseCallback(_handle.DangerousGetHandle(), &OnClosed, GCHandle.ToIntPtr(self), &FreeWeakHandle) < 0)
+            if (Native.virConnectRegisterCloseCallback(Counted.DangerousGetHandle(), &OnClosed, GCHandle.ToIntPtr(self), &FreeWeakHandle) < 0)
             {
                 error = NativeHelpers.LastError("virConnectRegisterCloseCallback");
             }
@@ -346,49 +316,4 @@ public sealed unsafe class LibvirtConnection : IDisposable
 
     [UnmanagedCallersOnly]
     private static void FreeWeakHandle(nint opaque) => GCHandle.FromIntPtr(opaque).Free();
-
-    [UnmanagedCallersOnly]
-    private static int OnCredentials(VirConnectCredential* credentials, uint count, nint data)
-    {
-        CredentialState? state = null;
-        try
-        {
-            state = (CredentialState)GCHandle.FromIntPtr(data).Target!;
-            for (var i = 0; i < count; i++)
-            {
-                var credential = &credentials[i];
-                var request = new CredentialRequest(
-                    (CredentialType)credential->Type,
-                    NativeHelpers.Utf8(credential->Prompt),
-                    NativeHelpers.Utf8(credential->Challenge),
-                    NativeHelpers.Utf8(credential->DefResult));
-                var answer = state.Callback(request);
-                if (answer is null)
-                {
-                    return -1;
-                }
-                // libvirt frees the result with free(), so it must come from malloc.
-                var bytes = System.Text.Encoding.UTF8.GetBytes(answer);
-                var buffer = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-                bytes.CopyTo(new Span<byte>(buffer, bytes.Length));
-                buffer[bytes.Length] = 0;
-                credential->Result = buffer;
-                credential->ResultLen = (uint)bytes.Length;
-            }
-            return 0;
-        }
-        catch (Exception exception)
-        {
-            // Never let an exception unwind into libvirt; Open rethrows it after the failed open.
-            state?.Failure = exception;
-            return -1;
-        }
-    }
-
-    private sealed class CredentialState(CredentialCallback callback)
-    {
-        public CredentialCallback Callback { get; } = callback;
-
-        public Exception? Failure { get; set; }
-    }
 }

@@ -23,6 +23,16 @@ public sealed unsafe class LibvirtDomain : IDisposable
 
     internal DomainHandle Handle => _handle;
 
+    /// <summary>The handle for one libvirt call, counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).</summary>
+    private DomainHandle Counted
+    {
+        get
+        {
+            Connection.CountCall();
+            return _handle;
+        }
+    }
+
     public string Name => _name ??= WithPointer(ptr => NativeHelpers.BorrowString(Native.virDomainGetName(ptr)));
 
     public Guid Uuid => _uuid ??= WithPointer(ptr => NativeHelpers.ReadUuid(&Native.virDomainGetUUIDString, ptr, "virDomainGetUUIDString"));
@@ -32,16 +42,16 @@ public sealed unsafe class LibvirtDomain : IDisposable
     {
         get
         {
-            var id = Native.virDomainGetID(_handle);
+            var id = Native.virDomainGetID(Counted);
             return id == uint.MaxValue ? null : (int)id;
         }
     }
 
-    public bool IsActive => NativeHelpers.Check(Native.virDomainIsActive(_handle)) == 1;
+    public bool IsActive => NativeHelpers.Check(Native.virDomainIsActive(Counted)) == 1;
 
-    public bool IsPersistent => NativeHelpers.Check(Native.virDomainIsPersistent(_handle)) == 1;
+    public bool IsPersistent => NativeHelpers.Check(Native.virDomainIsPersistent(Counted)) == 1;
 
-    public bool HasManagedSave => NativeHelpers.Check(Native.virDomainHasManagedSaveImage(_handle, 0)) == 1;
+    public bool HasManagedSave => NativeHelpers.Check(Native.virDomainHasManagedSaveImage(Counted, 0)) == 1;
 
     /// <summary>Whether the domain starts when libvirtd does.</summary>
     public bool Autostart
@@ -49,73 +59,73 @@ public sealed unsafe class LibvirtDomain : IDisposable
         get
         {
             int autostart;
-            NativeHelpers.Check(Native.virDomainGetAutostart(_handle, &autostart));
+            NativeHelpers.Check(Native.virDomainGetAutostart(Counted, &autostart));
             return autostart != 0;
         }
-        set => NativeHelpers.Check(Native.virDomainSetAutostart(_handle, value ? 1 : 0));
+        set => NativeHelpers.Check(Native.virDomainSetAutostart(Counted, value ? 1 : 0));
     }
 
     public DomainStateInfo GetState()
     {
         int state, reason;
-        NativeHelpers.Check(Native.virDomainGetState(_handle, &state, &reason, 0));
+        NativeHelpers.Check(Native.virDomainGetState(Counted, &state, &reason, 0));
         return new DomainStateInfo((DomainState)state, reason);
     }
 
     public DomainInfo GetInfo()
     {
         VirDomainInfo info;
-        NativeHelpers.Check(Native.virDomainGetInfo(_handle, &info));
+        NativeHelpers.Check(Native.virDomainGetInfo(Counted, &info));
         return new DomainInfo((DomainState)info.State, info.MaxMem, info.Memory, info.NrVirtCpu, TimeSpan.FromTicks((long)(info.CpuTime / 100)));
     }
 
     public string GetXml(DomainXmlFlags flags = DomainXmlFlags.None) =>
-        NativeHelpers.TakeString(Native.virDomainGetXMLDesc(_handle, (uint)flags));
+        NativeHelpers.TakeString(Native.virDomainGetXMLDesc(Counted, (uint)flags));
 
     public DomainDefinition GetDefinition(DomainXmlFlags flags = DomainXmlFlags.None) => DomainDefinition.Parse(GetXml(flags));
 
     /// <summary>Starts a defined domain (<c>virDomainCreate</c>); boots from a managed save image if there is one.</summary>
-    public void Start() => NativeHelpers.Check(Native.virDomainCreate(_handle));
+    public void Start() => NativeHelpers.Check(Native.virDomainCreate(Counted));
 
     /// <summary>Asks the guest to shut down (ACPI, agent, ...); returns before the guest has stopped.</summary>
     public void Shutdown(DomainShutdownFlags flags = DomainShutdownFlags.Default) =>
-        NativeHelpers.Check(Native.virDomainShutdownFlags(_handle, (uint)flags));
+        NativeHelpers.Check(Native.virDomainShutdownFlags(Counted, (uint)flags));
 
     public void Reboot(DomainRebootFlags flags = DomainRebootFlags.Default) =>
-        NativeHelpers.Check(Native.virDomainReboot(_handle, (uint)flags));
+        NativeHelpers.Check(Native.virDomainReboot(Counted, (uint)flags));
 
     /// <summary>Resets the virtual hardware at once, like the reset button (no guest cooperation needed).</summary>
-    public void Reset() => NativeHelpers.Check(Native.virDomainReset(_handle, 0));
+    public void Reset() => NativeHelpers.Check(Native.virDomainReset(Counted, 0));
 
     /// <summary>Stops the guest at once, like pulling the plug.</summary>
-    public void Destroy() => NativeHelpers.Check(Native.virDomainDestroy(_handle));
+    public void Destroy() => NativeHelpers.Check(Native.virDomainDestroy(Counted));
 
-    public void Suspend() => NativeHelpers.Check(Native.virDomainSuspend(_handle));
+    public void Suspend() => NativeHelpers.Check(Native.virDomainSuspend(Counted));
 
-    public void Resume() => NativeHelpers.Check(Native.virDomainResume(_handle));
+    public void Resume() => NativeHelpers.Check(Native.virDomainResume(Counted));
 
     /// <summary>Saves memory to libvirt's managed image and stops; the next <see cref="Start"/> restores it.</summary>
-    public void ManagedSave() => NativeHelpers.Check(Native.virDomainManagedSave(_handle, 0));
+    public void ManagedSave() => NativeHelpers.Check(Native.virDomainManagedSave(Counted, 0));
 
-    public void RemoveManagedSave() => NativeHelpers.Check(Native.virDomainManagedSaveRemove(_handle, 0));
+    public void RemoveManagedSave() => NativeHelpers.Check(Native.virDomainManagedSaveRemove(Counted, 0));
 
     /// <summary>Removes the persistent definition; a running domain keeps running as transient.</summary>
     public void Undefine(DomainUndefineFlags flags = DomainUndefineFlags.None) =>
-        NativeHelpers.Check(Native.virDomainUndefineFlags(_handle, (uint)flags));
+        NativeHelpers.Check(Native.virDomainUndefineFlags(Counted, (uint)flags));
 
     public void AttachDevice(string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current) =>
-        NativeHelpers.Check(Native.virDomainAttachDeviceFlags(_handle, deviceXml, (uint)flags));
+        NativeHelpers.Check(Native.virDomainAttachDeviceFlags(Counted, deviceXml, (uint)flags));
 
     /// <summary>Requests removal; for live devices the guest may finish it later (see <see cref="DomainEventKind.DeviceRemoved"/>).</summary>
     public void DetachDevice(string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current) =>
-        NativeHelpers.Check(Native.virDomainDetachDeviceFlags(_handle, deviceXml, (uint)flags));
+        NativeHelpers.Check(Native.virDomainDetachDeviceFlags(Counted, deviceXml, (uint)flags));
 
     /// <summary>
     /// Sends a QEMU guest-agent command (JSON, e.g. <c>{"execute":"guest-ping"}</c>) and returns the reply JSON.
     /// Blocks for up to <paramref name="timeoutSeconds"/> (see <see cref="QemuAgentTimeout"/>).
     /// </summary>
     public string QemuAgentCommand(string command, int timeoutSeconds = QemuAgentTimeout.Default) =>
-        NativeHelpers.TakeString(Native.virDomainQemuAgentCommand(_handle, command, timeoutSeconds, 0));
+        NativeHelpers.TakeString(Native.virDomainQemuAgentCommand(Counted, command, timeoutSeconds, 0));
 
     /// <summary>
     /// Connects to the guest's graphics server (<c>virDomainOpenGraphicsFD</c>, QEMU only) and returns the connected
@@ -126,7 +136,7 @@ public sealed unsafe class LibvirtDomain : IDisposable
     public System.Net.Sockets.Socket OpenGraphicsSocket(int index = 0, bool skipAuth = true)
     {
         const uint SkipAuth = 1;
-        var fd = NativeHelpers.Check(Native.virDomainOpenGraphicsFD(_handle, (uint)index, skipAuth ? SkipAuth : 0), "virDomainOpenGraphicsFD");
+        var fd = NativeHelpers.Check(Native.virDomainOpenGraphicsFD(Counted, (uint)index, skipAuth ? SkipAuth : 0), "virDomainOpenGraphicsFD");
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
 
@@ -145,6 +155,7 @@ public sealed unsafe class LibvirtDomain : IDisposable
         var added = false;
         try
         {
+            Connection.CountCall();
             _handle.DangerousAddRef(ref added);
             return use(_handle.DangerousGetHandle());
         }

@@ -31,38 +31,48 @@ public sealed class LibvirtStorageVolume : IDisposable
 
     internal StorageVolumeHandle Handle => _handle;
 
-    public string Name => _name ??= NativeHelpers.BorrowString(Native.virStorageVolGetName(_handle));
+    /// <summary>The handle for one libvirt call, counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).</summary>
+    private StorageVolumeHandle Counted
+    {
+        get
+        {
+            Connection.CountCall();
+            return _handle;
+        }
+    }
+
+    public string Name => _name ??= NativeHelpers.BorrowString(Native.virStorageVolGetName(Counted));
 
     /// <summary>A host-wide unique key (the path for file volumes).</summary>
-    public string Key => _key ??= NativeHelpers.BorrowString(Native.virStorageVolGetKey(_handle));
+    public string Key => _key ??= NativeHelpers.BorrowString(Native.virStorageVolGetKey(Counted));
 
-    public string Path => NativeHelpers.TakeString(Native.virStorageVolGetPath(_handle));
+    public string Path => NativeHelpers.TakeString(Native.virStorageVolGetPath(Counted));
 
     public unsafe StorageVolumeInfo GetInfo()
     {
         VirStorageVolInfo info;
-        NativeHelpers.Check(Native.virStorageVolGetInfo(_handle, &info));
+        NativeHelpers.Check(Native.virStorageVolGetInfo(Counted, &info));
         return new StorageVolumeInfo((StorageVolumeType)info.Type, info.Capacity, info.Allocation);
     }
 
-    public string GetXml() => NativeHelpers.TakeString(Native.virStorageVolGetXMLDesc(_handle, 0));
+    public string GetXml() => NativeHelpers.TakeString(Native.virStorageVolGetXMLDesc(Counted, 0));
 
     public StorageVolumeDefinition GetDefinition() => StorageVolumeDefinition.Parse(GetXml());
 
-    public LibvirtStoragePool GetPool() => new(Connection, NativeHelpers.Check(Native.virStoragePoolLookupByVolume(_handle)));
+    public LibvirtStoragePool GetPool() => new(Connection, NativeHelpers.Check(Native.virStoragePoolLookupByVolume(Counted)));
 
     public void Delete(StorageVolumeDeleteFlags flags = StorageVolumeDeleteFlags.Normal) =>
-        NativeHelpers.Check(Native.virStorageVolDelete(_handle, (uint)flags));
+        NativeHelpers.Check(Native.virStorageVolDelete(Counted, (uint)flags));
 
     /// <summary>Changes the virtual size; shrinking needs <see cref="StorageVolumeResizeFlags.Shrink"/>.</summary>
     public void Resize(ulong capacityBytes, StorageVolumeResizeFlags flags = StorageVolumeResizeFlags.None) =>
-        NativeHelpers.Check(Native.virStorageVolResize(_handle, capacityBytes, (uint)flags));
+        NativeHelpers.Check(Native.virStorageVolResize(Counted, capacityBytes, (uint)flags));
 
     /// <summary>Overwrites the volume's data (zeros by default).</summary>
     public void Wipe(StorageVolumeWipeAlgorithm algorithm = StorageVolumeWipeAlgorithm.Zero) =>
         NativeHelpers.Check(algorithm == StorageVolumeWipeAlgorithm.Zero
-            ? Native.virStorageVolWipe(_handle, 0)
-            : Native.virStorageVolWipePattern(_handle, (uint)algorithm, 0));
+            ? Native.virStorageVolWipe(Counted, 0)
+            : Native.virStorageVolWipePattern(Counted, (uint)algorithm, 0));
 
     /// <summary>
     /// A writable stream into the volume starting at <paramref name="offset"/> (<paramref name="length"/> 0:
@@ -74,7 +84,7 @@ public sealed class LibvirtStorageVolume : IDisposable
         var stream = Connection.NewStream();
         try
         {
-            NativeHelpers.Check(Native.virStorageVolUpload(_handle, stream.Handle, offset, length, 0));
+            NativeHelpers.Check(Native.virStorageVolUpload(Counted, stream.Handle, offset, length, 0));
             stream.SetMode(canRead: false, canWrite: true);
             return stream;
         }
@@ -91,7 +101,7 @@ public sealed class LibvirtStorageVolume : IDisposable
         var stream = Connection.NewStream();
         try
         {
-            NativeHelpers.Check(Native.virStorageVolDownload(_handle, stream.Handle, offset, length, 0));
+            NativeHelpers.Check(Native.virStorageVolDownload(Counted, stream.Handle, offset, length, 0));
             stream.SetMode(canRead: true, canWrite: false);
             return stream;
         }

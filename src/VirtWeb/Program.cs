@@ -1,4 +1,5 @@
 using VirtWeb.Access;
+using VirtWeb.Account;
 using VirtWeb.Components;
 using VirtWeb.Consoles;
 using VirtWeb.Data;
@@ -23,7 +24,33 @@ try
 
     var app = builder.Build();
     await app.PrepareDatabaseAsync();
-    app.MapVirtWeb();
+
+    // The middleware, in the order a request meets it. Security headers first, so that redirects to sign-in and
+    // error pages carry them too.
+    app.UseSecurityHeaders();
+    if (!app.Environment.IsDevelopment())
+    {
+        app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    }
+
+    app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+    app.UseOriginCheck();
+    app.UseRouting();
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.UsePasswordChangeRequirement();
+    app.UseAntiforgery();
+
+    // The endpoints. The sign-in page needs its styles before anyone is signed in.
+    app.MapStaticAssets().AllowAnonymous();
+    app.MapHealthChecks("/healthz", new() { Predicate = _ => false }).AllowAnonymous();
+    app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains(DatabaseReadyHealthCheck.ReadyTag) }).AllowAnonymous();
+    app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+    app.MapIdentityEndpoints();
+    app.MapLive();
+    app.MapImages();
+    app.MapConsoles();
+
     await app.RunAsync();
     return 0;
 }

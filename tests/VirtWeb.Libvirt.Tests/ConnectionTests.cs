@@ -21,6 +21,26 @@ public sealed class ConnectionTests
     }
 
     [Fact]
+    public void CallCount_CallsThroughTheConnectionAndItsObjects_CountsEachOnce()
+    {
+        using var connection = LibvirtConnection.Open(DefaultUri);
+        using var pool = connection.ListStoragePools().First();
+        var before = connection.CallCount;
+
+        using (var domain = connection.GetDomainByName("test"))
+        {
+            _ = domain.GetState();
+            _ = domain.Name;
+            _ = domain.Name;
+        }
+
+        _ = pool.GetInfo();
+
+        // Lookup, state, name once (then cached), the pool's info; disposing makes no counted call.
+        Assert.Equal(before + 4, connection.CallCount);
+    }
+
+    [Fact]
     public void Open_ReadOnlyFlag_UsesOpenAuthAndStillReads()
     {
         using var connection = LibvirtConnection.Open(DefaultUri, ConnectFlags.ReadOnly);

@@ -1,12 +1,14 @@
 using Bunit.TestDoubles;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using MudBlazor;
-using Microsoft.EntityFrameworkCore;
-using MudBlazor.Services;
+using VirtWeb.Access;
+using VirtWeb.Components;
+using VirtWeb.Consoles;
 using VirtWeb.Data;
+using VirtWeb.Guests;
 using VirtWeb.Hosts;
 using VirtWeb.Live;
+using VirtWeb.MachineIds;
 
 namespace VirtWeb.Tests;
 
@@ -15,28 +17,23 @@ public static class TestServices
 {
     public static BunitContext AddTestServices(this BunitContext context)
     {
-        context.Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
-        context.Services.AddSingleton(TimeProvider.System);
-        context.Services.AddSingleton<LiveStateStore>();
-        // Pages take their services from DI; component tests never reach the database, so nothing listens here.
-        context.Services.AddDbContextFactory<VirtWebDbContext>(options => options.UseNpgsql("Host=127.0.0.1;Port=1;Database=unused"));
-        context.Services.AddSingleton<IHostSupervisors, NoSupervisors>();
-        context.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
-        context.Services.AddSingleton(new HostUriPolicy(Microsoft.Extensions.Options.Options.Create(new HostsOptions())));
-        context.Services.AddScoped<HostService>();
-        context.Services.AddSingleton<VirtWeb.Access.AuditLog>();
-        // Holds no grants until one is loaded: every signed-in user's role applies everywhere.
-        context.Services.AddSingleton<VirtWeb.Access.AccessControl>();
-        context.Services.AddSingleton<VirtWeb.Access.GrantDirectory>();
+        // The services each feature registers for the app, without its background work (no supervisor connects, no
+        // poller or collector runs): component tests feed the live store directly.
+        context.Services
+            .AddComponentsServices(mud => mud.PopoverOptions.CheckForPopoverProvider = false)
+            // Component tests never reach the database, so nothing listens here.
+            .AddVirtWebDatabase("Host=127.0.0.1;Port=1;Database=unused")
+            .AddAccessServices()
+            .AddLiveServices()
+            .AddHostsServices()
+            .AddGuestsServices()
+            .AddConsolesServices()
+            .AddMachineIdsServices();
+        // Images registers its services in AddImages alone, so far.
         context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
         context.Services.AddSingleton<VirtWeb.Images.ImageService>();
+        context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
-        context.Services.AddSingleton<VirtWeb.Guests.GuestTimeline>();
-        context.Services.AddSingleton<VirtWeb.Guests.GuestWatcher>();
-        context.Services.AddSingleton<VirtWeb.Guests.GuestService>();
-        context.Services.AddSingleton<VirtWeb.Guests.GuestAddressPoller>();
-        context.Services.AddSingleton<VirtWeb.MachineIds.MachineIdRegistry>();
-        context.Services.AddSingleton<VirtWeb.MachineIds.MachineIdService>();
         context.JSInterop.Mode = JSRuntimeMode.Loose;
         return context;
     }
@@ -52,7 +49,7 @@ public static class TestServices
 }
 
 /// <summary>Component tests feed the live store directly; no supervisor runs.</summary>
-internal sealed class NoSupervisors : IHostSupervisors
+internal sealed class NoHostConnections : IHostConnections
 {
     public Task ApplyAsync(HostRecord host) => Task.CompletedTask;
 

@@ -71,14 +71,21 @@ public static class AccessExtensions
         // on plain HTTP requests as quickly as on open circuits.
         services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.FromMinutes(1));
 
+        services.AddAccessServices();
+        services.AddHostedService(provider => provider.GetRequiredService<AccessControl>());
+        return builder;
+    }
+
+    /// <summary>Access control, grants, users and the audit trail, without sign-in, cookies or grant reloading.</summary>
+    public static IServiceCollection AddAccessServices(this IServiceCollection services)
+    {
         services.AddSingleton<AuditLog>();
         services.AddSingleton<AuditSearch>();
         services.AddSingleton<AccessControl>();
-        services.AddHostedService(provider => provider.GetRequiredService<AccessControl>());
         services.AddSingleton<GrantDirectory>();
         services.AddScoped<IdentitySeeder>();
         services.AddScoped<UserDirectory>();
         services.AddScoped<UserPreferences>();
-        return builder;
+        return services;
     }
 }

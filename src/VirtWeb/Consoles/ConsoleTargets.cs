@@ -13,7 +13,7 @@ public sealed class ConsoleUnavailableException(string message, Exception? inner
 /// Finds a guest's console from its live XML, on the server, and connects to it. Nothing the browser sends names the
 /// target: only the host id and guest UUID the ticket was issued for.
 /// </summary>
-public sealed class ConsoleTargets(IHostSupervisors supervisors, ConsoleSessions sessions, ILogger<ConsoleTargets> logger)
+public sealed class ConsoleTargets(IHostConnections hostConnections, ConsoleSessions sessions, ILogger<ConsoleTargets> logger)
 {
     /// <summary>Checks the console could open now, so the page can say why not before it tries.</summary>
     public Task CheckAsync(Guid hostId, Guid uuid, ConsoleKind kind, CancellationToken cancellationToken = default) =>
@@ -44,7 +44,7 @@ public sealed class ConsoleTargets(IHostSupervisors supervisors, ConsoleSessions
         LibvirtConnection connection;
         try
         {
-            connection = supervisors.GetConnection(hostId);
+            connection = hostConnections.GetConnection(hostId);
         }
         catch (HostUnavailableException e)
         {

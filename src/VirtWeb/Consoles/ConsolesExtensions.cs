@@ -7,12 +7,19 @@ public static class ConsolesExtensions
         var services = builder.Services;
         services.Configure<ConsoleOptions>(builder.Configuration.GetSection(ConsoleOptions.SectionName));
         services.AddSignInSessionIds();
+        services.AddConsolesServices();
+        return builder;
+    }
+
+    /// <summary>The consoles' services, without the sign-in cookie's session id.</summary>
+    public static IServiceCollection AddConsolesServices(this IServiceCollection services)
+    {
         services.AddSingleton<ConsoleTickets>();
         services.AddSingleton<ConsoleTargets>();
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<ConsoleService>();
         services.AddSingleton<ConsoleProxy>();
         services.AddSingleton<IConsoleAccess, GrantConsoleAccess>();
-        return builder;
+        return services;
     }
 }

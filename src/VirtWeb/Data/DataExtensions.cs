@@ -13,9 +13,7 @@ public static class DataExtensions
     {
         var connectionString = ValidateConnectionString(builder.Configuration.GetConnectionString(ConnectionStringName));
 
-        builder.Services.AddDbContextFactory<VirtWebDbContext>(options => options.UseNpgsql(
-            connectionString,
-            npgsql => npgsql.MigrationsAssembly(typeof(VirtWebDbContext).Assembly.GetName().Name)));
+        builder.Services.AddVirtWebDatabase(connectionString);
         builder.Services.AddDataProtection()
             .SetApplicationName("VirtWeb")
             .PersistKeysToDbContext<VirtWebDbContext>();
@@ -23,6 +21,12 @@ public static class DataExtensions
             .AddCheck<DatabaseReadyHealthCheck>("database", tags: [DatabaseReadyHealthCheck.ReadyTag]);
         return builder;
     }
+
+    /// <summary>The database alone, without key storage or health checks.</summary>
+    public static IServiceCollection AddVirtWebDatabase(this IServiceCollection services, string connectionString) =>
+        services.AddDbContextFactory<VirtWebDbContext>(options => options.UseNpgsql(
+            connectionString,
+            npgsql => npgsql.MigrationsAssembly(typeof(VirtWebDbContext).Assembly.GetName().Name)));
 
     internal static string ValidateConnectionString(string? connectionString)
     {

@@ -174,7 +174,7 @@ public sealed class GuestAddressPoller(
         IReadOnlyList<string> addresses;
         try
         {
-            var connection = services.GetRequiredService<IHostSupervisors>().GetConnection(guest.HostId);
+            var connection = services.GetRequiredService<IHostConnections>().GetConnection(guest.HostId);
             addresses = await Task.Run(() =>
             {
                 using var domain = connection.GetDomainByUuid(guest.Uuid);

@@ -20,8 +20,7 @@ public partial class GuestList
     private readonly Dictionary<string, int> _rowIndex = new(StringComparer.Ordinal);
     private readonly GuestRowRegistry _rowComponents = new();
     private Func<GuestState, object?> _sortKey = g => g.Name;
-    private string? _hostsShown;
-    private IDisposable? _looking;
+    private readonly LiveViews _live = new();
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
     private LiveClock? _clock;
@@ -77,10 +76,10 @@ public partial class GuestList
         // Hides what the service would refuse anyway; GuestService checks the user's role on the guest for every action.
         var user = _user = (await AuthenticationState).User;
         _canAct = Access.AllowsAnywhere(user, Permission.Power);
-        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply, g => Access.Allows(user, g.AccessPath, Permission.View));
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => HostsChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
-        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged);
-        _looking = AddressPoller.Look();
+        _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply, g => Access.Allows(user, g.AccessPath, Permission.View)));
+        _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
+        _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged));
+        _live.Add(AddressPoller.Look());
         Guests.BusyChanged += OnBusyChanged;
         Filter();
     }
@@ -115,17 +114,6 @@ public partial class GuestList
         {
             _rows[_rowIndex[change.Key]] = change.Item!;
             _rowComponents.Find(change.Key)?.Show(change.Item!);
-        }
-    }
-
-    // A host's guest counts change with every guest event; the list shows only hosts' names and connections.
-    private void HostsChanged()
-    {
-        var shown = string.Join("\n", HostOptions.Select(h => $"{h.HostId} {h.Name} {h.Connection} {h.Reason}"));
-        if (shown != _hostsShown)
-        {
-            _hostsShown = shown;
-            StateHasChanged();
         }
     }
 
@@ -302,21 +290,7 @@ public partial class GuestList
 
     public async ValueTask DisposeAsync()
     {
-        _looking?.Dispose();
         Guests.BusyChanged -= OnBusyChanged;
-        if (_clock is not null)
-        {
-            await _clock.DisposeAsync();
-        }
-
-        if (_guests is not null)
-        {
-            await _guests.DisposeAsync();
-        }
-
-        if (_hosts is not null)
-        {
-            await _hosts.DisposeAsync();
-        }
+        await _live.DisposeAsync();
     }
 }

@@ -21,7 +21,7 @@ public sealed record GuestDetails(string Xml, DomainDefinition Definition);
 /// skipped while the first runs changes nothing and is not written.
 /// </summary>
 public sealed class GuestService(
-    IHostSupervisors supervisors,
+    IHostConnections hostConnections,
     LiveStateStore store,
     GuestWatcher watcher,
     GuestTimeline timeline,
@@ -439,7 +439,7 @@ public sealed class GuestService(
     {
         try
         {
-            return supervisors.GetConnection(hostId);
+            return hostConnections.GetConnection(hostId);
         }
         catch (HostUnavailableException e)
         {
@@ -483,7 +483,7 @@ public sealed class GuestService(
         BusyChanged?.Invoke(key);
         try
         {
-            var host = new WatchedHost(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? "host", supervisors.GetConnection(hostId));
+            var host = new WatchedHost(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? "host", hostConnections.GetConnection(hostId));
             var message = await Task.Run(async () =>
             {
                 LibvirtDomain domain;

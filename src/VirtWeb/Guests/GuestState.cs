@@ -34,7 +34,7 @@ public sealed record GuestState(
     DateTimeOffset? RunningSince,
     bool UptimeIsLowerBound,
     IReadOnlyList<string> Addresses,
-    bool HostConnected = true)
+    bool HostConnected = true) : Live.ILiveItem
 {
     public string Key => KeyOf(HostId, Uuid);
 
@@ -42,6 +42,9 @@ public sealed record GuestState(
     public string AccessPath => Access.AccessPaths.Guest(HostId, Uuid);
 
     public static string KeyOf(Guid hostId, Guid uuid) => $"{hostId}/{uuid}";
+
+    /// <summary>Whether <paramref name="key"/> (see <see cref="KeyOf"/>) is the key of a guest on <paramref name="hostId"/>.</summary>
+    public static bool IsKeyOn(string key, Guid hostId) => key.StartsWith($"{hostId}/", StringComparison.Ordinal);
 
     public bool IsActive => State is DomainState.Running or DomainState.Paused or DomainState.Blocked
         or DomainState.Shutdown or DomainState.PMSuspended or DomainState.Crashed;

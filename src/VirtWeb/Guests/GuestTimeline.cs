@@ -44,9 +44,10 @@ public sealed class GuestTimeline(TimeProvider timeProvider)
         }
     }
 
-    public void Forget(Func<string, bool> which)
+    /// <summary>Forgets the timelines of every guest of a removed host, deleted guests' included.</summary>
+    public void ForgetHost(Guid hostId)
     {
-        foreach (var key in _entries.Keys.Where(which).ToList())
+        foreach (var key in _entries.Keys.Where(key => GuestState.IsKeyOn(key, hostId)).ToList())
         {
             _entries.TryRemove(key, out _);
         }

@@ -6,23 +6,25 @@ using VirtWeb.Live;
 namespace VirtWeb.Guests;
 
 /// <summary>
-/// Keeps <see cref="LiveStateStore.Guests"/> current for every host. The supervisor already subscribes to lifecycle
-/// events and hands them over; define/undefine/start/stop are hints to re-read that one domain, suspend/resume are
-/// patched directly (they change nothing but the state).
+/// Keeps <see cref="LiveStateStore.Guests"/> current for every host, from the domain events it subscribes to:
+/// define/undefine/start/stop are hints to re-read that one domain, suspend/resume are patched directly (they change
+/// nothing but the state). What is derived from the guests (a host's guest counts) is read from the store, so an event
+/// costs the host the same few calls whether it has ten guests or thousands.
 /// </summary>
 public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, TimeProvider timeProvider, ILogger<GuestWatcher> logger)
     : IHostWatcher
 {
     public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events)
     {
+        var lifecycle = connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, events);
         // The agent coming and going changes how a shutdown is sent; drivers without agent events are fine.
         try
         {
-            return [connection.SubscribeDomainEvents(DomainEventKind.AgentLifecycle, events)];
+            return [lifecycle, connection.SubscribeDomainEvents(DomainEventKind.AgentLifecycle, events)];
         }
         catch (LibvirtException)
         {
-            return [];
+            return [lifecycle];
         }
     }
 
@@ -44,8 +46,7 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
     public void Removed(Guid hostId, long version)
     {
         store.Guests.Replace([], version, g => g.HostId == hostId);
-        var prefix = hostId + "/";
-        timeline.Forget(key => key.StartsWith(prefix, StringComparison.Ordinal));
+        timeline.ForgetHost(hostId);
     }
 
     private void Resync(WatchedHost host, long version)

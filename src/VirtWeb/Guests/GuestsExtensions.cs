@@ -6,21 +6,19 @@ public static class GuestsExtensions
 {
     public static IHostApplicationBuilder AddGuests(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<GuestTimeline>();
-        builder.Services.AddSingleton<GuestWatcher>();
-        builder.Services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
-        builder.Services.AddSingleton<GuestService>();
-        builder.Services.AddSingleton<GuestAddressPoller>();
+        builder.Services.AddGuestsServices();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestAddressPoller>());
-        builder.Services.AddSignalR();
-        builder.Services.AddSingleton<LiveHubWatchers>();
-        builder.Services.AddHostedService<LiveHubBroadcaster>();
         return builder;
     }
 
-    public static WebApplication MapGuests(this WebApplication app)
+    /// <summary>The guests' services, without the address poller running.</summary>
+    public static IServiceCollection AddGuestsServices(this IServiceCollection services)
     {
-        app.MapHub<LiveHub>(LiveHub.Path);
-        return app;
+        services.AddSingleton<GuestTimeline>();
+        services.AddSingleton<GuestWatcher>();
+        services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
+        services.AddSingleton<GuestService>();
+        services.AddSingleton<GuestAddressPoller>();
+        return services;
     }
 }

@@ -2,13 +2,16 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using VirtWeb.Access;
+using VirtWeb.Guests;
 using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
 
 public partial class HostDetails
 {
+    private readonly LiveViews _live = new();
     private LiveView<HostState>? _view;
+    private LiveView<GuestState>? _guests;
     private LiveClock? _clock;
     private Guid _watching;
     private Data.HostRecord? _record;
@@ -33,10 +36,9 @@ public partial class HostDetails
 
     private HostState? Host => _view?.Find(HostId.ToString());
 
-    private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
+    private GuestCounts? Counts => Host?.Connection == HostConnectionState.Connected ? GuestCounts.Of(_guests?.Items ?? []) : null;
 
-    protected override void OnInitialized() =>
-        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Host?.NextAttemptAt is not null, StateHasChanged);
+    private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
 
     protected override async Task OnParametersSetAsync()
     {
@@ -45,17 +47,15 @@ public partial class HostDetails
             return;
         }
 
-        if (_view is not null)
-        {
-            await _view.DisposeAsync();
-        }
-
+        await _live.DisposeAsync();
         _watching = HostId;
         var id = HostId;
         var user = (await AuthenticationState).User;
         _record = Access.MaySeeAnythingUnder(user, AccessPaths.Host(id)) ? await Hosts.FindAsync(id) : null;
-        _view = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(),
-            h => h.HostId == id && Access.MaySeeAnythingUnder(user, h.AccessPath));
+        _view = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(),
+            h => h.HostId == id && Access.MaySeeAnythingUnder(user, h.AccessPath)));
+        _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => StateHasChanged(), g => g.HostId == id));
+        _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Host?.NextAttemptAt is not null, StateHasChanged));
     }
 
     private static string FormatKiB(long kib) =>
@@ -63,16 +63,5 @@ public partial class HostDetails
             ? string.Create(CultureInfo.InvariantCulture, $"{kib / 1024.0 / 1024.0:0.0} GiB")
             : string.Create(CultureInfo.InvariantCulture, $"{kib / 1024.0:0} MiB");
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_clock is not null)
-        {
-            await _clock.DisposeAsync();
-        }
-
-        if (_view is not null)
-        {
-            await _view.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _live.DisposeAsync();
 }

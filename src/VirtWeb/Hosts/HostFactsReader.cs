@@ -2,7 +2,7 @@ using VirtWeb.Libvirt;
 
 namespace VirtWeb.Hosts;
 
-/// <summary>Reads what a connected host says about itself and counts its guests.</summary>
+/// <summary>Reads what a connected host says about itself.</summary>
 public static class HostFactsReader
 {
     public static HostFacts Read(LibvirtConnection connection)
@@ -55,44 +55,5 @@ public static class HostFactsReader
             NumaCells: capabilities.NumaCells.Select(c => new HostNumaCell(c.Id, (long)(c.MemoryKiB ?? 0), c.CpuIds.Count)).ToList(),
             HardwareVirtualization: hardwareVirtualization,
             KvmUsable: kvmUsable);
-    }
-
-    public static GuestCounts CountGuests(LibvirtConnection connection)
-    {
-        int running = 0, paused = 0, shutOff = 0, other = 0;
-        foreach (var domain in connection.ListDomains())
-        {
-            using (domain)
-            {
-                DomainState state;
-                try
-                {
-                    state = domain.GetState().State;
-                }
-                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
-                {
-                    // Undefined between the listing and this call; the event that follows recounts.
-                    continue;
-                }
-
-                switch (state)
-                {
-                    case DomainState.Running or DomainState.Blocked:
-                        running++;
-                        break;
-                    case DomainState.Paused or DomainState.PMSuspended:
-                        paused++;
-                        break;
-                    case DomainState.Shutoff:
-                        shutOff++;
-                        break;
-                    default:
-                        other++;
-                        break;
-                }
-            }
-        }
-
-        return new GuestCounts(running, paused, shutOff, other);
     }
 }

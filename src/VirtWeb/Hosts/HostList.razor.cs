@@ -2,13 +2,17 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Guests;
 using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
 
 public partial class HostList
 {
+    private readonly LiveViews _live = new();
     private LiveView<HostState>? _hosts;
+    private LiveView<GuestState>? _guests;
+    private IReadOnlyDictionary<Guid, GuestCounts> _counts = new Dictionary<Guid, GuestCounts>();
     private LiveClock? _clock;
 
     [CascadingParameter]
@@ -42,9 +46,21 @@ public partial class HostList
     protected override async Task OnInitializedAsync()
     {
         var user = _user = (await AuthenticationState).User;
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
-        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Rows.Any(h => h.NextAttemptAt is not null), StateHasChanged);
+        _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
+        // Every guest, as libvirt would count them; the page shows only the counts.
+        _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ =>
+        {
+            CountGuests();
+            StateHasChanged();
+        }));
+        CountGuests();
+        _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Rows.Any(h => h.NextAttemptAt is not null), StateHasChanged));
     }
+
+    private GuestCounts? CountsOf(HostState host) =>
+        host.Connection == HostConnectionState.Connected ? _counts.GetValueOrDefault(host.HostId, GuestCounts.None) : null;
+
+    private void CountGuests() => _counts = GuestCounts.ByHost(_guests?.Items ?? []);
 
     // Hides what the service would refuse anyway; HostService checks the user's role on every change.
     private bool MayAdd => Access.Allows(_user, AccessPaths.Root, Permission.ManageHosts);
@@ -89,16 +105,5 @@ public partial class HostList
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_clock is not null)
-        {
-            await _clock.DisposeAsync();
-        }
-
-        if (_hosts is not null)
-        {
-            await _hosts.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _live.DisposeAsync();
 }

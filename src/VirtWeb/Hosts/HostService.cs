@@ -12,7 +12,7 @@ namespace VirtWeb.Hosts;
 /// </summary>
 public sealed class HostService(
     IDbContextFactory<VirtWebDbContext> dbFactory,
-    IHostSupervisors supervisors,
+    IHostConnections hostConnections,
     IConnectionProbe probe,
     HostUriPolicy policy,
     AuditLog audit,
@@ -48,7 +48,7 @@ public sealed class HostService(
         };
         db.Hosts.Add(host);
         await SaveAsync(caller, "host.add", db, host, cancellationToken);
-        await supervisors.ApplyAsync(host);
+        await hostConnections.ApplyAsync(host);
         await audit.WriteAsync(caller, "host.add", Target(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
         return host;
     }
@@ -71,7 +71,7 @@ public sealed class HostService(
         host.NormalizedName = Normalize(valid.Name!);
         host.Uri = valid.Uri!;
         await SaveAsync(caller, "host.edit", db, host, cancellationToken);
-        await supervisors.ApplyAsync(host);
+        await hostConnections.ApplyAsync(host);
         await audit.WriteAsync(caller, "host.edit", Target(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
         return host;
     }
@@ -82,7 +82,7 @@ public sealed class HostService(
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var removed = await db.Hosts.Where(h => h.Id == id).ExecuteDeleteAsync(cancellationToken);
-        await supervisors.StopAsync(id);
+        await hostConnections.StopAsync(id);
         await audit.WriteAsync(caller, "host.remove", Target(id),
             removed > 0 ? AuditOutcome.Success : AuditOutcome.Failure, removed > 0 ? null : "the host was already removed");
     }

@@ -11,7 +11,10 @@ public enum HostConnectionState
     RefusedByPolicy,
 }
 
-/// <summary>A host as the pages show it: its connection, and what VirtWeb learnt from it while connected.</summary>
+/// <summary>
+/// A host as the pages show it: its connection, and what VirtWeb learnt from it while connected. It changes with the
+/// connection, not with every guest event: how many guests it has comes from the live guests (<see cref="GuestCounts"/>).
+/// </summary>
 public sealed record HostState(
     Guid HostId,
     string Name,
@@ -20,19 +23,12 @@ public sealed record HostState(
     DateTimeOffset Since,
     string? Reason = null,
     DateTimeOffset? NextAttemptAt = null,
-    HostFacts? Facts = null,
-    GuestCounts? Guests = null)
+    HostFacts? Facts = null) : Live.ILiveItem
 {
     public string Key => HostId.ToString();
 
     /// <summary>Where grants on this host are given (see <see cref="Access.AccessPolicy"/>).</summary>
     public string AccessPath => Access.AccessPaths.Host(HostId);
-}
-
-/// <summary>How many guests a host has in each state.</summary>
-public sealed record GuestCounts(int Running, int Paused, int ShutOff, int Other)
-{
-    public int Total => Running + Paused + ShutOff + Other;
 }
 
 public sealed record HostNumaCell(int Id, long MemoryKiB, int CpuCount);

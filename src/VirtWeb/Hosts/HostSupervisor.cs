@@ -131,9 +131,10 @@ public sealed class HostSupervisor : IAsyncDisposable
         connection.Closed += (_, e) => lost.TrySetResult(CloseReason(e.Reason));
         connection.SetKeepAlive(intervalSeconds: 5, count: 3);
 
-        // Register before listing: an event during the listing then outranks it (its sequence is newer).
+        // Register before listing: an event during the listing then outranks it (its sequence is newer). Each watcher
+        // subscribes to the events it interprets; every watcher sees every batch.
         var events = Channel.CreateUnbounded<LibvirtEvent>(new() { SingleReader = true });
-        var subscriptions = new List<IDisposable> { connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, events.Writer) };
+        var subscriptions = new List<IDisposable>();
         try
         {
             foreach (var watcher in _watchers)
@@ -144,14 +145,13 @@ public sealed class HostSupervisor : IAsyncDisposable
             var host = new WatchedHost(_hostId, _name, connection);
             var snapshotVersion = _store.NextVersion();
             var facts = await Task.Run(() => HostFactsReader.Read(connection), cancellationToken);
-            var guests = await Task.Run(() => HostFactsReader.CountGuests(connection), cancellationToken);
             foreach (var watcher in _watchers)
             {
                 await ResyncQuietlyAsync(watcher, host, snapshotVersion, cancellationToken);
             }
 
             _connection = connection;
-            Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Connected, _time.GetUtcNow(), Facts: facts, Guests: guests), snapshotVersion);
+            Publish(new HostState(_hostId, _name, _uri, HostConnectionState.Connected, _time.GetUtcNow(), Facts: facts), snapshotVersion);
             connected();
             _logger.LogInformation("Host {Host} ({Uri}) connected: {Driver} on {Hostname}.", _name, _uri, facts.Driver, facts.Hostname);
 
@@ -194,15 +194,6 @@ public sealed class HostSupervisor : IAsyncDisposable
 
     private async Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> batch, CancellationToken cancellationToken)
     {
-        // Lifecycle events are hints: re-read the counts rather than patching them. The version is taken before
-        // the re-read, so it outranks everything observed earlier.
-        if (batch.OfType<DomainLifecycleEvent>().Any())
-        {
-            var version = _store.NextVersion();
-            var counts = await Task.Run(() => HostFactsReader.CountGuests(host.Connection), cancellationToken);
-            Publish(_state with { Guests = counts }, version);
-        }
-
         foreach (var watcher in _watchers)
         {
             try

@@ -5,13 +5,21 @@ public static class HostsExtensions
     public static IHostApplicationBuilder AddHosts(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<HostsOptions>(builder.Configuration.GetSection(HostsOptions.SectionName));
-        builder.Services.AddSingleton<HostUriPolicy>();
-        builder.Services.AddSingleton<IConnectionProbe, ConnectionProbe>();
-        builder.Services.AddSingleton<DefaultHosts>();
-        builder.Services.AddSingleton<HostSupervisors>();
-        builder.Services.AddSingleton<IHostSupervisors>(sp => sp.GetRequiredService<HostSupervisors>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<HostSupervisors>());
-        builder.Services.AddScoped<HostService>();
+        builder.Services.AddHostsServices();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<HostConnections>());
         return builder;
+    }
+
+    /// <summary>The hosts' services, without the supervisors connecting.</summary>
+    public static IServiceCollection AddHostsServices(this IServiceCollection services)
+    {
+        services.AddOptions<HostsOptions>();
+        services.AddSingleton<HostUriPolicy>();
+        services.AddSingleton<IConnectionProbe, ConnectionProbe>();
+        services.AddSingleton<DefaultHosts>();
+        services.AddSingleton<HostConnections>();
+        services.AddSingleton<IHostConnections>(sp => sp.GetRequiredService<HostConnections>());
+        services.AddScoped<HostService>();
+        return services;
     }
 }

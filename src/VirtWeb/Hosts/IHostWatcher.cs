@@ -7,13 +7,18 @@ namespace VirtWeb.Hosts;
 public sealed record WatchedHost(Guid HostId, string Name, LibvirtConnection Connection);
 
 /// <summary>
-/// One kind of live state a host supervisor keeps current (guests, storage pools, ...). The supervisor calls it in the
-/// order DESIGN.md fixes: subscribe to events, then resync (the snapshot), then apply events; and tells it when the
-/// connection is lost or the host is removed. Calls for one host never overlap.
+/// One kind of live state a host supervisor keeps current (guests, storage pools, ...): the watcher interprets the
+/// events and writes the live store. The supervisor calls it in this order: subscribe to events, then resync (the
+/// snapshot), then apply events; and tells it when the connection is lost or the host is removed. Calls for one host
+/// never overlap.
 /// </summary>
 public interface IHostWatcher
 {
-    /// <summary>Registers the libvirt events this watcher needs, writing them to <paramref name="events"/>.</summary>
+    /// <summary>
+    /// Registers the libvirt events this watcher interprets, writing them to <paramref name="events"/>. Every watcher is
+    /// handed every event of the host, whoever registered it (storage reads the domain lifecycle events guests register),
+    /// so each kind is registered once.
+    /// </summary>
     IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events);
 
     /// <summary>Lists everything afresh. <paramref name="version"/> was taken before the listing began.</summary>

@@ -19,7 +19,7 @@ public sealed record VolumeDownload(string FileName, long? Length, Func<Stream, 
 /// change, download and refusal is written to the audit trail, with libvirt's message when it failed.
 /// </summary>
 public sealed class ImageService(
-    IHostSupervisors supervisors, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, ILogger<ImageService> logger)
+    IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, ILogger<ImageService> logger)
 {
     // One change at a time per volume: two operators deleting the same volume get one deletion and one clear message.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _volumeLocks = new(StringComparer.Ordinal);
@@ -487,7 +487,7 @@ public sealed class ImageService(
     {
         try
         {
-            return supervisors.GetConnection(hostId);
+            return hostConnections.GetConnection(hostId);
         }
         catch (HostUnavailableException e)
         {

@@ -15,7 +15,7 @@ public sealed record PoolState(
     ulong CapacityBytes,
     ulong AllocationBytes,
     ulong AvailableBytes,
-    string? TargetPath)
+    string? TargetPath) : Live.ILiveItem
 {
     public string Key => KeyOf(HostId, Uuid);
 
@@ -46,7 +46,7 @@ public sealed record VolumeState(
     ulong CapacityBytes,
     ulong AllocationBytes,
     IReadOnlyList<string> BackingChain,
-    IReadOnlyList<string> UsedBy)
+    IReadOnlyList<string> UsedBy) : Live.ILiveItem
 {
     public string Key => KeyOf(HostId, Path);
 

@@ -5,7 +5,7 @@ using VirtWeb.Libvirt;
 namespace VirtWeb.Live;
 
 /// <summary>
-/// What VirtWeb knows of every host right now, fed by the host supervisors and read by pages and the hub.
+/// What VirtWeb knows of every host right now, written by each feature's watcher and read by pages and the hub.
 /// Versions come from the same sequence libvirt events are stamped with, so an event received while a listing ran
 /// outranks that listing.
 /// </summary>

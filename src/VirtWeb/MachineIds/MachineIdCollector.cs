@@ -65,7 +65,7 @@ public sealed class MachineIdCollector(
 
     private async Task WatchHostsAsync(CancellationToken stoppingToken)
     {
-        // One recording per connection: a host's state changes often (guest counts), its identity does not.
+        // One recording per connection: a host's state changes (renames, reconnects), its identity does not.
         var recorded = new Dictionary<Guid, DateTimeOffset>();
         var subscription = store.Hosts.Subscribe(cancellationToken: stoppingToken);
         try

@@ -16,7 +16,7 @@ namespace VirtWeb.MachineIds;
 /// verified, so a failure leaves it as it was.
 /// </summary>
 public sealed class MachineIdService(
-    IHostSupervisors supervisors,
+    IHostConnections hostConnections,
     LiveStateStore store,
     GuestService guests,
     MachineIdRegistry registry,
@@ -51,7 +51,7 @@ public sealed class MachineIdService(
     /// </summary>
     public async Task<MachineId?> ReadGuestAsync(Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
-        var connection = supervisors.GetConnection(hostId);
+        var connection = hostConnections.GetConnection(hostId);
         using var domain = await Task.Run(() => connection.GetDomainByUuid(uuid), cancellationToken);
         var name = domain.Name;
         var subject = GuestSubject(hostId, uuid);

@@ -4,10 +4,17 @@ public static class MachineIdsExtensions
 {
     public static IHostApplicationBuilder AddMachineIds(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<MachineIdRegistry>();
-        builder.Services.AddSingleton<MachineIdService>();
-        builder.Services.AddSingleton<MachineIdCollector>();
+        builder.Services.AddMachineIdsServices();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MachineIdCollector>());
         return builder;
+    }
+
+    /// <summary>The machine IDs' services, without the collector running.</summary>
+    public static IServiceCollection AddMachineIdsServices(this IServiceCollection services)
+    {
+        services.AddSingleton<MachineIdRegistry>();
+        services.AddSingleton<MachineIdService>();
+        services.AddSingleton<MachineIdCollector>();
+        return services;
     }
 }

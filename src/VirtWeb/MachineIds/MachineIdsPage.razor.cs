@@ -15,6 +15,7 @@ namespace VirtWeb.MachineIds;
 public partial class MachineIdsPage
 {
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
+    private readonly LiveViews _live = new();
     private LiveView<MachineIdEntry>? _entries;
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
@@ -51,10 +52,10 @@ public partial class MachineIdsPage
         var user = (await AuthenticationState).User;
 
         _user = user;
-        _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => Recompute(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
-        _guests = new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => Recompute(), g => Access.Allows(user, g.AccessPath, Permission.View));
-        _entries = new LiveView<MachineIdEntry>(Registry.Entries, e => e.Key, InvokeAsync, _ => Recompute(), e => MaySee(user, e));
-        _clock = new LiveClock(TimeProvider, InvokeAsync, () => Rows.Count > 0, StateHasChanged);
+        _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => Recompute(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
+        _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, _ => Recompute(), g => Access.Allows(user, g.AccessPath, Permission.View)));
+        _entries = _live.Add(new LiveView<MachineIdEntry>(Registry.Entries, e => e.Key, InvokeAsync, _ => Recompute(), e => MaySee(user, e)));
+        _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Rows.Count > 0, StateHasChanged));
         Recompute(render: false);
     }
 
@@ -139,19 +140,5 @@ public partial class MachineIdsPage
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_clock is not null)
-        {
-            await _clock.DisposeAsync();
-        }
-
-        foreach (var view in new IAsyncDisposable?[] { _entries, _guests, _hosts })
-        {
-            if (view is not null)
-            {
-                await view.DisposeAsync();
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _live.DisposeAsync();
 }

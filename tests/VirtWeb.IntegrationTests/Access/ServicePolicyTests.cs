@@ -114,11 +114,11 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
     private async Task<string> SnapshotAsync(Guid guestHost, Guid storageHost, string victimId)
     {
         var store = factory.Services.GetRequiredService<LiveStateStore>();
-        var supervisors = factory.Services.GetRequiredService<IHostSupervisors>();
+        var hostConnections = factory.Services.GetRequiredService<IHostConnections>();
         var lines = new List<string>();
         foreach (var hostId in new[] { guestHost, storageHost })
         {
-            var connection = supervisors.GetConnection(hostId);
+            var connection = hostConnections.GetConnection(hostId);
             lines.AddRange(connection.ListDomains().Select(d =>
             {
                 using (d)

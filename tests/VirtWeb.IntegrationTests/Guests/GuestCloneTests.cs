@@ -195,5 +195,5 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         return counts;
     }
 
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 }

@@ -95,5 +95,5 @@ public sealed class GuestCreateTests(VirtWebFactory factory)
         return counts;
     }
 
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 }

@@ -176,7 +176,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     private async Task<GuestState> StateAsync(string key, DomainState state) =>
         await Eventually.ValueAsync(() => Store.Guests.Find(key), g => g.State == state, Deadline, $"the guest reads {state}");
 
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 
     private T Domain<T>(Guid hostId, Guid uuid, Func<LibvirtDomain, T> read)
     {

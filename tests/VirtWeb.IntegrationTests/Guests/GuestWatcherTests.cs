@@ -138,5 +138,5 @@ public sealed class GuestWatcherTests(VirtWebFactory factory)
         Assert.Empty(store.Guests.Current(g => g.HostId == host.HostId));
     }
 
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 }

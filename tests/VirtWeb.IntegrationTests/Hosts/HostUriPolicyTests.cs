@@ -163,15 +163,15 @@ public sealed class HostUriPolicyTests(VirtWebFactory factory) : IDisposable
             db.Hosts.Add(record);
             return await db.SaveChangesAsync();
         });
-        var supervisors = factory.Services.GetRequiredService<IHostSupervisors>();
+        var hostConnections = factory.Services.GetRequiredService<IHostConnections>();
 
         // What start-up does for every stored host.
-        await supervisors.ApplyAsync(record);
+        await hostConnections.ApplyAsync(record);
 
         var state = Store.Hosts.Find(record.Id.ToString())!;
         Assert.Equal(HostConnectionState.RefusedByPolicy, state.Connection);
         Assert.Contains("'command'", state.Reason);
-        var unavailable = Assert.Throws<HostUnavailableException>(() => supervisors.GetConnection(record.Id));
+        var unavailable = Assert.Throws<HostUnavailableException>(() => hostConnections.GetConnection(record.Id));
         Assert.Contains("refused by policy", unavailable.Message);
         var client = BrowserlessClient.Create(factory);
         await client.SignInAsync(VirtWebFactory.AdminUserName, VirtWebFactory.AdminPassword);

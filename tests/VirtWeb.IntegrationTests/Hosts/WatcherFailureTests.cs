@@ -63,12 +63,12 @@ public sealed class WatcherFailureTests(FailingWatcherFactory factory) : IClassF
             var resyncsBefore = factory.Watcher.Resyncs;
 
             // The supervisor's own connection: the test driver keeps one world per connection, so only it sees the event.
-            using (var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(host.Id).GetDomainByName("w1"))
+            using (var domain = factory.Services.GetRequiredService<IHostConnections>().GetConnection(host.Id).GetDomainByName("w1"))
             {
                 domain.Suspend();
             }
 
-            await Eventually.ValueAsync(() => store.Hosts.Find(host.Id.ToString()), h => h.Guests?.Paused == 1, TimeSpan.FromSeconds(30), "the pause is counted");
+            await Eventually.ValueAsync(() => store.GuestCountsOf(host.Id), c => c.Paused == 1, TimeSpan.FromSeconds(30), "the pause is counted");
             await Eventually.ValueAsync(() => factory.Watcher.Resyncs > resyncsBefore ? "resynced" : null, _ => true, TimeSpan.FromSeconds(30), "the failing watcher is resynced");
             var after = store.Hosts.Find(host.Id.ToString())!;
             Assert.Equal(HostConnectionState.Connected, after.Connection);

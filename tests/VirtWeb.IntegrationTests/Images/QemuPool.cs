@@ -37,7 +37,7 @@ public sealed class QemuPool : IAsyncDisposable
 
     public ImageService Images => _factory.Services.GetRequiredService<ImageService>();
 
-    public LibvirtConnection Connection => _factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(HostId);
+    public LibvirtConnection Connection => _factory.Services.GetRequiredService<IHostConnections>().GetConnection(HostId);
 
     public string PathOf(string volume) => System.IO.Path.Combine(Directory, volume);
 

@@ -29,7 +29,7 @@ public sealed class StorageWatcherRaceTests(VirtWebFactory factory) : IAsyncLife
     public async Task RefreshPool_PoolStoppedAndStartedUnderTheReads_NeverFailsNorDropsTheHost()
     {
         var host = await AddPrivateHostAsync();
-        var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(host);
+        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(host);
         var states = new List<HostConnectionState>();
         using var watching = new CancellationTokenSource();
         var subscription = Store.Hosts.Subscribe(h => h.HostId == host, watching.Token);

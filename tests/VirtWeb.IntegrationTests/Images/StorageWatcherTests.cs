@@ -58,7 +58,7 @@ public sealed class StorageWatcherTests(VirtWebFactory factory)
     {
         var host = await AddPrivateHostAsync();
         await Eventually.ValueAsync(() => Store.Pools.Current(p => p.HostId == host).FirstOrDefault(), _ => true, Deadline, "the pool is listed");
-        var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(host);
+        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(host);
 
         // A new pool: its lifecycle events re-read it.
         using (var pool = connection.DefineStoragePool("<pool type='dir'><name>scratch</name><target><path>/scratch</path></target></pool>"))

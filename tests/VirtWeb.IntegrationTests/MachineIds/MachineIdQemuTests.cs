@@ -103,7 +103,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
         await source.ShutdownAsync(deadline: Deadline);
 
         // GuestService clones volumes only: a transient directory pool on the tiny guest's own directory makes its disk one.
-        var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
         var poolName = $"vwmid-pool-{Guid.NewGuid():N}"[..24];
         using var pool = connection.CreateStoragePool(
             $"<pool type='dir'><name>{poolName}</name><target><path>{SecurityElement.Escape(source.WorkDirectory)}</path></target></pool>");

@@ -88,7 +88,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
         var result = await MachineIds.AssignAsync(GuestWorld.Principal(Roles.Operator, operatorName), hostId, Db);
 
         Assert.True(result.Done, result.Message);
-        var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
         using var domain = connection.GetDomainByUuid(Db);
         var credential = MachineIdXml.Credential(domain.GetDefinition(DomainXmlFlags.Inactive));
         Assert.NotNull(credential);
@@ -154,7 +154,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
         await Assert.ThrowsAsync<AccessDeniedException>(() => MachineIds.CloneAsync(viewer, hostId, Db, "db-copy", GuestCloneDisks.Overlay));
 
         Assert.Equal(before, Recorded(hostId, Db));
-        var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
         using var domain = connection.GetDomainByUuid(Db);
         Assert.Null(MachineIdXml.Credential(domain.GetDefinition(DomainXmlFlags.Inactive)));
         Assert.Equal(
@@ -169,7 +169,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
 
         var clone = await MachineIds.CloneAsync(GuestWorld.Admin, hostId, Db, "db-own-id", GuestCloneDisks.Overlay);
 
-        var connection = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId);
+        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
         using var domain = connection.GetDomainByUuid(clone.Uuid);
         var credential = MachineIdXml.Credential(domain.GetDefinition(DomainXmlFlags.Inactive));
         Assert.NotNull(credential);

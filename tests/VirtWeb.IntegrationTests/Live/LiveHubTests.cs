@@ -6,10 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Access;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt;
+using VirtWeb.Live;
 
-namespace VirtWeb.IntegrationTests.Guests;
+namespace VirtWeb.IntegrationTests.Live;
 
 [Collection(AppCollection.Name)]
 public sealed class LiveHubTests(VirtWebFactory factory)
@@ -23,12 +25,9 @@ public sealed class LiveHubTests(VirtWebFactory factory)
         var otherHostId = await GuestWorld.AddPrivateHostAsync(factory);
         var userName = VirtWebFactory.UniqueUserName("hubviewer");
         await factory.CreateUserAsync(userName, Roles.Viewer);
-        await using var hub = Connect(await SignInCookieAsync(userName));
-        var changes = Channel.CreateUnbounded<List<JsonElement>>();
-        hub.On<List<JsonElement>>("GuestChanges", batch => changes.Writer.TryWrite(batch));
-        await hub.StartAsync();
+        await using var hub = await StartAsync(userName);
 
-        var snapshot = await hub.InvokeAsync<JsonElement>("WatchHost", hostId);
+        var snapshot = await hub.Connection.InvokeAsync<JsonElement>("WatchHost", hostId);
         var names = snapshot.GetProperty("guests").EnumerateArray().Select(g => g.GetProperty("name").GetString()).Order().ToList();
         Assert.Equal(["db", "web"], names);
 
@@ -36,19 +35,19 @@ public sealed class LiveHubTests(VirtWebFactory factory)
         ForceOff(otherHostId);
         ForceOff(hostId);
 
-        using var timeout = new CancellationTokenSource(Deadline);
         var webKey = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.RunningUuid));
-        while (true)
+        await ReadUntilAsync(hub, batch =>
         {
-            var batch = await changes.Reader.ReadAsync(timeout.Token);
             Assert.All(batch, c => Assert.StartsWith(hostId.ToString(), c.GetProperty("key").GetString()));
             var web = batch.FirstOrDefault(c => c.GetProperty("key").GetString() == webKey);
             if (web.ValueKind != JsonValueKind.Undefined && web.GetProperty("item").GetProperty("state").GetInt32() == (int)DomainState.Shutoff)
             {
                 Assert.Equal("upsert", web.GetProperty("kind").GetString());
-                break;
+                return true;
             }
-        }
+
+            return false;
+        });
     }
 
     [Fact]
@@ -60,33 +59,53 @@ public sealed class LiveHubTests(VirtWebFactory factory)
         var web = Guid.Parse(GuestWorld.RunningUuid);
         await factory.Services.GetRequiredService<GrantDirectory>()
             .SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Guest(hostId, web), AccessRole.NoAccess);
-        await using var hub = Connect(await SignInCookieAsync(userName));
-        var changes = Channel.CreateUnbounded<List<JsonElement>>();
-        hub.On<List<JsonElement>>("GuestChanges", batch => changes.Writer.TryWrite(batch));
-        await hub.StartAsync();
+        await using var hub = await StartAsync(userName);
 
-        var snapshot = await hub.InvokeAsync<JsonElement>("WatchHost", hostId);
+        var snapshot = await hub.Connection.InvokeAsync<JsonElement>("WatchHost", hostId);
         Assert.Equal(["db"], snapshot.GetProperty("guests").EnumerateArray().Select(g => g.GetProperty("name").GetString()));
 
         // The hidden guest changes first, then the visible one: by the time the visible change arrives, the hidden one
         // has been sent (or not) too, since one watch loop forwards both in order.
         ForceOff(hostId);
-        using (var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(GuestWorld.ShutOffUuid)))
+        using (var domain = Domain(hostId, GuestWorld.ShutOffUuid))
         {
             domain.Start();
         }
 
-        using var timeout = new CancellationTokenSource(Deadline);
         var dbKey = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.ShutOffUuid));
-        while (true)
+        await ReadUntilAsync(hub, batch =>
         {
-            var batch = await changes.Reader.ReadAsync(timeout.Token);
             Assert.DoesNotContain(batch, c => c.GetProperty("key").GetString() == GuestState.KeyOf(hostId, web));
-            if (batch.Any(c => c.GetProperty("key").GetString() == dbKey && c.GetProperty("item").GetProperty("state").GetInt32() == (int)DomainState.Running))
-            {
-                break;
-            }
+            return batch.Any(c => c.GetProperty("key").GetString() == dbKey && c.GetProperty("item").GetProperty("state").GetInt32() == (int)DomainState.Running);
+        });
+    }
+
+    [Fact]
+    public async Task LiveHub_GuestUndefined_ItsDeletionReachesTheHostGroup()
+    {
+        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var userName = VirtWebFactory.UniqueUserName("hubdelete");
+        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await using var hub = await StartAsync(userName);
+        await hub.Connection.InvokeAsync<JsonElement>("WatchHost", hostId);
+
+        // A deletion carries only the key; the hub still knows which host's group and which grant path it belongs to.
+        using (var domain = Domain(hostId, GuestWorld.ShutOffUuid))
+        {
+            domain.Undefine();
         }
+
+        var dbKey = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.ShutOffUuid));
+        await ReadUntilAsync(hub, batch =>
+        {
+            if (batch.FirstOrDefault(c => c.GetProperty("key").GetString() == dbKey) is not { ValueKind: JsonValueKind.Object } db)
+            {
+                return false;
+            }
+
+            Assert.Equal("delete", db.GetProperty("kind").GetString());
+            return true;
+        });
     }
 
     [Fact]
@@ -96,6 +115,33 @@ public sealed class LiveHubTests(VirtWebFactory factory)
 
         await Assert.ThrowsAnyAsync<Exception>(() => hub.StartAsync());
     }
+
+    /// <summary>Signs <paramref name="userName"/> in and connects, collecting every "GuestChanges" batch.</summary>
+    private async Task<HubClient> StartAsync(string userName)
+    {
+        var hub = Connect(await SignInCookieAsync(userName));
+        var changes = Channel.CreateUnbounded<List<JsonElement>>();
+        hub.On<List<JsonElement>>("GuestChanges", batch => changes.Writer.TryWrite(batch));
+        await hub.StartAsync();
+        return new HubClient(hub, changes.Reader);
+    }
+
+    private sealed record HubClient(HubConnection Connection, ChannelReader<List<JsonElement>> Changes) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    }
+
+    /// <summary>Reads batches until <paramref name="seen"/> (which may assert on each) says the awaited one came.</summary>
+    private static async Task ReadUntilAsync(HubClient hub, Func<List<JsonElement>, bool> seen)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (!seen(await hub.Changes.ReadAsync(timeout.Token)))
+        {
+        }
+    }
+
+    private LibvirtDomain Domain(Guid hostId, string uuid) =>
+        factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(uuid));
 
     private HubConnection Connect(string? cookie) => new HubConnectionBuilder()
         .WithUrl(new Uri(factory.Server.BaseAddress, LiveHub.Path), options =>
@@ -120,7 +166,7 @@ public sealed class LiveHubTests(VirtWebFactory factory)
 
     private void ForceOff(Guid hostId)
     {
-        using var domain = factory.Services.GetRequiredService<IHostSupervisors>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(GuestWorld.RunningUuid));
+        using var domain = Domain(hostId, GuestWorld.RunningUuid);
         domain.Destroy();
     }
 }

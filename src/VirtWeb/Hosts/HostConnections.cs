@@ -7,17 +7,18 @@ using VirtWeb.Live;
 namespace VirtWeb.Hosts;
 
 /// <summary>
-/// Starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host whose URI the policy allows;
-/// a host it refuses reads <see cref="HostConnectionState.RefusedByPolicy"/> and is never opened.
+/// The set of host connections: starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host
+/// whose URI the policy allows (a host it refuses reads <see cref="HostConnectionState.RefusedByPolicy"/> and is never
+/// opened), and hands actions the connection of a connected host.
 /// </summary>
-public sealed class HostSupervisors(
+public sealed class HostConnections(
     IDbContextFactory<VirtWebDbContext> dbFactory,
     LiveStateStore store,
     DefaultHosts defaultHosts,
     HostUriPolicy policy,
     IEnumerable<IHostWatcher> watchers,
     TimeProvider timeProvider,
-    ILoggerFactory loggerFactory) : IHostSupervisors, IHostedService
+    ILoggerFactory loggerFactory) : IHostConnections, IHostedService
 {
     private readonly ConcurrentDictionary<Guid, HostSupervisor> _supervisors = new();
     private readonly IReadOnlyList<IHostWatcher> _watchers = watchers.ToList();
@@ -63,7 +64,7 @@ public sealed class HostSupervisors(
                 store.Hosts.Upsert(
                     new HostState(host.Id, host.Name, host.Uri, HostConnectionState.RefusedByPolicy, timeProvider.GetUtcNow(), verdict.Problem),
                     store.NextVersion());
-                loggerFactory.CreateLogger<HostSupervisors>().LogWarning(
+                loggerFactory.CreateLogger<HostConnections>().LogWarning(
                     "Host {Host} ({Uri}) is not connected: its URI is refused by policy. {Problem}", host.Name, host.Uri, verdict.Problem);
                 return;
             }

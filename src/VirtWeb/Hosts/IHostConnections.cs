@@ -2,8 +2,8 @@ using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 
-/// <summary>Keeps one supervisor running per stored host.</summary>
-public interface IHostSupervisors
+/// <summary>The set of host connections: one <see cref="HostSupervisor"/> keeps each stored host connected.</summary>
+public interface IHostConnections
 {
     /// <summary>Starts the host's supervisor, or restarts it when its URI or name changed.</summary>
     Task ApplyAsync(HostRecord host);

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.DependencyInjection;
+using VirtWeb.Guests;
+using VirtWeb.Hosts;
+using VirtWeb.IntegrationTests.Guests;
+using VirtWeb.IntegrationTests.Infrastructure;
+using VirtWeb.Libvirt;
+using VirtWeb.Live;
+using Xunit.Abstractions;
+
+namespace VirtWeb.IntegrationTests.Hosts;
+
+/// <summary>
+/// What one lifecycle event costs the host in libvirt calls, counted on the supervisor's own connection
+/// (<see cref="LibvirtConnection.CallCount"/>): the watcher re-reads the one guest the event names, and nothing downstream
+/// goes back to libvirt for what the store already knows, so the cost does not grow with the guests on the host.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
+
+    [Fact]
+    public async Task LifecycleEvent_ThousandGuestsOnTheHost_CostsAsManyCallsAsWithTen()
+    {
+        var few = await MeasureAsync(10);
+        var many = await MeasureAsync(1_000);
+
+        output.WriteLine($"10 guests: {few}; 1,000 guests: {many}");
+        Assert.Equal(few.DestroyAndSuspend, many.DestroyAndSuspend);
+    }
+
+    /// <summary>
+    /// A <c>virsh destroy</c> of one guest, then a suspend of another as a marker: the supervisor applies batches one
+    /// after the other, so once the suspend shows, every watcher has finished with the destroy.
+    /// </summary>
+    private async Task<EventCost> MeasureAsync(int guests)
+    {
+        var uuids = Enumerable.Range(0, guests).Select(_ => Guid.NewGuid()).ToList();
+        var world = GuestWorld.Write([.. uuids.Select((uuid, i) => ($"cost-{i:0000}", uuid.ToString(), true))]);
+        try
+        {
+            var hostId = await GuestWorld.AddPrivateHostAsync(factory, world);
+            try
+            {
+                Assert.Equal(guests, Store.Guests.Current(g => g.HostId == hostId).Count);
+                // The supervisor's own connection: the test driver keeps one world per connection, so only it sees the events.
+                var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
+                using var destroyed = connection.GetDomainByUuid(uuids[0]);
+                using var marker = connection.GetDomainByUuid(uuids[1]);
+
+                var before = connection.CallCount;
+                destroyed.Destroy();
+                await Eventually.ValueAsync(
+                    () => Store.Guests.Find(GuestState.KeyOf(hostId, uuids[0])), g => g.State == DomainState.Shutoff, Deadline, "the destroyed guest reads shut off");
+                var destroy = connection.CallCount - before - 1;
+
+                marker.Suspend();
+                await Eventually.ValueAsync(
+                    () => Store.Guests.Find(GuestState.KeyOf(hostId, uuids[1])), g => g.State == DomainState.Paused, Deadline, "the marker guest reads paused");
+                return new EventCost(destroy, connection.CallCount - before - 2);
+            }
+            finally
+            {
+                await factory.WithScopeAsync(async s =>
+                {
+                    await s.GetRequiredService<HostService>().RemoveAsync(GuestWorld.Admin, hostId);
+                    return hostId;
+                });
+            }
+        }
+        finally
+        {
+            File.Delete(world);
+        }
+    }
+
+    /// <summary>Calls made for the destroy by the time its row changed, and for the destroy and the suspend together.</summary>
+    private sealed record EventCost(long UntilTheRowChanged, long DestroyAndSuspend);
+}
