@@ -27,6 +27,9 @@ public static class TestServices
         // Holds no grants until one is loaded: every signed-in user's role applies everywhere.
         context.Services.AddSingleton<VirtWeb.Access.AccessControl>();
         context.Services.AddSingleton<VirtWeb.Access.GrantDirectory>();
+        context.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new VirtWeb.Images.PoolRootsOptions()));
+        context.Services.AddSingleton<VirtWeb.Images.StorageRoots>();
+        context.Services.AddSingleton<VirtWeb.Guests.DefinitionPolicy>();
         context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
         context.Services.AddSingleton<VirtWeb.Images.ImageService>();
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));

@@ -9,6 +9,7 @@ public static class GuestsExtensions
         builder.Services.AddSingleton<GuestTimeline>();
         builder.Services.AddSingleton<GuestWatcher>();
         builder.Services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
+        builder.Services.AddSingleton<DefinitionPolicy>();
         builder.Services.AddSingleton<GuestService>();
         builder.Services.AddSingleton<GuestAddressPoller>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GuestAddressPoller>());

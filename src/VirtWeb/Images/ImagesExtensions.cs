@@ -8,6 +8,12 @@ public static class ImagesExtensions
 {
     public static IHostApplicationBuilder AddImages(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<PoolRootsOptions>()
+            .Bind(builder.Configuration.GetSection(PoolRootsOptions.SectionName))
+            .Validate(o => o.Effective.All(root => StorageRoots.RootProblem(root) is null),
+                "Images:PoolRoots must list absolute directories other than '/', written without '.', '..' or '//'.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<StorageRoots>();
         builder.Services.AddSingleton<StorageWatcher>();
         builder.Services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<StorageWatcher>());
         builder.Services.AddSingleton<ImageService>();
