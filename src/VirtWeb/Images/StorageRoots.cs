@@ -152,6 +152,6 @@ public sealed partial class StorageRoots
     public string Redact(string message) =>
         PathPattern().Replace(message, match => Contains(match.Value) ? match.Value : "(a path outside VirtWeb's storage roots)");
 
-    [GeneratedRegex(@"(?<![\w/.~-])/[^\s'""(),;]*")]
+    [GeneratedRegex(@"(?<![\w/.~:-])/[^\s'""(),;]*")]
     private static partial Regex PathPattern();
 }
