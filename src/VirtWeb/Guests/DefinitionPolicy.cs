@@ -32,6 +32,19 @@ public sealed class DefinitionPolicy(StorageRoots roots)
         }
     }
 
+    /// <summary>
+    /// A guest about to be created, checked before any volume is made for it: the ISO, kernel, initrd and an existing
+    /// disk as chosen (<paramref name="xmlFor"/> writes the definition with that disk, or none), then a new disk's pool.
+    /// </summary>
+    public void RequireCreate(LibvirtConnection connection, GuestCreateInput input, Func<(string Path, string Format)?, string> xmlFor)
+    {
+        Require(connection, xmlFor(input.Disk == GuestDiskChoice.ExistingVolume ? (input.ExistingVolumePath?.Trim() ?? "", "raw") : null));
+        if (input.Disk is GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw)
+        {
+            RequirePool(connection, input.Pool?.Trim() ?? "", "the new disk (vda)");
+        }
+    }
+
     /// <summary>A new disk is made in <paramref name="poolName"/>: refused when that pool is outside the roots.</summary>
     public void RequirePool(LibvirtConnection connection, string poolName, string element)
     {
@@ -40,7 +53,21 @@ public sealed class DefinitionPolicy(StorageRoots roots)
         if (!roots.IsInside(connection, directory))
         {
             throw new GuestActionException(
-                $"{Capital(element)} would be made in pool {pool.Name} ({directory ?? "no directory on the host"}), which is outside VirtWeb's storage roots ({roots.Described}); choose a pool under them.")
+                $"{DefinitionScan.Capital(element)} would be made in pool {pool.Name} ({directory ?? "no directory on the host"}), which is outside VirtWeb's storage roots ({roots.Described}); choose a pool under them.")
+            { Outcome = AuditOutcome.Denied };
+        }
+    }
+
+    /// <summary>Deleting a guest with its disks: a disk in a pool outside the roots is not VirtWeb's to delete.</summary>
+    public void RequireDeletable(LibvirtStorageVolume volume, string element)
+    {
+        using var pool = volume.GetPool();
+        var directory = pool.GetDefinition().TargetPath;
+        if (!roots.IsInside(volume.Connection, directory))
+        {
+            throw new GuestActionException(
+                $"{DefinitionScan.Capital(element)} is a volume of pool {pool.Name} ({directory ?? "no directory on the host"}), outside VirtWeb's storage roots ({roots.Described}); " +
+                "VirtWeb deletes no files there. Delete the guest and keep its disks, then remove that file on the host.")
             { Outcome = AuditOutcome.Denied };
         }
     }
@@ -62,7 +89,7 @@ public sealed class DefinitionPolicy(StorageRoots roots)
 
     private string? Problem(LibvirtConnection connection, DefinitionReference reference, HostOffers host)
     {
-        var element = Capital(reference.Element);
+        var element = DefinitionScan.Capital(reference.Element);
         switch (reference.Kind)
         {
             case ReferenceKind.Refused:
@@ -128,8 +155,6 @@ public sealed class DefinitionPolicy(StorageRoots roots)
     }
 
     private static string List(IReadOnlySet<string> values) => values.Count == 0 ? "none" : string.Join(", ", values.Order(StringComparer.Ordinal));
-
-    private static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     /// <summary>The emulators and firmware the host itself offers, read only when a definition names one.</summary>
     private sealed class HostOffers(LibvirtConnection connection, XElement domain)

@@ -225,7 +225,7 @@ public static partial class DefinitionScan
     private static string Start(XElement element) =>
         $"<{element.Name.LocalName}{string.Concat(element.Attributes().Where(a => !a.IsNamespaceDeclaration).Select(a => $" {a.Name.LocalName}='{a.Value}'"))}>";
 
-    private static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+    internal static string Capital(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     // libvirt adds <address> and <alias> to the definitions it returns: an unchanged device compares equal without them.
     private static string Canonical(XElement element)

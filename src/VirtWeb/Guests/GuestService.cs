@@ -212,12 +212,7 @@ public sealed class GuestService(
                     string Xml((string Path, string Format)? disk) =>
                         GuestCreation.DomainXml(type, facts?.CpuArchitecture ?? "x86_64", name, input.Vcpus, input.MemoryMiB, disk, input);
 
-                    // Checked before any volume is made: the ISO, kernel, initrd and an existing disk as chosen, then the new disk's pool.
-                    definitions.Require(connection, Xml(input.Disk == GuestDiskChoice.ExistingVolume ? (input.ExistingVolumePath!.Trim(), "raw") : null));
-                    if (input.Disk is GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw)
-                    {
-                        definitions.RequirePool(connection, input.Pool!.Trim(), "the new disk (vda)");
-                    }
+                    definitions.RequireCreate(connection, input, Xml);
 
                     switch (input.Disk)
                     {
@@ -599,7 +594,7 @@ public sealed class GuestService(
         }
     }
 
-    private static string Delete(WatchedHost host, LibvirtDomain domain, string confirmName, bool deleteDisks)
+    private string Delete(WatchedHost host, LibvirtDomain domain, string confirmName, bool deleteDisks)
     {
         var name = domain.Name;
         if (!string.Equals(confirmName?.Trim(), name, StringComparison.Ordinal))
@@ -625,6 +620,7 @@ public sealed class GuestService(
                         ?? throw new GuestActionException(
                             $"{name}'s disk {disk.TargetDev} ({disk.SourceFile ?? disk.SourceDevice ?? "no source"}) is not a volume in a storage pool of {host.Name}; " +
                             "delete the guest and keep its disks, then remove that file by hand."));
+                    definitions.RequireDeletable(volumes[^1], $"{name}'s disk {disk.TargetDev}");
                 }
             }
 

@@ -84,6 +84,24 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
                 Assert.Equal(ImageFailure.Forbidden, e.Failure);
                 Assert.Contains($"Pool {name} is at {directory}, outside VirtWeb's storage roots", e.Message);
             });
+            // Nor through a guest: deleting one with its disks stops at a disk in that pool, before anything is undefined.
+            var guest = Unique("vw-outside-guest");
+            using (var domain = inside.Connection.DefineDomain($"<domain type='qemu'><name>{guest}</name><memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>" +
+                $"<devices><disk type='file' device='disk'><source file='{file}'/><target dev='vda' bus='virtio'/></disk></devices></domain>"))
+            {
+                try
+                {
+                    var refused = await Assert.ThrowsAsync<VirtWeb.Guests.GuestActionException>(() =>
+                        factory.Services.GetRequiredService<VirtWeb.Guests.GuestService>().DeleteAsync(QemuPool.Operator, hostId, domain.Uuid, guest, deleteDisks: true));
+                    Assert.Contains($"is a volume of pool {name} ({directory}), outside VirtWeb's storage roots", refused.Message);
+                    Assert.True(domain.IsPersistent);
+                }
+                finally
+                {
+                    domain.Undefine();
+                }
+            }
+
             Assert.Equal(sha256, Sha256(file));
             Assert.Equal(["outside.raw"], Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName));
             Assert.Empty(Directory.EnumerateFileSystemEntries(inside.Directory));
