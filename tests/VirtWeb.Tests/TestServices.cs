@@ -28,10 +28,8 @@ public static class TestServices
             .AddHostsServices()
             .AddGuestsServices()
             .AddConsolesServices()
-            .AddMachineIdsServices();
-        // Images registers its services in AddImages alone, so far.
-        context.Services.AddSingleton<VirtWeb.Images.StorageWatcher>();
-        context.Services.AddSingleton<VirtWeb.Images.ImageService>();
+            .AddMachineIdsServices()
+            .AddImagesServices();
         context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         context.JSInterop.Mode = JSRuntimeMode.Loose;

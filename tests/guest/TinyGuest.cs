@@ -65,6 +65,12 @@ internal sealed record TinyGuestOptions
 
     /// <summary>Defaults to VIRTWEB_QEMU_URI, else qemu:///system.</summary>
     public string? ConnectionUri { get; init; }
+
+    /// <summary>
+    /// Where the guest's work directory is made; defaults to the temp directory. A test that hands the guest to VirtWeb
+    /// puts it under VirtWeb's storage roots, so that a pool on it makes every file the guest names a volume.
+    /// </summary>
+    public string? WorkParent { get; init; }
 }
 
 /// <summary>
@@ -146,7 +152,9 @@ internal sealed partial class TinyGuest : IAsyncDisposable
 
         // libvirt (qemu.conf dynamic_ownership) chowns kernel, initrd and disk to the qemu user while the domain
         // runs: hand it copies in a directory that user can traverse, never the shared build output.
-        var work = Directory.CreateTempSubdirectory("virtweb-guest-").FullName;
+        var work = options.WorkParent is { } parent
+            ? Directory.CreateDirectory(Path.Combine(parent, $"virtweb-guest-{Guid.NewGuid():N}"[..28])).FullName
+            : Directory.CreateTempSubdirectory("virtweb-guest-").FullName;
         try
         {
             // CreateTempSubdirectory makes it 700; libvirt and QEMU are Linux only, so is this guest.

@@ -3,8 +3,10 @@ namespace VirtWeb.Libvirt.Xml;
 /// <summary>
 /// <c>virConnectGetDomainCapabilities</c>: what a guest of one emulator/machine/arch may use. Asked without a
 /// virt type, libvirt answers for kvm when KVM is usable and for qemu (TCG emulation) otherwise.
+/// <see cref="Loaders"/> are the firmware files (UEFI, BIOS) the host offers as <c>&lt;os&gt;&lt;loader&gt;</c>.
 /// </summary>
-public sealed record DomainCapabilities(string? EmulatorPath, string DomainType, string? Machine, string Arch, int? MaxVcpus, IReadOnlyList<string> CpuModels)
+public sealed record DomainCapabilities(
+    string? EmulatorPath, string DomainType, string? Machine, string Arch, int? MaxVcpus, IReadOnlyList<string> CpuModels, IReadOnlyList<string> Loaders)
 {
     public bool IsKvm => DomainType == "kvm";
 
@@ -23,6 +25,7 @@ public sealed record DomainCapabilities(string? EmulatorPath, string DomainType,
             root.Text("machine"),
             root.Text("arch") ?? string.Empty,
             XmlReading.Int(root.Attr("vcpu", "max")),
-            models);
+            models,
+            root.Element("os")?.Element("loader")?.Elements("value").Select(v => v.Value.Trim()).Where(v => v.Length > 0).ToArray() ?? []);
     }
 }

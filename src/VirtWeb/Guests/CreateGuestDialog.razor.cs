@@ -3,18 +3,25 @@ using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
 using VirtWeb.Hosts;
+using VirtWeb.Images;
+using VirtWeb.Live;
 
 namespace VirtWeb.Guests;
 
-/// <summary>The create-guest form; GuestService validates everything again and creates nothing half-way.</summary>
+/// <summary>
+/// The create-guest form; GuestService validates everything again and creates nothing half-way. Every file the guest
+/// uses is picked from the volumes of active pools inside the storage roots on the chosen host, never typed.
+/// </summary>
 public partial class CreateGuestDialog
 {
+    private const string NoPools = "Pools inside VirtWeb's storage roots are listed on the Images page.";
+
     private Guid _hostId;
     private string? _name;
     private int _vcpus = 1;
     private int _memoryMiB = 512;
     private GuestDiskChoice _disk = GuestDiskChoice.NewQcow2;
-    private string? _pool = "default";
+    private string? _pool;
     private int _diskGiB = 10;
     private string? _volumePath;
     private GuestBootChoice _boot = GuestBootChoice.Iso;
@@ -39,7 +46,44 @@ public partial class CreateGuestDialog
     [Inject]
     public required GuestService Guests { get; init; }
 
-    protected override void OnInitialized() => _hostId = Hosts.FirstOrDefault(h => h.Connection == HostConnectionState.Connected)?.HostId ?? Guid.Empty;
+    [Inject]
+    public required LiveStateStore LiveState { get; init; }
+
+    [Inject]
+    public required AccessControl Access { get; init; }
+
+    private System.Security.Claims.ClaimsPrincipal _user = new();
+
+    /// <summary>The chosen host's active pools inside the roots that the user may see.</summary>
+    private IReadOnlyList<PoolState> Pools { get; set; } = [];
+
+    private IReadOnlyList<VolumeState> Volumes { get; set; } = [];
+
+    private IEnumerable<VolumeState> Isos => Volumes.Where(v => v.IsIso);
+
+    private IEnumerable<VolumeState> Disks => Volumes.Where(v => !v.IsIso);
+
+    protected override async Task OnInitializedAsync()
+    {
+        _user = (await AuthenticationState).User;
+        _hostId = Hosts.FirstOrDefault(h => h.Connection == HostConnectionState.Connected)?.HostId ?? Guid.Empty;
+        HostChanged();
+    }
+
+    private void HostChanged()
+    {
+        Pools = [.. LiveState.Pools.Current(p => p.HostId == _hostId && p.IsActive && !p.OutsideRoots && Access.Allows(_user, p.AccessPath, Permission.View))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)];
+        var keys = Pools.Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+        Volumes = [.. LiveState.Volumes.Current(v => v.HostId == _hostId && keys.Contains(v.PoolKey))
+            .OrderBy(v => v.PoolName, StringComparer.Ordinal).ThenBy(v => v.Name, StringComparer.Ordinal)];
+        // A choice made on another host names nothing here.
+        _pool = Pools.Any(p => p.Name == _pool) ? _pool : Pools.FirstOrDefault(p => p.Name == "default")?.Name ?? Pools.FirstOrDefault()?.Name;
+        _volumePath = Volumes.Any(v => v.Path == _volumePath) ? _volumePath : null;
+        _isoPath = Volumes.Any(v => v.Path == _isoPath) ? _isoPath : null;
+        _kernelPath = Volumes.Any(v => v.Path == _kernelPath) ? _kernelPath : null;
+        _initrdPath = Volumes.Any(v => v.Path == _initrdPath) ? _initrdPath : null;
+    }
 
     private async Task CreateAsync()
     {

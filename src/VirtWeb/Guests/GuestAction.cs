@@ -18,7 +18,11 @@ public enum GuestAction
 public sealed record GuestActionResult(bool Done, string Message);
 
 /// <summary>An action libvirt or VirtWeb refused, with a message the operator can act on. Nothing was changed half-way.</summary>
-public sealed class GuestActionException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class GuestActionException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>How the trail records it: Denied when a policy refused (see <see cref="DefinitionPolicy"/>), else Failure.</summary>
+    public VirtWeb.Data.AuditOutcome Outcome { get; init; } = VirtWeb.Data.AuditOutcome.Failure;
+}
 
 public static class GuestActions
 {

@@ -27,6 +27,7 @@ public sealed class GuestService(
     GuestTimeline timeline,
     AuditLog audit,
     AccessControl access,
+    DefinitionPolicy definitions,
     ILogger<GuestService> logger)
 {
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
@@ -75,7 +76,8 @@ public sealed class GuestService(
 
     /// <summary>
     /// Replaces the guest's definition (Administrators only). The XML must parse, be a domain and keep the guest's
-    /// name and UUID; libvirt then validates it against its schema. A refused edit leaves the guest as it was.
+    /// name and UUID, and pass <see cref="DefinitionPolicy"/> (what it already had unchanged may stay); libvirt then
+    /// validates it against its schema. A refused edit leaves the guest as it was.
     /// </summary>
     public async Task<GuestActionResult> UpdateXmlAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string xml, CancellationToken cancellationToken = default)
     {
@@ -117,6 +119,7 @@ public sealed class GuestService(
                 throw new GuestActionException($"The XML renames {domain.Name} to '{edited.Name}'; renaming through the XML is not supported, keep the name.");
             }
 
+            definitions.Require(host.Connection, xml, domain.GetXml(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None));
             using var _ = host.Connection.DefineDomain(xml, DomainDefineFlags.Validate);
             return domain.IsActive
                 ? $"Saved {domain.Name}'s definition; most changes apply at its next start."
@@ -138,7 +141,7 @@ public sealed class GuestService(
         }
         catch (GuestActionException e)
         {
-            await audit.WriteAsync(caller, "guest.create", AuditTarget(input.HostId), AuditOutcome.Failure, $"{input.Name}: {e.Message}");
+            await audit.WriteAsync(caller, "guest.create", AuditTarget(input.HostId), e.Outcome, $"{input.Name}: {e.Message}");
             throw;
         }
 
@@ -168,6 +171,11 @@ public sealed class GuestService(
         if (input.Disk is GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw && (input.DiskSizeGiB < 1 || string.IsNullOrWhiteSpace(input.Pool)))
         {
             throw new GuestActionException("Choose a storage pool and a disk size of at least 1 GiB for the new disk.");
+        }
+
+        if (input.Disk == GuestDiskChoice.ExistingVolume && string.IsNullOrWhiteSpace(input.ExistingVolumePath))
+        {
+            throw new GuestActionException("Choose the existing volume the guest boots from.");
         }
 
         if (input.Boot == GuestBootChoice.Iso && string.IsNullOrWhiteSpace(input.IsoPath))
@@ -200,6 +208,12 @@ public sealed class GuestService(
                 (string Path, string Format)? disk = null;
                 try
                 {
+                    var type = facts?.KvmUsable == true ? "kvm" : connection.HypervisorType.Equals("QEMU", StringComparison.OrdinalIgnoreCase) ? "qemu" : connection.HypervisorType.ToLowerInvariant();
+                    string Xml((string Path, string Format)? disk) =>
+                        GuestCreation.DomainXml(type, facts?.CpuArchitecture ?? "x86_64", name, input.Vcpus, input.MemoryMiB, disk, input);
+
+                    definitions.RequireCreate(connection, input, Xml);
+
                     switch (input.Disk)
                     {
                         case GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw:
@@ -223,8 +237,8 @@ public sealed class GuestService(
                             break;
                     }
 
-                    var type = facts?.KvmUsable == true ? "kvm" : connection.HypervisorType.Equals("QEMU", StringComparison.OrdinalIgnoreCase) ? "qemu" : connection.HypervisorType.ToLowerInvariant();
-                    var xml = GuestCreation.DomainXml(type, facts?.CpuArchitecture ?? "x86_64", name, input.Vcpus, input.MemoryMiB, disk, input);
+                    var xml = Xml(disk);
+                    definitions.Require(connection, xml);
                     using var domain = connection.DefineDomain(xml, DomainDefineFlags.Validate);
                     created?.Dispose();
                     created = null;
@@ -358,6 +372,9 @@ public sealed class GuestService(
                 }
             }
 
+            // The clone as it will be, its copies standing in the source's place (same pools): checked before any copy exists.
+            definitions.Require(connection, GuestCloning.CloneXml(
+                xml, name, Guid.NewGuid(), [.. plan.Select(p => new ClonedDisk(p.Index, p.Pool.Name, p.Source.Name, p.Source.Path, p.Format))]));
             var disks = new List<ClonedDisk>();
             foreach (var step in plan)
             {
@@ -374,6 +391,8 @@ public sealed class GuestService(
             {
                 cloneXml = adjustCloneXml(cloneXml);
             }
+
+            definitions.Require(connection, cloneXml);
 
             using var clone = connection.DefineDomain(cloneXml, DomainDefineFlags.Validate);
             var uuid = clone.Uuid;
@@ -519,7 +538,7 @@ public sealed class GuestService(
         catch (GuestActionException e)
         {
             timeline.Add(key, $"{title} by {caller.Identity?.Name ?? "someone"} failed: {e.Message}");
-            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), AuditOutcome.Failure, e.Message);
+            await audit.WriteAsync(caller, auditAction, AuditTarget(hostId, uuid), e.Outcome, e.Message);
             throw;
         }
         catch (HostUnavailableException e)
@@ -575,7 +594,7 @@ public sealed class GuestService(
         }
     }
 
-    private static string Delete(WatchedHost host, LibvirtDomain domain, string confirmName, bool deleteDisks)
+    private string Delete(WatchedHost host, LibvirtDomain domain, string confirmName, bool deleteDisks)
     {
         var name = domain.Name;
         if (!string.Equals(confirmName?.Trim(), name, StringComparison.Ordinal))
@@ -601,6 +620,7 @@ public sealed class GuestService(
                         ?? throw new GuestActionException(
                             $"{name}'s disk {disk.TargetDev} ({disk.SourceFile ?? disk.SourceDevice ?? "no source"}) is not a volume in a storage pool of {host.Name}; " +
                             "delete the guest and keep its disks, then remove that file by hand."));
+                    definitions.RequireDeletable(volumes[^1], $"{name}'s disk {disk.TargetDev}");
                 }
             }
 

@@ -17,6 +17,7 @@ public static class GuestsExtensions
         services.AddSingleton<GuestTimeline>();
         services.AddSingleton<GuestWatcher>();
         services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
+        services.AddSingleton<DefinitionPolicy>();
         services.AddSingleton<GuestService>();
         services.AddSingleton<GuestAddressPoller>();
         return services;

@@ -19,4 +19,7 @@ public enum ImageFailure
 
     /// <summary>The volume, pool or host is gone.</summary>
     NotFound,
+
+    /// <summary>VirtWeb's storage roots forbid it (a pool outside them); audited as Denied, like a missing right.</summary>
+    Forbidden,
 }

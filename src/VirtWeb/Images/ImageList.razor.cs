@@ -29,6 +29,9 @@ public partial class ImageList
     public required AccessControl Access { get; init; }
 
     [Inject]
+    public required StorageRoots Roots { get; init; }
+
+    [Inject]
     public required IDialogService Dialogs { get; init; }
 
     [Inject]
@@ -37,13 +40,19 @@ public partial class ImageList
     private IEnumerable<PoolState> Pools =>
         _pools?.Items.OrderBy(p => p.HostName, StringComparer.CurrentCultureIgnoreCase).ThenBy(p => p.Name, StringComparer.Ordinal) ?? Enumerable.Empty<PoolState>();
 
+    // Only what a guest may attach: an ISO in a pool outside the roots cannot be picked.
     private IEnumerable<VolumeState> Isos =>
-        _volumes?.Items.Where(v => v.IsIso).OrderBy(v => v.Name, StringComparer.Ordinal) ?? Enumerable.Empty<VolumeState>();
+        _volumes?.Items.Where(v => v.IsIso && _pools?.Find(v.PoolKey) is { OutsideRoots: false }).OrderBy(v => v.Name, StringComparer.Ordinal)
+        ?? Enumerable.Empty<VolumeState>();
 
-    /// <summary>The connected hosts where the user may make pools.</summary>
+    /// <summary>The connected hosts where the user may make pools: Administrators of the host.</summary>
     private IEnumerable<HostState> PoolHosts =>
-        _hosts?.Items.Where(h => h.Connection == HostConnectionState.Connected && Access.Allows(_user, h.AccessPath, Permission.ManageImages))
+        _hosts?.Items.Where(h => h.Connection == HostConnectionState.Connected && Access.Allows(_user, h.AccessPath, Permission.ManageHosts))
         ?? Enumerable.Empty<HostState>();
+
+    private const string OutsideRootsHint =
+        "Another tool defined this pool outside the directories VirtWeb's configuration names (Images:PoolRoots). " +
+        "VirtWeb shows it, but neither downloads, uploads into, wipes, resizes nor deletes its volumes, nor attaches them to guests.";
 
     protected override async Task OnInitializedAsync()
     {
@@ -54,8 +63,12 @@ public partial class ImageList
         _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
     }
 
-    // Hides what the service would refuse anyway; ImageService checks the user's role on the pool for every change.
-    private bool MayChange(PoolState pool) => Access.Allows(_user, pool.AccessPath, Permission.ManageImages);
+    // Hides what the service would refuse anyway; ImageService checks the user's role and the roots for every change.
+    private bool MayManageImages(PoolState pool) => Access.Allows(_user, pool.AccessPath, Permission.ManageImages);
+
+    private bool MayChange(PoolState pool) => !pool.OutsideRoots && MayManageImages(pool);
+
+    private bool MayDelete(PoolState pool) => !pool.OutsideRoots && Access.Allows(_user, AccessPaths.Host(pool.HostId), Permission.ManageHosts);
 
     private IEnumerable<VolumeState> VolumesOf(PoolState pool) =>
         _volumes?.Items.Where(v => v.PoolKey == pool.Key).OrderBy(v => v.Name, StringComparer.Ordinal) ?? Enumerable.Empty<VolumeState>();
@@ -82,8 +95,9 @@ public partial class ImageList
     private static string DownloadUrl(VolumeState volume) =>
         $"api/images/download?host={volume.HostId}&path={Uri.EscapeDataString(volume.Path)}";
 
-    private static string PoolDeleteQuestion(PoolState pool) =>
-        $"VirtWeb stops {pool.Name}, removes its directory {pool.TargetPath} and forgets the pool. Only an empty pool can be deleted.";
+    private string PoolDeleteQuestion(PoolState pool) => Roots.IsRoot(pool.TargetPath)
+        ? $"VirtWeb stops {pool.Name} and forgets the pool; its directory {pool.TargetPath} is one of VirtWeb's storage roots and stays. Only an empty pool can be deleted."
+        : $"VirtWeb stops {pool.Name}, removes its directory {pool.TargetPath} and forgets the pool. Only an empty pool can be deleted.";
 
     private Task CreatePoolAsync() => ShowAsync<PoolDialog>("New directory pool", new DialogParameters<PoolDialog>
     {

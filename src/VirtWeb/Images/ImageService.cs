@@ -16,10 +16,12 @@ public sealed record VolumeDownload(string FileName, long? Length, Func<Stream, 
 /// Every change to pools and volumes. Each method checks the caller's role itself (Operator or Administrator), re-reads
 /// what it depends on from libvirt rather than trusting the page, and re-reads the pool into the live store afterwards
 /// (libvirt has no volume events). Volumes are named by host and path, which libvirt keeps unique per host. Every
-/// change, download and refusal is written to the audit trail, with libvirt's message when it failed.
+/// change, download and refusal is written to the audit trail, with libvirt's message when it failed. Pools outside
+/// VirtWeb's storage roots (<see cref="StorageRoots"/>) are shown only: every action on them or their volumes is refused.
 /// </summary>
 public sealed class ImageService(
-    IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, ILogger<ImageService> logger)
+    IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, StorageRoots roots,
+    ILogger<ImageService> logger)
 {
     // One change at a time per volume: two operators deleting the same volume get one deletion and one clear message.
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _volumeLocks = new(StringComparer.Ordinal);
@@ -34,6 +36,7 @@ public sealed class ImageService(
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
             var size = ImageNames.RequireSize(sizeBytes);
             using var pool = FindPool(connection, poolName);
+            roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, size, preallocated: format == "raw");
             using var volume = Create(pool, name, () => pool.CreateVolume(VolumeXml(name, size, format).ToString()));
             return (pool.Uuid, volume.Path);
@@ -45,9 +48,11 @@ public sealed class ImageService(
         {
             ImageNames.Require(name);
             using var backing = FindVolume(connection, backingPath);
+            roots.RequireInside(backing, "let its volumes back overlays");
             var backingDefinition = backing.GetDefinition();
             var capacity = backing.GetInfo().CapacityBytes;
             using var pool = FindPool(connection, poolName);
+            roots.RequireInside(pool, "create volumes in it");
             var xml = VolumeXml(name, capacity, "qcow2");
             xml.Add(new XElement("backingStore",
                 new XElement("path", backing.Path),
@@ -63,8 +68,10 @@ public sealed class ImageService(
             ImageNames.Require(name);
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
             using var source = FindVolume(connection, sourcePath);
+            roots.RequireInside(source, "copy its volumes");
             var capacity = source.GetInfo().CapacityBytes;
             using var pool = FindPool(connection, poolName);
+            roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, capacity, preallocated: format == "raw");
             using var volume = Create(pool, name, () => pool.CloneVolume(VolumeXml(name, capacity, format).ToString(), source));
             return (pool.Uuid, volume.Path);
@@ -77,6 +84,7 @@ public sealed class ImageService(
             var size = ImageNames.RequireSize(newSizeBytes, "new size");
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
+            roots.RequireInside(pool, "resize its volumes");
             var info = volume.GetInfo();
             var format = volume.GetDefinition().TargetFormat ?? "raw";
             if (size == info.CapacityBytes)
@@ -125,6 +133,7 @@ public sealed class ImageService(
         {
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
+            roots.RequireInside(pool, "wipe its volumes");
             RequireUnused(connection, volume, "wipe");
             volume.Wipe();
             return (pool.Uuid, volume.Path);
@@ -136,6 +145,7 @@ public sealed class ImageService(
         {
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
+            roots.RequireInside(pool, "delete its volumes");
             RequireUnused(connection, volume, "delete");
             var overlays = OverlaysOf(connection, volume.Path);
             if (overlays.Count > 0)
@@ -170,7 +180,7 @@ public sealed class ImageService(
         catch (Exception e)
         {
             // Cancelled by the browser, cut off, refused by libvirt or by validation: each is one Failure row.
-            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            await audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
             throw;
         }
 
@@ -200,6 +210,7 @@ public sealed class ImageService(
             (poolUuid, volume) = await Task.Run(() =>
             {
                 using var pool = FindPool(connection, poolName);
+                roots.RequireInside(pool, "upload into it");
                 RequireFits(pool, capacity, preallocated: true);
                 // Created as plain bytes and sparse: the upload writes every byte anyway, and the pool refresh afterwards
                 // lets libvirt probe the real format (a qcow2 file stays qcow2).
@@ -257,6 +268,7 @@ public sealed class ImageService(
             return await Task.Run(() =>
             {
                 using var volume = FindVolume(connection, path);
+                roots.RequireInside(volume, "let its volumes be downloaded");
                 var definition = volume.GetDefinition();
                 var info = volume.GetInfo();
                 long? length = definition.PhysicalBytes is { } physical ? (long)physical
@@ -288,23 +300,23 @@ public sealed class ImageService(
         }
         catch (ImageException e)
         {
-            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            await audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
             throw;
         }
     }
 
     // ---- Pools ----
 
-    /// <summary>Defines a directory pool, creates its directory, starts it and sets autostart; undone if a step fails.</summary>
+    /// <summary>
+    /// Defines a directory pool, creates its directory, starts it and sets autostart; undone if a step fails. Only an
+    /// Administrator of the host, and only inside the storage roots: a pool makes every file in its directory a volume
+    /// that can be downloaded, overwritten and deleted.
+    /// </summary>
     public Task CreateDirectoryPoolAsync(ClaimsPrincipal user, Guid hostId, string name, string directory, bool autostart) =>
-        RunAsync(user, new("pool.create", PoolTarget(hostId, name), "create pools", $"dir {directory}{(autostart ? ", autostart" : "")}"), hostId, connection =>
+        RunAsync(user, HostWide("pool.create", hostId, name, "create pools", $"dir {directory}{(autostart ? ", autostart" : "")}"), hostId, connection =>
         {
             ImageNames.Require(name, "pool");
-            directory = directory?.Trim() ?? "";
-            if (!directory.StartsWith('/') || directory.Split('/').Contains("..") || directory.Contains('\0') || directory.TrimEnd('/').Length == 0)
-            {
-                throw new ImageException($"The directory '{directory}' must be an absolute path on the host, such as /var/lib/libvirt/images/extra, without '..'.");
-            }
+            directory = roots.RequirePoolDirectory(connection, directory);
 
             var xml = new XElement("pool", new XAttribute("type", "dir"),
                 new XElement("name", name),
@@ -316,7 +328,7 @@ public sealed class ImageService(
             }
             catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationFailed || e.Message.Contains("already exists", StringComparison.Ordinal))
             {
-                throw new ImageException($"A pool named {name} or using {directory} already exists: {e.Message}", ImageFailure.Conflict);
+                throw new ImageException($"A pool named {name} or using {directory} already exists: {roots.Redact(e.Message)}", ImageFailure.Conflict);
             }
 
             using (pool)
@@ -343,11 +355,16 @@ public sealed class ImageService(
         }, wholeHost: true);
 
     public Task StartPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        PoolActionAsync(user, new("pool.start", PoolTarget(hostId, poolName), "start pools"), hostId, poolName, (_, pool) => pool.Start());
+        PoolActionAsync(user, new("pool.start", PoolTarget(hostId, poolName), "start pools"), hostId, poolName, (_, pool) =>
+        {
+            roots.RequireInside(pool, "start it");
+            pool.Start();
+        });
 
     public Task StopPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
         PoolActionAsync(user, new("pool.stop", PoolTarget(hostId, poolName), "stop pools"), hostId, poolName, (connection, pool) =>
         {
+            roots.RequireInside(pool, "stop it");
             RequirePoolUnused(connection, pool, "stop");
             pool.Stop();
         });
@@ -356,13 +373,22 @@ public sealed class ImageService(
         PoolActionAsync(user, new("pool.refresh", PoolTarget(hostId, poolName), "refresh pools"), hostId, poolName, (_, pool) => pool.Refresh());
 
     public Task SetAutostartAsync(ClaimsPrincipal user, Guid hostId, string poolName, bool autostart) =>
-        PoolActionAsync(user, new("pool.autostart", PoolTarget(hostId, poolName), "change pools", autostart ? "on" : "off"), hostId, poolName, (_, pool) => pool.Autostart = autostart);
+        PoolActionAsync(user, new("pool.autostart", PoolTarget(hostId, poolName), "change pools", autostart ? "on" : "off"), hostId, poolName, (_, pool) =>
+        {
+            roots.RequireInside(pool, "change its autostart");
+            pool.Autostart = autostart;
+        });
 
-    /// <summary>Deletes an empty pool: stops it, removes its directory and forgets it. A pool with volumes is refused.</summary>
+    /// <summary>
+    /// Deletes an empty pool (Administrators of the host): stops it, removes its directory and forgets it. A pool with
+    /// volumes is refused, so is a pool outside the storage roots; a pool on a root itself keeps that directory.
+    /// </summary>
     public Task DeletePoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        RunAsync(user, new("pool.delete", PoolTarget(hostId, poolName), "delete pools"), hostId, connection =>
+        RunAsync(user, HostWide("pool.delete", hostId, poolName, "delete pools"), hostId, connection =>
         {
             using var pool = FindPool(connection, poolName);
+            roots.RequireInside(pool, "delete it");
+            var definition = pool.GetDefinition();
             if (pool.IsActive)
             {
                 var volumes = pool.ListVolumes();
@@ -380,7 +406,7 @@ public sealed class ImageService(
                 pool.Stop();
             }
 
-            if (pool.GetDefinition().Type == "dir")
+            if (definition.Type == "dir" && !(StorageRoots.AppliesTo(connection) && roots.IsRoot(definition.TargetPath)))
             {
                 pool.Delete();
             }
@@ -442,7 +468,7 @@ public sealed class ImageService(
         }
         catch (ImageException e)
         {
-            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            await audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
             throw;
         }
 
@@ -465,7 +491,7 @@ public sealed class ImageService(
     /// </summary>
     private async Task RequireMayChangeAsync(ClaimsPrincipal user, Audited audited)
     {
-        await access.RequireAsync(user, Permission.ManageImages, audited.Action, audited.Target, audited.What);
+        await access.RequireAsync(user, audited.Needs, audited.Action, audited.CheckedOn ?? audited.Target, audited.What);
         if (audited.Source is { } source)
         {
             await access.RequireAsync(user, Permission.View, audited.Action, VolumeTarget(audited.HostId, source), "read the source volume");
@@ -473,6 +499,14 @@ public sealed class ImageService(
     }
 
     private static string PoolTarget(Guid hostId, string? poolName) => $"/hosts/{hostId}/pools/{poolName}";
+
+    // Adding and removing pools is the host's business: checked on the host, where a grant on one pool cannot reach.
+    private static Audited HostWide(string action, Guid hostId, string poolName, string what, string? detail = null) =>
+        new(action, PoolTarget(hostId, poolName), what, detail, Needs: Permission.ManageHosts, CheckedOn: AccessPaths.Host(hostId));
+
+    // A refusal by the storage roots is a refusal by policy, as a missing right is.
+    private static AuditOutcome OutcomeOf(Exception e) =>
+        e is ImageException { Failure: ImageFailure.Forbidden } ? AuditOutcome.Denied : AuditOutcome.Failure;
 
     private static string VolumeTarget(Guid hostId, string? poolName, string? name) => $"{PoolTarget(hostId, poolName)}/volumes/{name}";
 
@@ -636,16 +670,19 @@ public sealed class ImageService(
         }
     }
 
-    private static ImageException Translate(LibvirtException e, string? name) => e.Code switch
+    private ImageException Translate(LibvirtException e, string? name) => e.Code switch
     {
         LibvirtErrorCode.NoStorageVol => new ImageException($"The volume {name} no longer exists; someone deleted it a moment ago.", ImageFailure.NotFound),
         LibvirtErrorCode.NoStoragePool => new ImageException("The pool no longer exists on this host; someone removed it.", ImageFailure.NotFound),
-        _ => new ImageException($"libvirt refused: {e.Message}", ImageFailure.Conflict),
+        _ => new ImageException($"libvirt refused: {roots.Redact(e.Message)}", ImageFailure.Conflict),
     };
 
     /// <summary>An audited action: its name and target in the trail, the words of a refusal, and what a success records.</summary>
     /// <param name="Source">A volume the action reads (by path on <paramref name="HostId"/>), checked for visibility too.</param>
-    private sealed record Audited(string Action, string Target, string What, string? Detail = null, Guid HostId = default, string? Source = null);
+    /// <param name="Needs">The permission checked, on <paramref name="CheckedOn"/> when given, else on <paramref name="Target"/>.</param>
+    private sealed record Audited(
+        string Action, string Target, string What, string? Detail = null, Guid HostId = default, string? Source = null,
+        Permission Needs = Permission.ManageImages, string? CheckedOn = null);
 
     private static string Names(IReadOnlyList<string> names, string? noun = null)
     {

@@ -2,7 +2,10 @@ using VirtWeb.Libvirt;
 
 namespace VirtWeb.Images;
 
-/// <summary>A storage pool as the Images page shows it; sizes in bytes.</summary>
+/// <summary>
+/// A storage pool as the Images page shows it; sizes in bytes. <see cref="OutsideRoots"/>: another tool defined it
+/// outside VirtWeb's storage roots, so VirtWeb shows it and its volumes but changes, reads and attaches none of them.
+/// </summary>
 public sealed record PoolState(
     Guid HostId,
     string HostName,
@@ -15,7 +18,8 @@ public sealed record PoolState(
     ulong CapacityBytes,
     ulong AllocationBytes,
     ulong AvailableBytes,
-    string? TargetPath) : Live.ILiveItem
+    string? TargetPath,
+    bool OutsideRoots = false) : Live.ILiveItem
 {
     public string Key => KeyOf(HostId, Uuid);
 

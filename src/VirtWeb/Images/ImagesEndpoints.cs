@@ -101,6 +101,7 @@ public static class ImagesEndpoints
         ImageFailure.Conflict => StatusCodes.Status409Conflict,
         ImageFailure.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ImageFailure.NotFound => StatusCodes.Status404NotFound,
+        ImageFailure.Forbidden => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status400BadRequest,
     };
 }

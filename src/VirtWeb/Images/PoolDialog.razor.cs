@@ -24,6 +24,9 @@ public partial class PoolDialog
     [Inject]
     public required ImageService Images { get; init; }
 
+    [Inject]
+    public required StorageRoots Roots { get; init; }
+
     [Parameter]
     public IReadOnlyList<HostState> Hosts { get; set; } = [];
 

@@ -80,13 +80,14 @@ public static class StorageReader
     /// <summary>How deep a backing chain is followed; a loop or a chain longer than this is cut.</summary>
     private const int MaxChain = 16;
 
-    public static PoolState ReadPool(Guid hostId, string hostName, LibvirtStoragePool pool)
+    public static PoolState ReadPool(Guid hostId, string hostName, LibvirtStoragePool pool, StorageRoots roots)
     {
         var info = pool.GetInfo();
         var definition = pool.GetDefinition();
         return new PoolState(
             hostId, hostName, pool.Uuid, pool.Name, definition.Type, info.State, pool.Autostart, pool.IsPersistent,
-            info.CapacityBytes, info.AllocationBytes, info.AvailableBytes, definition.TargetPath);
+            info.CapacityBytes, info.AllocationBytes, info.AvailableBytes, definition.TargetPath,
+            OutsideRoots: !roots.IsInside(pool.Connection, definition.TargetPath));
     }
 
     /// <summary>The volumes of an active pool, without backing chains and guests (see <see cref="Complete"/>).</summary>

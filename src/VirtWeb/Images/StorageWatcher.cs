@@ -16,7 +16,7 @@ namespace VirtWeb.Images;
 /// per host, and each takes its version only once its turn has come: version order is then read order, so a listing
 /// made before a change can never outrank (or leave a tombstone over) a listing made after it.
 /// </remarks>
-public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher> logger) : IHostWatcher
+public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILogger<StorageWatcher> logger) : IHostWatcher
 {
     // A pool read again this many times when it keeps changing under the listing (stopped, undefined, volume deleted).
     private const int ReadAttempts = 3;
@@ -191,13 +191,13 @@ public sealed class StorageWatcher(LiveStateStore store, ILogger<StorageWatcher>
     /// reading its state and listing its volumes fails the listing (libvirt: "storage pool is not active"), so it is
     /// read again: the second state says inactive.
     /// </summary>
-    private static PoolRead? ReadPoolAndVolumes(WatchedHost host, LibvirtStoragePool pool)
+    private PoolRead? ReadPoolAndVolumes(WatchedHost host, LibvirtStoragePool pool)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var state = StorageReader.ReadPool(host.HostId, host.Name, pool);
+                var state = StorageReader.ReadPool(host.HostId, host.Name, pool, roots);
                 if (!state.IsActive)
                 {
                     return new PoolRead(state, [], new Dictionary<string, string?>());

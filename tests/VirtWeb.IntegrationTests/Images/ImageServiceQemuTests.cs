@@ -307,7 +307,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     {
         await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "left.qcow2", "qcow2", MiB);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.DeletePoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Images.DeletePoolAsync(QemuPool.Administrator, _pool.HostId, _pool.Name));
 
         Assert.Contains("left.qcow2", error.Message);
         Assert.True(Directory.Exists(_pool.Directory));
@@ -317,11 +317,11 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     public async Task DeletePool_Empty_RemovesDirectoryAndLiveState()
     {
         var extra = new string(_pool.Name.Take(26).ToArray()) + "-x";
-        var directory = Path.Combine(Path.GetTempPath(), extra);
-        await Images.CreateDirectoryPoolAsync(QemuPool.Operator, _pool.HostId, extra, directory, autostart: false);
+        var directory = QemuPool.ScratchDirectory(extra);
+        await Images.CreateDirectoryPoolAsync(QemuPool.Administrator, _pool.HostId, extra, directory, autostart: false);
         Assert.True(Directory.Exists(directory));
 
-        await Images.DeletePoolAsync(QemuPool.Operator, _pool.HostId, extra);
+        await Images.DeletePoolAsync(QemuPool.Administrator, _pool.HostId, extra);
 
         Assert.False(Directory.Exists(directory));
         Assert.Empty(Store.Pools.Current(p => p.Name == extra));

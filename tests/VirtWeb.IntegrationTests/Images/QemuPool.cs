@@ -11,8 +11,9 @@ using VirtWeb.Libvirt;
 namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>
-/// A directory pool of its own on the machine's libvirtd (qemu:///system), in a fresh temp directory, created through
-/// <see cref="ImageService"/> and removed with everything in it on dispose. libvirtd runs as root and does the file work.
+/// A directory pool of its own on the machine's libvirtd (qemu:///system), in a fresh directory under VirtWeb's default
+/// storage root, created through <see cref="ImageService"/> (by an Administrator of the host, as pools are) and removed
+/// with everything in it on dispose. libvirtd runs as root and does the file work.
 /// </summary>
 public sealed class QemuPool : IAsyncDisposable
 {
@@ -65,6 +66,12 @@ public sealed class QemuPool : IAsyncDisposable
 
     public static ClaimsPrincipal Operator { get; } = Principal(Roles.Operator, "ops1");
 
+    /// <summary>Adds and removes pools: that is an Administrator's of the host.</summary>
+    public static ClaimsPrincipal Administrator { get; } = Principal(Roles.Administrator, "root");
+
+    /// <summary>A fresh directory under the default storage root, where pools may be made.</summary>
+    public static string ScratchDirectory(string name) => System.IO.Path.Combine(PoolRootsOptions.DefaultRoot, name);
+
     public static ClaimsPrincipal Principal(string role, string name) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], "test"));
 
@@ -72,13 +79,13 @@ public sealed class QemuPool : IAsyncDisposable
     {
         var hostId = await QemuHostAsync(factory);
         var name = $"virtweb-test-img-{Guid.NewGuid():N}"[..30];
-        var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), name);
-        await factory.Services.GetRequiredService<ImageService>().CreateDirectoryPoolAsync(Operator, hostId, name, directory, autostart: false);
+        var directory = ScratchDirectory(name);
+        await factory.Services.GetRequiredService<ImageService>().CreateDirectoryPoolAsync(Administrator, hostId, name, directory, autostart: false);
         return new QemuPool(factory, hostId, name, directory);
     }
 
     /// <summary>qemu:///system, added once per app under test (the factory does not add it by itself).</summary>
-    private static async Task<Guid> QemuHostAsync(VirtWebFactory factory)
+    public static async Task<Guid> QemuHostAsync(VirtWebFactory factory)
     {
         await HostGate.WaitAsync();
         try
@@ -118,7 +125,7 @@ public sealed class QemuPool : IAsyncDisposable
         return long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture) * long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static string Run(string file, params string[] arguments)
+    public static string Run(string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)

@@ -3,6 +3,7 @@ using System.Security;
 using Microsoft.Extensions.DependencyInjection;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
+using VirtWeb.Images;
 using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt;
@@ -95,14 +96,16 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
     public async Task IdentitySafeClone_FirstBoot_RunsWithItsOwnIdVerifiedThroughTheAgentWithoutAManualStep()
     {
         var hostId = await GuestWorld.AddQemuHostAsync(factory);
-        await using var source = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwmid-src" }, Deadline);
+        // Under the storage roots: a clone through VirtWeb may name only volumes of pools inside them.
+        await using var source = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwmid-src", WorkParent = PoolRootsOptions.DefaultRoot }, Deadline);
         var sourceId = await source.ReadMachineIdAsync();
         await Eventually.ValueAsync(
             () => Registry.Entries.Find(MachineIdEntry.KeyOf(MachineIds.GuestSubject(hostId, source.Domain.Uuid), MachineIdSource.GuestAgent)),
             e => e.MachineId == sourceId, Deadline, "the source's id is in the registry");
         await source.ShutdownAsync(deadline: Deadline);
 
-        // GuestService clones volumes only: a transient directory pool on the tiny guest's own directory makes its disk one.
+        // GuestService clones volumes only: a transient directory pool on the tiny guest's own directory makes its disk,
+        // kernel, initrd and serial log volumes.
         var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
         var poolName = $"vwmid-pool-{Guid.NewGuid():N}"[..24];
         using var pool = connection.CreateStoragePool(

@@ -118,6 +118,46 @@ public sealed class ImageListTests : ComponentTest
         });
     }
 
+    [Fact]
+    public void ImageList_PoolOutsideTheRoots_FlaggedAndOnlyRefreshOffered()
+    {
+        Context.SignInAs("root", Roles.Administrator);
+        var outside = Pool("etc") with { OutsideRoots = true };
+        Store.Pools.Upsert(outside, Store.NextVersion());
+        Store.Volumes.Upsert(Volume(outside, "passwd", "raw", 4096, 4096), Store.NextVersion());
+        Store.Volumes.Upsert(Volume(outside, "rescue.iso", "iso", GiB, GiB), Store.NextVersion());
+
+        var page = Context.Render<ImageList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Equal(["passwd", "rescue.iso"], Texts(page, "volume-name"));
+            Assert.Equal(["outside VirtWeb's roots"], Texts(page, "pool-outside-roots"));
+            Assert.Single(page.FindAll("[data-testid=pool-refresh]"));
+            Assert.Empty(page.FindAll("[data-testid=new-volume], [data-testid=upload], [data-testid=pool-delete], [data-testid=pool-stop], [data-testid=pool-autostart-toggle]"));
+            Assert.Empty(page.FindAll("button[aria-label^='Delete'], a[aria-label^='Download'], button[aria-label^='Wipe'], button[aria-label^='Resize'], button[aria-label^='Clone']"));
+            // Not offered for a guest either: the ISO library lists what a guest may attach.
+            Assert.Empty(Texts(page, "iso-name"));
+        });
+    }
+
+    [Theory]
+    [InlineData(Roles.Operator, false)]
+    [InlineData(Roles.Administrator, true)]
+    public void ImageList_PoolDelete_OfferedToAdministratorsOfTheHostOnly(string role, bool offered)
+    {
+        Context.SignInAs("olga", role);
+        Store.Pools.Upsert(Pool("images"), Store.NextVersion());
+
+        var page = Context.Render<ImageList>();
+
+        page.WaitForAssertion(() =>
+        {
+            Assert.Single(page.FindAll("[data-testid=pool-stop]"));
+            Assert.Equal(offered ? 1 : 0, page.FindAll("[data-testid=pool-delete]").Count);
+        });
+    }
+
     private static List<string> Texts(IRenderedComponent<ImageList> page, string testId) =>
         page.FindAll($"[data-testid={testId}]").Select(e => e.TextContent.Trim()).ToList();
 

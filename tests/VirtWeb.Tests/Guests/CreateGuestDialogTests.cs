@@ -1,0 +1,104 @@
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using VirtWeb.Access;
+using VirtWeb.Guests;
+using VirtWeb.Hosts;
+using VirtWeb.Images;
+using VirtWeb.Libvirt;
+using VirtWeb.Live;
+
+namespace VirtWeb.Tests.Guests;
+
+public sealed class CreateGuestDialogTests : ComponentTest
+{
+    private static readonly Guid HostId = Guid.NewGuid();
+    private static readonly Guid OtherHostId = Guid.NewGuid();
+
+    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
+
+    [Fact]
+    public async Task CreateGuestDialog_Files_PickedFromVolumesOfPoolsInsideTheRootsOnTheChosenHost()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        var images = Pool(HostId, "images");
+        var media = Pool(HostId, "media");
+        var outside = Pool(HostId, "etc") with { OutsideRoots = true };
+        var stopped = Pool(HostId, "cold") with { State = StoragePoolState.Inactive };
+        var elsewhere = Pool(OtherHostId, "images");
+        foreach (var pool in new[] { images, media, outside, stopped, elsewhere })
+        {
+            Store.Pools.Upsert(pool, Store.NextVersion());
+        }
+
+        foreach (var volume in new[]
+        {
+            Volume(images, "web.qcow2"), Volume(images, "vmlinuz"), Volume(media, "debian.iso"),
+            Volume(outside, "passwd"), Volume(outside, "rescue.iso"), Volume(elsewhere, "other.iso"),
+        })
+        {
+            Store.Volumes.Upsert(volume, Store.NextVersion());
+        }
+
+        var dialog = await OpenAsync();
+
+        dialog.WaitForAssertion(() => Assert.Equal(["debian.iso"], Picker(dialog, "create-iso").Volumes.Select(v => v.Name)));
+        Assert.Equal("images", PoolChosen(dialog));
+        // No free-text path anywhere in the form.
+        Assert.DoesNotContain(dialog.FindComponents<MudTextField<string>>(), f => f.Instance.Label?.Contains("path", StringComparison.OrdinalIgnoreCase) == true);
+
+        var boot = dialog.FindComponents<MudSelect<GuestBootChoice>>().Single();
+        await dialog.InvokeAsync(() => boot.Instance.ValueChanged.InvokeAsync(GuestBootChoice.Kernel));
+        var disk = dialog.FindComponents<MudSelect<GuestDiskChoice>>().Single();
+        await dialog.InvokeAsync(() => disk.Instance.ValueChanged.InvokeAsync(GuestDiskChoice.ExistingVolume));
+
+        dialog.WaitForAssertion(() =>
+        {
+            Assert.Equal(["vmlinuz", "web.qcow2"], Picker(dialog, "create-kernel").Volumes.Select(v => v.Name));
+            Assert.Equal(["vmlinuz", "web.qcow2"], Picker(dialog, "create-initrd").Volumes.Select(v => v.Name));
+            Assert.Equal(["vmlinuz", "web.qcow2"], Picker(dialog, "create-volume").Volumes.Select(v => v.Name));
+            Assert.True(Picker(dialog, "create-initrd").Optional);
+        });
+    }
+
+    [Fact]
+    public async Task CreateGuestDialog_NoPoolInsideTheRoots_SaysWhereVolumesComeFrom()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        Store.Pools.Upsert(Pool(HostId, "etc") with { OutsideRoots = true }, Store.NextVersion());
+
+        var dialog = await OpenAsync();
+
+        dialog.WaitForAssertion(() =>
+        {
+            Assert.Empty(Picker(dialog, "create-iso").Volumes);
+            Assert.Contains("No ISO in a pool inside VirtWeb's storage roots on this host", dialog.Markup);
+            Assert.True(string.IsNullOrEmpty(PoolChosen(dialog)));
+        });
+    }
+
+    private async Task<IRenderedComponent<MudDialogProvider>> OpenAsync()
+    {
+        Context.Render<MudPopoverProvider>();
+        var provider = Context.Render<MudDialogProvider>();
+        var dialogs = Context.Services.GetRequiredService<IDialogService>();
+        var hosts = new List<HostState> { new(HostId, "qemu", "qemu:///system", HostConnectionState.Connected, DateTimeOffset.UtcNow) };
+        await provider.InvokeAsync(() => dialogs.ShowAsync<CreateGuestDialog>("New guest", new DialogParameters<CreateGuestDialog> { { d => d.Hosts, hosts } }));
+        provider.WaitForAssertion(() => Assert.Single(provider.FindAll("[data-testid=create-submit]")));
+        return provider;
+    }
+
+    private static VolumePicker Picker(IRenderedComponent<MudDialogProvider> dialog, string testId) =>
+        dialog.FindComponents<VolumePicker>().Single(p => p.Instance.TestId == testId).Instance;
+
+    // MudSelect puts the test id on the element showing the chosen item in this MudBlazor version.
+    private static string PoolChosen(IRenderedComponent<MudDialogProvider> dialog) =>
+        dialog.Find("[data-testid=create-pool]").TextContent.Trim();
+
+    private static PoolState Pool(Guid hostId, string name) => new(
+        hostId, "qemu", Guid.NewGuid(), name, "dir", StoragePoolState.Running, Autostart: true, Persistent: true,
+        100UL << 30, 10UL << 30, 90UL << 30, $"/var/lib/libvirt/images/{name}");
+
+    private static VolumeState Volume(PoolState pool, string name) => new(
+        pool.HostId, pool.Uuid, pool.Name, name, $"{pool.TargetPath}/{name}", name.EndsWith(".iso", StringComparison.Ordinal) ? "iso" : "raw",
+        StorageVolumeType.File, 1UL << 30, 1UL << 20, [], []);
+}
