@@ -12,9 +12,10 @@ namespace VirtWeb.Images;
 /// <summary>
 /// What <see cref="VolumeService"/>, <see cref="VolumeTransfers"/> and <see cref="PoolService"/> share: the role check,
 /// the audit row for every change and refusal (with libvirt's message when it failed), the re-read of the pool or host
-/// into the live store afterwards, and libvirt's errors in words a user can act on.
+/// into the live store afterwards, and libvirt's errors in words a user can act on. Public only so the container can
+/// hand the one instance to the three; every member is internal.
 /// </summary>
-internal sealed class ImageOperations(
+public sealed class ImageOperations(
     IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, StorageRoots roots)
 {
     // One change at a time per volume: two operators deleting the same volume get one deletion and one clear message.

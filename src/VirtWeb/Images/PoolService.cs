@@ -1,9 +1,7 @@
 using System.Security.Claims;
 using System.Xml.Linq;
 using VirtWeb.Access;
-using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
-using VirtWeb.Live;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;
@@ -13,11 +11,8 @@ namespace VirtWeb.Images;
 /// autostart (Operators). Each change is checked, audited and re-read into the live store; pools outside VirtWeb's
 /// storage roots (<see cref="StorageRoots"/>) are shown only.
 /// </summary>
-public sealed class PoolService(
-    IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, StorageRoots roots)
+public sealed class PoolService(ImageOperations operations)
 {
-    private readonly ImageOperations _operations = new(hostConnections, watcher, store, audit, access, roots);
-
     // ---- Pools ----
 
     /// <summary>
@@ -26,10 +21,10 @@ public sealed class PoolService(
     /// that can be downloaded, overwritten and deleted.
     /// </summary>
     public Task CreateDirectoryPoolAsync(ClaimsPrincipal user, Guid hostId, string name, string directory, bool autostart) =>
-        _operations.RunAsync(user, HostWide("pool.create", hostId, name, "create pools", $"dir {directory}{(autostart ? ", autostart" : "")}"), hostId, connection =>
+        operations.RunAsync(user, HostWide("pool.create", hostId, name, "create pools", $"dir {directory}{(autostart ? ", autostart" : "")}"), hostId, connection =>
         {
             ImageNames.Require(name, "pool");
-            directory = _operations.Roots.RequirePoolDirectory(connection, directory);
+            directory = operations.Roots.RequirePoolDirectory(connection, directory);
 
             var xml = new XElement("pool", new XAttribute("type", "dir"),
                 new XElement("name", name),
@@ -41,7 +36,7 @@ public sealed class PoolService(
             }
             catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationFailed || e.Message.Contains("already exists", StringComparison.Ordinal))
             {
-                throw new ImageException($"A pool named {name} or using {directory} already exists: {_operations.Roots.Redact(e.Message)}", ImageFailure.Conflict);
+                throw new ImageException($"A pool named {name} or using {directory} already exists: {operations.Roots.Redact(e.Message)}", ImageFailure.Conflict);
             }
 
             using (pool)
@@ -68,27 +63,27 @@ public sealed class PoolService(
         }, wholeHost: true);
 
     public Task StartPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        _operations.PoolActionAsync(user, new("pool.start", AccessPaths.Pool(hostId, poolName), "start pools"), hostId, poolName, (_, pool) =>
+        operations.PoolActionAsync(user, new("pool.start", AccessPaths.Pool(hostId, poolName), "start pools"), hostId, poolName, (_, pool) =>
         {
-            _operations.Roots.RequireInside(pool, "start it");
+            operations.Roots.RequireInside(pool, "start it");
             pool.Start();
         });
 
     public Task StopPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        _operations.PoolActionAsync(user, new("pool.stop", AccessPaths.Pool(hostId, poolName), "stop pools"), hostId, poolName, (connection, pool) =>
+        operations.PoolActionAsync(user, new("pool.stop", AccessPaths.Pool(hostId, poolName), "stop pools"), hostId, poolName, (connection, pool) =>
         {
-            _operations.Roots.RequireInside(pool, "stop it");
+            operations.Roots.RequireInside(pool, "stop it");
             RequirePoolUnused(connection, pool, "stop");
             pool.Stop();
         });
 
     public Task RefreshPoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        _operations.PoolActionAsync(user, new("pool.refresh", AccessPaths.Pool(hostId, poolName), "refresh pools"), hostId, poolName, (_, pool) => pool.Refresh());
+        operations.PoolActionAsync(user, new("pool.refresh", AccessPaths.Pool(hostId, poolName), "refresh pools"), hostId, poolName, (_, pool) => pool.Refresh());
 
     public Task SetAutostartAsync(ClaimsPrincipal user, Guid hostId, string poolName, bool autostart) =>
-        _operations.PoolActionAsync(user, new("pool.autostart", AccessPaths.Pool(hostId, poolName), "change pools", autostart ? "on" : "off"), hostId, poolName, (_, pool) =>
+        operations.PoolActionAsync(user, new("pool.autostart", AccessPaths.Pool(hostId, poolName), "change pools", autostart ? "on" : "off"), hostId, poolName, (_, pool) =>
         {
-            _operations.Roots.RequireInside(pool, "change its autostart");
+            operations.Roots.RequireInside(pool, "change its autostart");
             pool.Autostart = autostart;
         });
 
@@ -97,10 +92,10 @@ public sealed class PoolService(
     /// volumes is refused, so is a pool outside the storage roots; a pool on a root itself keeps that directory.
     /// </summary>
     public Task DeletePoolAsync(ClaimsPrincipal user, Guid hostId, string poolName) =>
-        _operations.RunAsync(user, HostWide("pool.delete", hostId, poolName, "delete pools"), hostId, connection =>
+        operations.RunAsync(user, HostWide("pool.delete", hostId, poolName, "delete pools"), hostId, connection =>
         {
             using var pool = FindPool(connection, poolName);
-            _operations.Roots.RequireInside(pool, "delete it");
+            operations.Roots.RequireInside(pool, "delete it");
             var definition = pool.GetDefinition();
             if (pool.IsActive)
             {
@@ -119,7 +114,7 @@ public sealed class PoolService(
                 pool.Stop();
             }
 
-            if (definition.Type == "dir" && !(StorageRoots.AppliesTo(connection) && _operations.Roots.IsRoot(definition.TargetPath)))
+            if (definition.Type == "dir" && !(StorageRoots.AppliesTo(connection) && operations.Roots.IsRoot(definition.TargetPath)))
             {
                 pool.Delete();
             }

@@ -1,9 +1,7 @@
 using System.Security.Claims;
 using System.Xml.Linq;
 using VirtWeb.Access;
-using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
-using VirtWeb.Live;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;
@@ -14,20 +12,17 @@ namespace VirtWeb.Images;
 /// the live store afterwards (libvirt has no volume events). Volumes are named by host and path, which libvirt keeps
 /// unique per host. Volumes of pools outside VirtWeb's storage roots (<see cref="StorageRoots"/>) are shown only.
 /// </summary>
-public sealed class VolumeService(
-    IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, StorageRoots roots)
+public sealed class VolumeService(ImageOperations operations)
 {
-    private readonly ImageOperations _operations = new(hostConnections, watcher, store, audit, access, roots);
-
     /// <summary>A qcow2 (thin: grows as data is written) or raw (preallocated: takes its whole size now) volume.</summary>
     public Task<string> CreateVolumeAsync(ClaimsPrincipal user, Guid hostId, string poolName, string name, string format, long sizeBytes) =>
-        _operations.RunAsync(user, new("image.create", AccessPaths.Volume(hostId, poolName, name), "create volumes", $"{format}, {sizeBytes} bytes"), hostId, connection =>
+        operations.RunAsync(user, new("image.create", AccessPaths.Volume(hostId, poolName, name), "create volumes", $"{format}, {sizeBytes} bytes"), hostId, connection =>
         {
             ImageNames.Require(name);
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
             var size = ImageNames.RequireSize(sizeBytes);
             using var pool = FindPool(connection, poolName);
-            _operations.Roots.RequireInside(pool, "create volumes in it");
+            operations.Roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, size, preallocated: format == "raw");
             using var volume = Create(pool, name, () => pool.CreateVolume(VolumeXml(name, size, format).ToString()));
             return (pool.Uuid, volume.Path);
@@ -35,15 +30,15 @@ public sealed class VolumeService(
 
     /// <summary>A qcow2 overlay (linked clone) on <paramref name="backingPath"/>: it stores only what differs from it.</summary>
     public Task<string> CreateOverlayAsync(ClaimsPrincipal user, Guid hostId, string poolName, string name, string backingPath) =>
-        _operations.RunAsync(user, new("image.overlay", AccessPaths.Volume(hostId, poolName, name), "create volumes", $"qcow2 overlay on {backingPath}", hostId, backingPath), hostId, connection =>
+        operations.RunAsync(user, new("image.overlay", AccessPaths.Volume(hostId, poolName, name), "create volumes", $"qcow2 overlay on {backingPath}", hostId, backingPath), hostId, connection =>
         {
             ImageNames.Require(name);
             using var backing = FindVolume(connection, backingPath);
-            _operations.Roots.RequireInside(backing, "let its volumes back overlays");
+            operations.Roots.RequireInside(backing, "let its volumes back overlays");
             var backingDefinition = backing.GetDefinition();
             var capacity = backing.GetInfo().CapacityBytes;
             using var pool = FindPool(connection, poolName);
-            _operations.Roots.RequireInside(pool, "create volumes in it");
+            operations.Roots.RequireInside(pool, "create volumes in it");
             var xml = VolumeXml(name, capacity, "qcow2");
             xml.Add(new XElement("backingStore",
                 new XElement("path", backing.Path),
@@ -54,15 +49,15 @@ public sealed class VolumeService(
 
     /// <summary>A full copy of <paramref name="sourcePath"/>; a different format converts (qemu-img convert).</summary>
     public Task<string> CloneVolumeAsync(ClaimsPrincipal user, Guid hostId, string sourcePath, string poolName, string name, string format) =>
-        _operations.RunAsync(user, new("image.clone", AccessPaths.Volume(hostId, poolName, name), "clone volumes", $"{format} copy of {sourcePath}", hostId, sourcePath), hostId, connection =>
+        operations.RunAsync(user, new("image.clone", AccessPaths.Volume(hostId, poolName, name), "clone volumes", $"{format} copy of {sourcePath}", hostId, sourcePath), hostId, connection =>
         {
             ImageNames.Require(name);
             format = ImageNames.RequireFormat(format, ImageNames.CreatableFormats);
             using var source = FindVolume(connection, sourcePath);
-            _operations.Roots.RequireInside(source, "copy its volumes");
+            operations.Roots.RequireInside(source, "copy its volumes");
             var capacity = source.GetInfo().CapacityBytes;
             using var pool = FindPool(connection, poolName);
-            _operations.Roots.RequireInside(pool, "create volumes in it");
+            operations.Roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, capacity, preallocated: format == "raw");
             using var volume = Create(pool, name, () => pool.CloneVolume(VolumeXml(name, capacity, format).ToString(), source));
             return (pool.Uuid, volume.Path);
@@ -70,12 +65,12 @@ public sealed class VolumeService(
 
     /// <summary>Grows a volume; shrinking is refused unless the volume is raw, unused and <paramref name="confirmShrink"/>.</summary>
     public Task<string> ResizeVolumeAsync(ClaimsPrincipal user, Guid hostId, string path, long newSizeBytes, bool confirmShrink = false) =>
-        _operations.RunLockedAsync(user, new("image.resize", _operations.VolumeTarget(hostId, path), "resize volumes", $"to {newSizeBytes} bytes{(confirmShrink ? ", shrink confirmed" : "")}"), hostId, path, connection =>
+        operations.RunLockedAsync(user, new("image.resize", operations.VolumeTarget(hostId, path), "resize volumes", $"to {newSizeBytes} bytes{(confirmShrink ? ", shrink confirmed" : "")}"), hostId, path, connection =>
         {
             var size = ImageNames.RequireSize(newSizeBytes, "new size");
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
-            _operations.Roots.RequireInside(pool, "resize its volumes");
+            operations.Roots.RequireInside(pool, "resize its volumes");
             var info = volume.GetInfo();
             var format = volume.GetDefinition().TargetFormat ?? "raw";
             if (size == info.CapacityBytes)
@@ -120,11 +115,11 @@ public sealed class VolumeService(
 
     /// <summary>Overwrites the volume's data with zeros; refused while a guest uses it.</summary>
     public Task<string> WipeVolumeAsync(ClaimsPrincipal user, Guid hostId, string path) =>
-        _operations.RunLockedAsync(user, new("image.wipe", _operations.VolumeTarget(hostId, path), "wipe volumes"), hostId, path, connection =>
+        operations.RunLockedAsync(user, new("image.wipe", operations.VolumeTarget(hostId, path), "wipe volumes"), hostId, path, connection =>
         {
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
-            _operations.Roots.RequireInside(pool, "wipe its volumes");
+            operations.Roots.RequireInside(pool, "wipe its volumes");
             RequireUnused(connection, volume, "wipe");
             volume.Wipe();
             return (pool.Uuid, volume.Path);
@@ -132,11 +127,11 @@ public sealed class VolumeService(
 
     /// <summary>Deletes a volume no guest uses and no overlay needs.</summary>
     public Task<string> DeleteVolumeAsync(ClaimsPrincipal user, Guid hostId, string path) =>
-        _operations.RunLockedAsync(user, new("image.delete", _operations.VolumeTarget(hostId, path), "delete volumes", path), hostId, path, connection =>
+        operations.RunLockedAsync(user, new("image.delete", operations.VolumeTarget(hostId, path), "delete volumes", path), hostId, path, connection =>
         {
             using var volume = FindVolume(connection, path);
             using var pool = volume.GetPool();
-            _operations.Roots.RequireInside(pool, "delete its volumes");
+            operations.Roots.RequireInside(pool, "delete its volumes");
             RequireUnused(connection, volume, "delete");
             var overlays = OverlaysOf(connection, volume.Path);
             if (overlays.Count > 0)

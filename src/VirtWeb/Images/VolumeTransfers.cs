@@ -1,9 +1,7 @@
 using System.Security.Claims;
 using VirtWeb.Access;
 using VirtWeb.Data;
-using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
-using VirtWeb.Live;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;
@@ -15,12 +13,8 @@ public sealed record VolumeDownload(string FileName, long? Length, Func<Stream, 
 /// Uploads into and downloads from volumes, as <see cref="ImagesEndpoints"/> streams them. Operators only, checked
 /// here: images hold guests' data. Every transfer, refusal and failure is written to the audit trail.
 /// </summary>
-public sealed class VolumeTransfers(
-    IHostConnections hostConnections, StorageWatcher watcher, LiveStateStore store, AuditLog audit, AccessControl access, StorageRoots roots,
-    ILogger<VolumeTransfers> logger)
+public sealed class VolumeTransfers(ImageOperations operations, ILogger<VolumeTransfers> logger)
 {
-    private readonly ImageOperations _operations = new(hostConnections, watcher, store, audit, access, roots);
-
     /// <summary>
     /// Streams <paramref name="body"/> (exactly <paramref name="length"/> bytes) into a new volume of
     /// <paramref name="capacityBytes"/> (the file's size when null). Any failure or cancellation deletes the volume, so
@@ -31,7 +25,7 @@ public sealed class VolumeTransfers(
         Stream body, CancellationToken cancellationToken)
     {
         var audited = new Audited("image.upload", AccessPaths.Volume(hostId, poolName, name), "upload volumes");
-        await _operations.RequireMayChangeAsync(user, audited);
+        await operations.RequireMayChangeAsync(user, audited);
         string path;
         try
         {
@@ -40,11 +34,11 @@ public sealed class VolumeTransfers(
         catch (Exception e)
         {
             // Cancelled by the browser, cut off, refused by libvirt or by validation: each is one Failure row.
-            await _operations.Audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
+            await operations.Audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
             throw;
         }
 
-        await _operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, $"{format}, {length} bytes");
+        await operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, $"{format}, {length} bytes");
         return path;
     }
 
@@ -62,7 +56,7 @@ public sealed class VolumeTransfers(
                 ImageFailure.TooLarge);
         }
 
-        var connection = _operations.Connection(hostId);
+        var connection = operations.Connection(hostId);
         Guid poolUuid;
         LibvirtStorageVolume volume;
         try
@@ -70,7 +64,7 @@ public sealed class VolumeTransfers(
             (poolUuid, volume) = await Task.Run(() =>
             {
                 using var pool = FindPool(connection, poolName);
-                _operations.Roots.RequireInside(pool, "upload into it");
+                operations.Roots.RequireInside(pool, "upload into it");
                 RequireFits(pool, capacity, preallocated: true);
                 // Created as plain bytes and sparse: the upload writes every byte anyway, and the pool refresh afterwards
                 // lets libvirt probe the real format (a qcow2 file stays qcow2).
@@ -80,7 +74,7 @@ public sealed class VolumeTransfers(
         }
         catch (LibvirtException e)
         {
-            throw _operations.Translate(e, name);
+            throw operations.Translate(e, name);
         }
 
         var path = volume.Path;
@@ -96,10 +90,10 @@ public sealed class VolumeTransfers(
         {
             logger.LogInformation("Upload of {Volume} to {Pool} stopped ({Reason}); deleting the partial volume.", name, poolName, e.Message);
             await Task.Run(() => DeleteQuietly(connection, path), CancellationToken.None);
-            await _operations.Watcher.RefreshPoolAsync(hostId, connection, poolUuid);
+            await operations.Watcher.RefreshPoolAsync(hostId, connection, poolUuid);
             if (e is LibvirtException libvirt)
             {
-                throw _operations.Translate(libvirt, name);
+                throw operations.Translate(libvirt, name);
             }
 
             throw;
@@ -110,7 +104,7 @@ public sealed class VolumeTransfers(
             using var pool = connection.GetStoragePoolByUuid(poolUuid);
             TryRefresh(pool);
         }, CancellationToken.None);
-        await _operations.Watcher.RefreshPoolAsync(hostId, connection, poolUuid);
+        await operations.Watcher.RefreshPoolAsync(hostId, connection, poolUuid);
         return path;
     }
 
@@ -120,15 +114,15 @@ public sealed class VolumeTransfers(
     /// </summary>
     public async Task<VolumeDownload> DownloadAsync(ClaimsPrincipal user, Guid hostId, string path)
     {
-        var audited = new Audited("image.download", _operations.VolumeTarget(hostId, path), "download volumes");
-        await _operations.RequireMayChangeAsync(user, audited);
+        var audited = new Audited("image.download", operations.VolumeTarget(hostId, path), "download volumes");
+        await operations.RequireMayChangeAsync(user, audited);
         try
         {
-            var connection = _operations.Connection(hostId);
+            var connection = operations.Connection(hostId);
             return await Task.Run(() =>
             {
                 using var volume = FindVolume(connection, path);
-                _operations.Roots.RequireInside(volume, "let its volumes be downloaded");
+                operations.Roots.RequireInside(volume, "let its volumes be downloaded");
                 var definition = volume.GetDefinition();
                 var info = volume.GetInfo();
                 long? length = definition.PhysicalBytes is { } physical ? (long)physical
@@ -144,23 +138,23 @@ public sealed class VolumeTransfers(
                     }
                     catch (Exception e)
                     {
-                        await _operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+                        await operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
                         throw;
                     }
 
-                    await _operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, length is { } bytes ? $"{bytes} bytes" : null);
+                    await operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, length is { } bytes ? $"{bytes} bytes" : null);
                 });
             });
         }
         catch (LibvirtException e)
         {
-            var translated = _operations.Translate(e, null);
-            await _operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, translated.Message);
+            var translated = operations.Translate(e, null);
+            await operations.Audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, translated.Message);
             throw translated;
         }
         catch (ImageException e)
         {
-            await _operations.Audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
+            await operations.Audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
             throw;
         }
     }
