@@ -38,6 +38,12 @@ public static class AccessPaths
 
     public static string Pool(Guid hostId, string poolName) => $"/hosts/{hostId}/pools/{poolName}";
 
+    /// <summary>Where a volume's changes are audited; grants on it are checked on its pool, which it goes with.</summary>
+    public static string Volume(Guid hostId, string poolName, string name) => $"{Pool(hostId, poolName)}/volumes/{name}";
+
+    /// <summary>A volume the live store does not list, so its pool is unknown: named by its path on the host.</summary>
+    public static string VolumeAt(Guid hostId, string path) => $"{Host(hostId)}/volumes{(path.StartsWith('/') ? "" : "/")}{path}";
+
     /// <summary>
     /// <paramref name="path"/> written the one way grants store it (lowercase ids), or a message saying what is wrong
     /// with it: a grant is only ever given on a whole object.

@@ -23,7 +23,10 @@ public partial class ImageList
     public required LiveStateStore LiveState { get; init; }
 
     [Inject]
-    public required ImageService Images { get; init; }
+    public required VolumeService VolumeService { get; init; }
+
+    [Inject]
+    public required PoolService PoolService { get; init; }
 
     [Inject]
     public required AccessControl Access { get; init; }
@@ -63,7 +66,7 @@ public partial class ImageList
         _hosts = new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath));
     }
 
-    // Hides what the service would refuse anyway; ImageService checks the user's role and the roots for every change.
+    // Hides what the service would refuse anyway; the services check the user's role and the roots for every change.
     private bool MayManageImages(PoolState pool) => Access.Allows(_user, pool.AccessPath, Permission.ManageImages);
 
     private bool MayChange(PoolState pool) => !pool.OutsideRoots && MayManageImages(pool);
@@ -136,14 +139,14 @@ public partial class ImageList
         $"Wipe {volume.Name}?",
         $"Every byte of {volume.Name} is overwritten with zeros. The data cannot be recovered.",
         "Wipe",
-        () => Images.WipeVolumeAsync(_user, volume.HostId, volume.Path),
+        () => VolumeService.WipeVolumeAsync(_user, volume.HostId, volume.Path),
         $"Wiped {volume.Name}.");
 
     private Task DeleteAsync(VolumeState volume) => ConfirmAndRunAsync(
         $"Delete {volume.Name}?",
         $"The file {volume.Path} is deleted from the host.",
         "Delete",
-        () => Images.DeleteVolumeAsync(_user, volume.HostId, volume.Path),
+        () => VolumeService.DeleteVolumeAsync(_user, volume.HostId, volume.Path),
         $"Deleted {volume.Name}.");
 
     private Task PoolActionAsync(PoolState pool, Func<ClaimsPrincipal, Guid, string, Task> action, string? question) =>

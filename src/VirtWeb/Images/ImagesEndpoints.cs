@@ -7,7 +7,7 @@ namespace VirtWeb.Images;
 
 /// <summary>
 /// Upload and download as plain HTTP, so a several-GB image streams between the browser and libvirt piece by piece
-/// instead of crossing the Blazor circuit. Both need a signed-in user; ImageService checks the role.
+/// instead of crossing the Blazor circuit. Both need a signed-in user; VolumeTransfers checks the role.
 /// </summary>
 public static class ImagesEndpoints
 {
@@ -20,7 +20,7 @@ public static class ImagesEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
-        HttpContext context, IAntiforgery antiforgery, ImageService images,
+        HttpContext context, IAntiforgery antiforgery, VolumeTransfers transfers,
         [FromQuery] Guid host, [FromQuery] string pool, [FromQuery] string name, [FromQuery] string format, [FromQuery] long? capacity)
     {
         try
@@ -45,7 +45,7 @@ public static class ImagesEndpoints
 
         try
         {
-            var path = await images.UploadAsync(context.User, host, pool, name, format, length, capacity, context.Request.Body, context.RequestAborted);
+            var path = await transfers.UploadAsync(context.User, host, pool, name, format, length, capacity, context.Request.Body, context.RequestAborted);
             return Results.Text(path, statusCode: StatusCodes.Status201Created);
         }
         catch (AccessDeniedException e)
@@ -63,12 +63,12 @@ public static class ImagesEndpoints
         }
     }
 
-    private static async Task DownloadAsync(HttpContext context, ImageService images, [FromQuery] Guid host, [FromQuery] string path)
+    private static async Task DownloadAsync(HttpContext context, VolumeTransfers transfers, [FromQuery] Guid host, [FromQuery] string path)
     {
         VolumeDownload download;
         try
         {
-            download = await images.DownloadAsync(context.User, host, path);
+            download = await transfers.DownloadAsync(context.User, host, path);
         }
         catch (AccessDeniedException e)
         {

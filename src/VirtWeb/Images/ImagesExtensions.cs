@@ -26,7 +26,10 @@ public static class ImagesExtensions
         services.AddSingleton<StorageRoots>();
         services.AddSingleton<StorageWatcher>();
         services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<StorageWatcher>());
-        services.AddSingleton<ImageService>();
+        services.AddSingleton<ImageOperations>();
+        services.AddSingleton<VolumeService>();
+        services.AddSingleton<VolumeTransfers>();
+        services.AddSingleton<PoolService>();
         return services;
     }
 }

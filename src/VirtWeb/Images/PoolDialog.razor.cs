@@ -22,7 +22,7 @@ public partial class PoolDialog
     public required Task<AuthenticationState> AuthenticationState { get; init; }
 
     [Inject]
-    public required ImageService Images { get; init; }
+    public required PoolService Pools { get; init; }
 
     [Inject]
     public required StorageRoots Roots { get; init; }
@@ -43,7 +43,7 @@ public partial class PoolDialog
         _error = null;
         try
         {
-            await Images.CreateDirectoryPoolAsync((await AuthenticationState).User, _hostId, _name ?? "", _directory ?? "", _autostart);
+            await Pools.CreateDirectoryPoolAsync((await AuthenticationState).User, _hostId, _name ?? "", _directory ?? "", _autostart);
             MudDialog.Close(DialogResult.Ok($"Created pool {_name}."));
         }
         catch (Exception e) when (e is ImageException or AccessDeniedException)

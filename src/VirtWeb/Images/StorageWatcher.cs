@@ -9,7 +9,7 @@ namespace VirtWeb.Images;
 /// <summary>
 /// Keeps every host's storage pools and volumes in the live store. Pool lifecycle and refresh events are hints to
 /// re-read that pool; a guest defined or undefined re-reads the host, since it changes who uses which volume. libvirt
-/// has no volume events, so <see cref="ImageService"/> re-reads a pool itself after changing it.
+/// has no volume events, so the pool and volume services re-read a pool themselves after changing it.
 /// </summary>
 /// <remarks>
 /// Re-reads of one host come from the supervisor's events and from actions at the same time. They run one at a time

@@ -31,7 +31,7 @@ public partial class VolumeDialog
     public required Task<AuthenticationState> AuthenticationState { get; init; }
 
     [Inject]
-    public required ImageService Images { get; init; }
+    public required VolumeService Volumes { get; init; }
 
     [Parameter]
     public required PoolState Pool { get; set; }
@@ -113,19 +113,19 @@ public partial class VolumeDialog
             switch (Mode)
             {
                 case VolumeDialogMode.Create:
-                    await Images.CreateVolumeAsync(user, Pool.HostId, Pool.Name, name, _format, SizeBytes);
+                    await Volumes.CreateVolumeAsync(user, Pool.HostId, Pool.Name, name, _format, SizeBytes);
                     done = $"Created {name}.";
                     break;
                 case VolumeDialogMode.Overlay:
-                    await Images.CreateOverlayAsync(user, Pool.HostId, Pool.Name, name, Source!.Path);
+                    await Volumes.CreateOverlayAsync(user, Pool.HostId, Pool.Name, name, Source!.Path);
                     done = $"Created overlay {name} on {Source.Name}.";
                     break;
                 case VolumeDialogMode.Clone:
-                    await Images.CloneVolumeAsync(user, Pool.HostId, Source!.Path, Pool.Name, name, _format);
+                    await Volumes.CloneVolumeAsync(user, Pool.HostId, Source!.Path, Pool.Name, name, _format);
                     done = $"Cloned {Source.Name} to {name}.";
                     break;
                 default:
-                    await Images.ResizeVolumeAsync(user, Pool.HostId, Source!.Path, SizeBytes, _confirmShrink);
+                    await Volumes.ResizeVolumeAsync(user, Pool.HostId, Source!.Path, SizeBytes, _confirmShrink);
                     done = $"Resized {Source.Name} to {Size(SizeBytes)}.";
                     break;
             }

@@ -44,7 +44,9 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
         var names = MutatingMethods().Select(m => (string)m[0]).ToList();
 
         Assert.Contains("GuestService.RunAsync", names);
-        Assert.Contains("ImageService.UploadAsync", names);
+        Assert.Contains("VolumeService.DeleteVolumeAsync", names);
+        Assert.Contains("VolumeTransfers.UploadAsync", names);
+        Assert.Contains("PoolService.CreateDirectoryPoolAsync", names);
         Assert.Contains("HostService.RemoveAsync", names);
         Assert.Contains("HostService.TestConnectionAsync", names);
         Assert.Contains("UserDirectory.SetRoleAsync", names);
@@ -64,7 +66,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
         var info = typeof(Program).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
             .Single(m => $"{m.DeclaringType!.Name}.{m.Name}" == target && m.GetParameters() is [{ ParameterType: var p }, ..] && p == typeof(ClaimsPrincipal));
-        var hostId = info.DeclaringType == typeof(ImageService) ? storageHost : guestHost;
+        var hostId = info.DeclaringType!.Namespace == typeof(VolumeService).Namespace ? storageHost : guestHost;
         var before = await SnapshotAsync(guestHost, storageHost, victim.Id);
 
         await using var scope = factory.Services.CreateAsyncScope();

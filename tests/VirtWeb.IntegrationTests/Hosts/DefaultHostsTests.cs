@@ -7,7 +7,7 @@ using VirtWeb.IntegrationTests.Infrastructure;
 namespace VirtWeb.IntegrationTests.Hosts;
 
 /// <summary>Has an app of its own: it removes the demo host the other host tests rely on.</summary>
-public sealed class DefaultHostsTests(VirtWebFactory factory) : IClassFixture<VirtWebFactory>
+public sealed class DefaultHostsTests(VirtWebFactory factory) : IntegrationTest(factory), IClassFixture<VirtWebFactory>
 {
     [Fact]
     public async Task DefaultHosts_RemovedDemo_IsNotAddedAgain()
@@ -17,20 +17,20 @@ public sealed class DefaultHostsTests(VirtWebFactory factory) : IClassFixture<Vi
         Assert.NotEmpty(demoIds);
         foreach (var id in demoIds)
         {
-            await factory.WithScopeAsync(async services =>
+            await WithScopeAsync(async services =>
             {
                 await services.GetRequiredService<HostService>().RemoveAsync(admin, id);
                 return true;
             });
         }
 
-        await factory.Services.GetRequiredService<DefaultHosts>().AddOnFirstRunAsync(CancellationToken.None);
+        await Service<DefaultHosts>().AddOnFirstRunAsync(CancellationToken.None);
 
         Assert.Empty(await DemoHostIdsAsync());
     }
 
     private Task<List<Guid>> DemoHostIdsAsync() =>
-        factory.WithScopeAsync(async services =>
+        WithScopeAsync(async services =>
         {
             await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
             return await db.Hosts.Where(h => h.Uri == DefaultHosts.DemoUri && h.AddedBy == "VirtWeb").Select(h => h.Id).ToListAsync();

@@ -9,19 +9,15 @@ using VirtWeb.Live;
 namespace VirtWeb.IntegrationTests.Hosts;
 
 [Collection(AppCollection.Name)]
-public sealed class HostServiceTests(VirtWebFactory factory)
+public sealed class HostServiceTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
-    private static readonly TimeSpan ConnectDeadline = TimeSpan.FromSeconds(30);
-
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
-
     [Fact]
     public async Task FirstRun_DemoHost_IsConnectedWithFactsAndGuests()
     {
         var demo = await Eventually.ValueAsync(
             () => Store.Hosts.Current().FirstOrDefault(h => h.Uri == DefaultHosts.DemoUri && h.Name.StartsWith("Demo", StringComparison.Ordinal)),
             h => h.Connection == HostConnectionState.Connected,
-            ConnectDeadline,
+            Deadline,
             "the demo host connects");
 
         Assert.Equal("test", demo.Facts!.Driver, ignoreCase: true);
@@ -42,7 +38,7 @@ public sealed class HostServiceTests(VirtWebFactory factory)
         var live = await Eventually.ValueAsync(
             () => Store.Hosts.Find(host.Id.ToString()),
             h => h.Connection == HostConnectionState.Connected,
-            ConnectDeadline,
+            Deadline,
             $"{name} connects");
         Assert.Equal(name, live.Name);
         Assert.NotNull(live.Facts);
@@ -116,7 +112,7 @@ public sealed class HostServiceTests(VirtWebFactory factory)
     public async Task Update_NewNameAndUri_RestartsTheSupervisorOnTheNewUri()
     {
         var host = await WithHosts(h => h.AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("before"), "qemu+tcp://127.0.0.1:1/system")));
-        await Eventually.ValueAsync(() => Store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Disconnected, ConnectDeadline, "the old URI fails");
+        await Eventually.ValueAsync(() => Store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Disconnected, Deadline, "the old URI fails");
         var newName = VirtWebFactory.UniqueUserName("after");
 
         await WithHosts(h => h.UpdateAsync(Admin, host.Id, new HostInput(newName, "test:///default")));
@@ -124,7 +120,7 @@ public sealed class HostServiceTests(VirtWebFactory factory)
         var live = await Eventually.ValueAsync(
             () => Store.Hosts.Find(host.Id.ToString()),
             h => h.Connection == HostConnectionState.Connected,
-            ConnectDeadline,
+            Deadline,
             "the host connects on its new URI");
         Assert.Equal((newName, "test:///default"), (live.Name, live.Uri));
         Assert.Equal(newName, (await WithHosts(h => h.FindAsync(host.Id)))!.Name);
@@ -146,7 +142,7 @@ public sealed class HostServiceTests(VirtWebFactory factory)
     public async Task Remove_Host_DisappearsFromStoreAndLiveState()
     {
         var host = await WithHosts(h => h.AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("gone"), "test:///default")));
-        await Eventually.ValueAsync(() => Store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Connected, ConnectDeadline, "connects");
+        await Eventually.ValueAsync(() => Store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Connected, Deadline, "connects");
 
         await WithHosts(async h =>
         {
@@ -181,7 +177,7 @@ public sealed class HostServiceTests(VirtWebFactory factory)
         var live = await Eventually.ValueAsync(
             () => Store.Hosts.Find(host.Id.ToString()),
             h => h.Connection == HostConnectionState.Disconnected,
-            ConnectDeadline,
+            Deadline,
             "the unreachable host reads Disconnected");
 
         Assert.False(string.IsNullOrWhiteSpace(live.Reason));
@@ -194,10 +190,10 @@ public sealed class HostServiceTests(VirtWebFactory factory)
     private static System.Security.Claims.ClaimsPrincipal Principal(string role) => TestPrincipals.Of("someone", role);
 
     private Task<T> WithHosts<T>(Func<HostService, Task<T>> action) =>
-        factory.WithScopeAsync(services => action(services.GetRequiredService<HostService>()));
+        WithScopeAsync(services => action(services.GetRequiredService<HostService>()));
 
     private Task<T> WithDb<T>(Func<VirtWebDbContext, Task<T>> action) =>
-        factory.WithScopeAsync(async services =>
+        WithScopeAsync(async services =>
         {
             await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
             return await action(db);

@@ -15,11 +15,9 @@ namespace VirtWeb.IntegrationTests.Hosts;
 /// goes back to libvirt for what the store already knows, so the cost does not grow with the guests on the host.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputHelper output)
+public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputHelper output) : IntegrationTest(factory)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
-
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
+    protected override TimeSpan Deadline => TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task LifecycleEvent_ThousandGuestsOnTheHost_CostsAsManyCallsAsWithTen()
@@ -41,12 +39,12 @@ public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputH
         var world = GuestWorld.Write([.. uuids.Select((uuid, i) => ($"cost-{i:0000}", uuid.ToString(), true))]);
         try
         {
-            var hostId = await GuestWorld.AddPrivateHostAsync(factory, world);
+            var hostId = await GuestWorld.AddPrivateHostAsync(Factory, world);
             try
             {
                 Assert.Equal(guests, Store.Guests.Current(g => g.HostId == hostId).Count);
                 // The supervisor's own connection: the test driver keeps one world per connection, so only it sees the events.
-                var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
+                var connection = Service<IHostConnections>().GetConnection(hostId);
                 using var destroyed = connection.GetDomainByUuid(uuids[0]);
                 using var marker = connection.GetDomainByUuid(uuids[1]);
 
@@ -63,7 +61,7 @@ public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputH
             }
             finally
             {
-                await factory.WithScopeAsync(async s =>
+                await WithScopeAsync(async s =>
                 {
                     await s.GetRequiredService<HostService>().RemoveAsync(GuestWorld.Admin, hostId);
                     return hostId;

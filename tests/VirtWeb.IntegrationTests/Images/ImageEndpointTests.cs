@@ -8,11 +8,11 @@ namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>The upload and download endpoints over HTTP, signed in through the real form, into a libvirtd dir pool.</summary>
 [Collection(AppCollection.Name)]
-public sealed class ImageEndpointTests(VirtWebFactory factory) : IAsyncLifetime
+public sealed class ImageEndpointTests(VirtWebFactory factory) : IntegrationTest(factory), IAsyncLifetime
 {
     private QemuPool _pool = null!;
 
-    public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(factory);
+    public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(Factory);
 
     public async Task DisposeAsync() => await _pool.DisposeAsync();
 
@@ -70,7 +70,7 @@ public sealed class ImageEndpointTests(VirtWebFactory factory) : IAsyncLifetime
     [Fact]
     public async Task Endpoints_Anonymous_NotServed()
     {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new() { AllowAutoRedirect = false });
 
         var download = await client.GetAsync($"/api/images/download?host={_pool.HostId}&path=/etc/passwd");
 
@@ -80,8 +80,8 @@ public sealed class ImageEndpointTests(VirtWebFactory factory) : IAsyncLifetime
     private async Task<BrowserlessClient> SignedInAsync(string role)
     {
         var name = VirtWebFactory.UniqueUserName("img");
-        await factory.CreateUserAsync(name, role);
-        var client = BrowserlessClient.Create(factory);
+        await Factory.CreateUserAsync(name, role);
+        var client = BrowserlessClient.Create(Factory);
         await client.SignInAsync(name, VirtWebFactory.UserPassword);
         return client;
     }

@@ -12,14 +12,15 @@ namespace VirtWeb.IntegrationTests.Images;
 /// host; a pool another tool defined outside is shown flagged and its files are left exactly as they were.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class StorageRootsQemuTests(VirtWebFactory factory)
+public sealed class StorageRootsQemuTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     private const long MiB = 1L << 20;
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
-    private ImageService Images => factory.Services.GetRequiredService<ImageService>();
+    private VolumeService Volumes => Service<VolumeService>();
 
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
+    private VolumeTransfers Transfers => Service<VolumeTransfers>();
+
+    private PoolService Pools => Service<PoolService>();
 
     [Theory]
     [InlineData("/etc", "/etc")]
@@ -29,12 +30,12 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
     [InlineData("/var/lib/libvirt/images2", "/var/lib/libvirt/images2")]
     public async Task CreatePool_OutsideTheRoots_RefusedForOperatorAndAdministratorAndNothingDefined(string directory, string named)
     {
-        var hostId = await QemuPool.QemuHostAsync(factory);
+        var hostId = await QemuPool.QemuHostAsync(Factory);
         var name = Unique("vw-roots");
         var before = Virsh("pool-list", "--all", "--name");
 
-        var byOperator = await Assert.ThrowsAsync<AccessDeniedException>(() => Images.CreateDirectoryPoolAsync(QemuPool.Operator, hostId, name, directory, autostart: false));
-        var byAdministrator = await Assert.ThrowsAsync<ImageException>(() => Images.CreateDirectoryPoolAsync(QemuPool.Administrator, hostId, name, directory, autostart: false));
+        var byOperator = await Assert.ThrowsAsync<AccessDeniedException>(() => Pools.CreateDirectoryPoolAsync(QemuPool.Operator, hostId, name, directory, autostart: false));
+        var byAdministrator = await Assert.ThrowsAsync<ImageException>(() => Pools.CreateDirectoryPoolAsync(QemuPool.Administrator, hostId, name, directory, autostart: false));
 
         Assert.Contains("Only an Administrator may create pools", byOperator.Message);
         Assert.Equal(ImageFailure.Forbidden, byAdministrator.Failure);
@@ -48,13 +49,13 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
     [Fact]
     public async Task OutsidePool_DefinedWithVirsh_ShownFlaggedAndItsFilesLeftUnchanged()
     {
-        var hostId = await QemuPool.QemuHostAsync(factory);
+        var hostId = await QemuPool.QemuHostAsync(Factory);
         var name = Unique("vw-outside");
         var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), name)).FullName;
         var file = Path.Combine(directory, "outside.raw");
         await File.WriteAllBytesAsync(file, System.Security.Cryptography.RandomNumberGenerator.GetBytes((int)MiB));
         var sha256 = Sha256(file);
-        await using var inside = await QemuPool.CreateAsync(factory);
+        await using var inside = await QemuPool.CreateAsync(Factory);
         try
         {
             Virsh("pool-define-as", name, "dir", "--target", directory);
@@ -67,16 +68,16 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
 
             var refusals = new List<ImageException>
             {
-                await Assert.ThrowsAsync<ImageException>(() => Images.DownloadAsync(QemuPool.Operator, hostId, file)),
+                await Assert.ThrowsAsync<ImageException>(() => Transfers.DownloadAsync(QemuPool.Operator, hostId, file)),
                 await Assert.ThrowsAsync<ImageException>(() =>
-                    Images.UploadAsync(QemuPool.Operator, hostId, name, "cron.raw", "raw", MiB, null, new MemoryStream(new byte[MiB]), default)),
-                await Assert.ThrowsAsync<ImageException>(() => Images.WipeVolumeAsync(QemuPool.Operator, hostId, file)),
-                await Assert.ThrowsAsync<ImageException>(() => Images.DeleteVolumeAsync(QemuPool.Operator, hostId, file)),
-                await Assert.ThrowsAsync<ImageException>(() => Images.ResizeVolumeAsync(QemuPool.Operator, hostId, file, 2 * MiB)),
-                await Assert.ThrowsAsync<ImageException>(() => Images.CreateVolumeAsync(QemuPool.Operator, hostId, name, "new.qcow2", "qcow2", MiB)),
-                await Assert.ThrowsAsync<ImageException>(() => Images.CloneVolumeAsync(QemuPool.Operator, hostId, file, inside.Name, "copy.raw", "raw")),
-                await Assert.ThrowsAsync<ImageException>(() => Images.CreateOverlayAsync(QemuPool.Operator, hostId, inside.Name, "over.qcow2", file)),
-                await Assert.ThrowsAsync<ImageException>(() => Images.DeletePoolAsync(QemuPool.Administrator, hostId, name)),
+                    Transfers.UploadAsync(QemuPool.Operator, hostId, name, "cron.raw", "raw", MiB, null, new MemoryStream(new byte[MiB]), default)),
+                await Assert.ThrowsAsync<ImageException>(() => Volumes.WipeVolumeAsync(QemuPool.Operator, hostId, file)),
+                await Assert.ThrowsAsync<ImageException>(() => Volumes.DeleteVolumeAsync(QemuPool.Operator, hostId, file)),
+                await Assert.ThrowsAsync<ImageException>(() => Volumes.ResizeVolumeAsync(QemuPool.Operator, hostId, file, 2 * MiB)),
+                await Assert.ThrowsAsync<ImageException>(() => Volumes.CreateVolumeAsync(QemuPool.Operator, hostId, name, "new.qcow2", "qcow2", MiB)),
+                await Assert.ThrowsAsync<ImageException>(() => Volumes.CloneVolumeAsync(QemuPool.Operator, hostId, file, inside.Name, "copy.raw", "raw")),
+                await Assert.ThrowsAsync<ImageException>(() => Volumes.CreateOverlayAsync(QemuPool.Operator, hostId, inside.Name, "over.qcow2", file)),
+                await Assert.ThrowsAsync<ImageException>(() => Pools.DeletePoolAsync(QemuPool.Administrator, hostId, name)),
             };
 
             Assert.All(refusals, e =>
@@ -92,7 +93,7 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
                 try
                 {
                     var refused = await Assert.ThrowsAsync<VirtWeb.Guests.GuestActionException>(() =>
-                        factory.Services.GetRequiredService<VirtWeb.Guests.GuestService>().DeleteAsync(QemuPool.Operator, hostId, domain.Uuid, guest, deleteDisks: true));
+                        Service<VirtWeb.Guests.GuestService>().DeleteAsync(QemuPool.Operator, hostId, domain.Uuid, guest, deleteDisks: true));
                     Assert.Contains($"is a volume of pool {name} ({directory}), outside VirtWeb's storage roots", refused.Message);
                     Assert.True(domain.IsPersistent);
                 }
@@ -120,21 +121,21 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
     [Fact]
     public async Task PoolUnderTheRoots_CreateUploadDeleteAndRemove_Work()
     {
-        var hostId = await QemuPool.QemuHostAsync(factory);
+        var hostId = await QemuPool.QemuHostAsync(Factory);
         var name = Unique("vw-inside");
         var directory = QemuPool.ScratchDirectory(name);
-        await Images.CreateDirectoryPoolAsync(QemuPool.Administrator, hostId, name, directory + "/", autostart: false);
+        await Pools.CreateDirectoryPoolAsync(QemuPool.Administrator, hostId, name, directory + "/", autostart: false);
         try
         {
             Assert.False(Store.Pools.Current(p => p.HostId == hostId && p.Name == name).Single().OutsideRoots);
-            var created = await Images.CreateVolumeAsync(QemuPool.Operator, hostId, name, "made.qcow2", "qcow2", MiB);
+            var created = await Volumes.CreateVolumeAsync(QemuPool.Operator, hostId, name, "made.qcow2", "qcow2", MiB);
             var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes((int)MiB);
-            var uploaded = await Images.UploadAsync(QemuPool.Operator, hostId, name, "sent.raw", "raw", bytes.Length, null, new MemoryStream(bytes), default);
+            var uploaded = await Transfers.UploadAsync(QemuPool.Operator, hostId, name, "sent.raw", "raw", bytes.Length, null, new MemoryStream(bytes), default);
             Assert.Equal(bytes, await File.ReadAllBytesAsync(uploaded));
 
-            await Images.DeleteVolumeAsync(QemuPool.Operator, hostId, created);
-            await Images.DeleteVolumeAsync(QemuPool.Operator, hostId, uploaded);
-            await Images.DeletePoolAsync(QemuPool.Administrator, hostId, name);
+            await Volumes.DeleteVolumeAsync(QemuPool.Operator, hostId, created);
+            await Volumes.DeleteVolumeAsync(QemuPool.Operator, hostId, uploaded);
+            await Pools.DeletePoolAsync(QemuPool.Administrator, hostId, name);
 
             Assert.False(Directory.Exists(directory));
             Assert.DoesNotContain(name, Virsh("pool-list", "--all", "--name"));
@@ -170,7 +171,7 @@ public sealed class StorageRootsQemuTests(VirtWebFactory factory)
 
     private async Task<IReadOnlyList<AuditRecord>> RowsAsync(string target, string action)
     {
-        var rows = await factory.Services.GetRequiredService<AuditSearch>().SearchAsync(QemuPool.Administrator, new AuditQuery(Target: target, Action: action));
+        var rows = await Service<AuditSearch>().SearchAsync(QemuPool.Administrator, new AuditQuery(Target: target, Action: action));
         return rows.Where(r => r.Target == target && r.Action == action).ToList();
     }
 }

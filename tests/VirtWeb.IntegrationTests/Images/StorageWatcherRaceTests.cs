@@ -13,23 +13,20 @@ namespace VirtWeb.IntegrationTests.Images;
 /// thrown out of the watcher that read as a lost connection, and the host dropped every pool and reconnected.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class StorageWatcherRaceTests(VirtWebFactory factory) : IAsyncLifetime
+public sealed class StorageWatcherRaceTests(VirtWebFactory factory) : IntegrationTest(factory), IAsyncLifetime
 {
     private const int Rounds = 1000;
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     private Guid? _host;
     private string? _world;
 
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
-
-    private StorageWatcher Watcher => factory.Services.GetRequiredService<StorageWatcher>();
+    private StorageWatcher Watcher => Service<StorageWatcher>();
 
     [Fact]
     public async Task RefreshPool_PoolStoppedAndStartedUnderTheReads_NeverFailsNorDropsTheHost()
     {
         var host = await AddPrivateHostAsync();
-        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(host);
+        var connection = Service<IHostConnections>().GetConnection(host);
         var states = new List<HostConnectionState>();
         using var watching = new CancellationTokenSource();
         var subscription = Store.Hosts.Subscribe(h => h.HostId == host, watching.Token);
@@ -91,7 +88,7 @@ public sealed class StorageWatcherRaceTests(VirtWebFactory factory) : IAsyncLife
     private async Task<Guid> AddPrivateHostAsync()
     {
         _world = StorageWorld.Write();
-        var host = await factory.WithScopeAsync(services =>
+        var host = await WithScopeAsync(services =>
             services.GetRequiredService<HostService>().AddAsync(StorageWatcherTests.Admin, new HostInput(VirtWebFactory.UniqueUserName("race"), $"test://{_world}")));
         _host = host.Id;
         await Eventually.ValueAsync(
@@ -105,7 +102,7 @@ public sealed class StorageWatcherRaceTests(VirtWebFactory factory) : IAsyncLife
     {
         if (_host is { } host)
         {
-            await factory.WithScopeAsync(async services =>
+            await WithScopeAsync(async services =>
             {
                 await services.GetRequiredService<HostService>().RemoveAsync(StorageWatcherTests.Admin, host);
                 return true;

@@ -10,12 +10,8 @@ using VirtWeb.Live;
 namespace VirtWeb.IntegrationTests.Images;
 
 [Collection(AppCollection.Name)]
-public sealed class StorageWatcherTests(VirtWebFactory factory)
+public sealed class StorageWatcherTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
-
     [Fact]
     public async Task DemoHost_DefaultPool_IsListedLiveWithSizes()
     {
@@ -58,7 +54,7 @@ public sealed class StorageWatcherTests(VirtWebFactory factory)
     {
         var host = await AddPrivateHostAsync();
         await Eventually.ValueAsync(() => Store.Pools.Current(p => p.HostId == host).FirstOrDefault(), _ => true, Deadline, "the pool is listed");
-        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(host);
+        var connection = Service<IHostConnections>().GetConnection(host);
 
         // A new pool: its lifecycle events re-read it.
         using (var pool = connection.DefineStoragePool("<pool type='dir'><name>scratch</name><target><path>/scratch</path></target></pool>"))
@@ -98,7 +94,7 @@ public sealed class StorageWatcherTests(VirtWebFactory factory)
         var host = await AddPrivateHostAsync();
         await Eventually.ValueAsync(() => Store.Volumes.Current(v => v.HostId == host).FirstOrDefault(), _ => true, Deadline, "volumes listed");
 
-        await factory.WithScopeAsync(async services =>
+        await WithScopeAsync(async services =>
         {
             await services.GetRequiredService<HostService>().RemoveAsync(Admin, host);
             return true;
@@ -111,7 +107,7 @@ public sealed class StorageWatcherTests(VirtWebFactory factory)
     private async Task<Guid> AddPrivateHostAsync()
     {
         var world = StorageWorld.Write();
-        var host = await factory.WithScopeAsync(services =>
+        var host = await WithScopeAsync(services =>
             services.GetRequiredService<HostService>().AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("store"), $"test://{world}")));
         await Eventually.ValueAsync(
             () => Store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Connected, Deadline, "the private host connects");

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt.Tests.Support;
 
 namespace VirtWeb.Libvirt.Tests.Qemu;
@@ -114,7 +115,7 @@ public sealed class QemuStorageTests
         {
             using var raw = pool.CreateVolume(VolumeXml("data.raw", 4 * MiB, "raw"));
             using var cancellation = new CancellationTokenSource();
-            var source = new CancellingStream(new MemoryStream(new byte[4 * MiB]), cancellation, cancelAfterBytes: 512 * 1024);
+            var source = new CancelAfterStream(new MemoryStream(new byte[4 * MiB]), cancellation, after: 512 * 1024);
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => raw.UploadAsync(source, cancellationToken: cancellation.Token));
 
@@ -162,35 +163,4 @@ public sealed class QemuStorageTests
         <volume><name>{name}</name><capacity unit='bytes'>{capacityBytes}</capacity>
           <target><format type='{format}'/></target></volume>
         """;
-
-    /// <summary>Cancels the token once the upload has read a given amount, to cancel mid-transfer deterministically.</summary>
-    private sealed class CancellingStream(Stream inner, CancellationTokenSource cancellation, int cancelAfterBytes) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var read = inner.Read(buffer, offset, count);
-            _read += read;
-            if (_read >= cancelAfterBytes)
-            {
-                cancellation.Cancel();
-            }
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

@@ -6,28 +6,29 @@ using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Images;
 
-/// <summary>ImageService on a directory pool of the real libvirtd + QEMU, checked against the files themselves.</summary>
+/// <summary>The volume, transfer and pool services on a directory pool of the real libvirtd + QEMU, checked against the files themselves.</summary>
 [Collection(AppCollection.Name)]
-public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifetime
+public sealed class ImagesQemuTests(VirtWebFactory factory) : IntegrationTest(factory), IAsyncLifetime
 {
     private const long MiB = 1L << 20;
     private const long GiB = 1L << 30;
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     private QemuPool _pool = null!;
 
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
+    private VolumeService Volumes => Service<VolumeService>();
 
-    private ImageService Images => _pool.Images;
+    private VolumeTransfers Transfers => Service<VolumeTransfers>();
 
-    public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(factory);
+    private PoolService Pools => Service<PoolService>();
+
+    public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(Factory);
 
     public async Task DisposeAsync() => await _pool.DisposeAsync();
 
     [Fact]
     public async Task CreateVolume_Qcow2OneGiB_IsThinOnDisk()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "thin.qcow2", "qcow2", GiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "thin.qcow2", "qcow2", GiB);
 
         var info = QemuPool.QemuImgInfo(path);
         Assert.Equal("qcow2", info.GetProperty("format").GetString());
@@ -41,7 +42,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task CreateVolume_RawOneGiB_IsPreallocatedOnDisk()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "full.raw", "raw", GiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "full.raw", "raw", GiB);
 
         var info = QemuPool.QemuImgInfo(path);
         Assert.Equal("raw", info.GetProperty("format").GetString());
@@ -53,10 +54,10 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task CreateOverlay_OnChosenBase_BackingFileIsThatBase()
     {
-        var other = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "other.qcow2", "qcow2", GiB);
-        var chosen = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "base.qcow2", "qcow2", GiB);
+        var other = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "other.qcow2", "qcow2", GiB);
+        var chosen = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "base.qcow2", "qcow2", GiB);
 
-        var overlay = await Images.CreateOverlayAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "linked.qcow2", chosen);
+        var overlay = await Volumes.CreateOverlayAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "linked.qcow2", chosen);
 
         var info = QemuPool.QemuImgInfo(overlay);
         Assert.Equal(chosen, info.GetProperty("backing-filename").GetString());
@@ -67,9 +68,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task CloneVolume_Qcow2ToRaw_Converts()
     {
-        var source = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "src.qcow2", "qcow2", 64 * MiB);
+        var source = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "src.qcow2", "qcow2", 64 * MiB);
 
-        var clone = await Images.CloneVolumeAsync(QemuPool.Operator, _pool.HostId, source, _pool.Name, "copy.raw", "raw");
+        var clone = await Volumes.CloneVolumeAsync(QemuPool.Operator, _pool.HostId, source, _pool.Name, "copy.raw", "raw");
 
         var info = QemuPool.QemuImgInfo(clone);
         Assert.Equal("raw", info.GetProperty("format").GetString());
@@ -81,9 +82,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task ResizeVolume_Grow_ChangesVirtualSize()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "grow.qcow2", "qcow2", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "grow.qcow2", "qcow2", 64 * MiB);
 
-        await Images.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 128 * MiB);
+        await Volumes.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 128 * MiB);
 
         Assert.Equal(128 * MiB, QemuPool.QemuImgInfo(path).GetProperty("virtual-size").GetInt64());
         Assert.Equal((ulong)(128 * MiB), Store.Volumes.Find(VolumeState.KeyOf(_pool.HostId, path))!.CapacityBytes);
@@ -92,9 +93,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task ResizeVolume_ShrinkQcow2_RefusedAndUnchanged()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "keep.qcow2", "qcow2", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "keep.qcow2", "qcow2", 64 * MiB);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB, confirmShrink: true));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB, confirmShrink: true));
 
         Assert.Contains("only grows", error.Message);
         Assert.Equal(64 * MiB, QemuPool.QemuImgInfo(path).GetProperty("virtual-size").GetInt64());
@@ -103,9 +104,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task ResizeVolume_ShrinkPreallocatedRaw_RefusedWithReason()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "full.raw", "raw", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "full.raw", "raw", 64 * MiB);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB, confirmShrink: true));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB, confirmShrink: true));
 
         Assert.Contains("cannot shrink a volume below what it occupies", error.Message);
         Assert.Equal(64 * MiB, QemuPool.QemuImgInfo(path).GetProperty("virtual-size").GetInt64());
@@ -115,23 +116,23 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     public async Task ResizeVolume_ShrinkSparseRaw_NeedsConfirmation()
     {
         // An uploaded raw is sparse: 1 MiB of data in a 64 MiB volume.
-        var path = await Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "cut.raw", "raw", MiB, 64 * MiB, new MemoryStream(new byte[MiB]), default);
+        var path = await Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "cut.raw", "raw", MiB, 64 * MiB, new MemoryStream(new byte[MiB]), default);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB));
         Assert.Contains("Confirm to shrink", error.Message);
         Assert.Equal(64 * MiB, QemuPool.QemuImgInfo(path).GetProperty("virtual-size").GetInt64());
 
-        await Images.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB, confirmShrink: true);
+        await Volumes.ResizeVolumeAsync(QemuPool.Operator, _pool.HostId, path, 32 * MiB, confirmShrink: true);
         Assert.Equal(32 * MiB, QemuPool.QemuImgInfo(path).GetProperty("virtual-size").GetInt64());
     }
 
     [Fact]
     public async Task DeleteVolume_BackingImageOfOverlay_RefusedNamingTheOverlay()
     {
-        var baseImage = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "golden.qcow2", "qcow2", 64 * MiB);
-        await Images.CreateOverlayAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "child.qcow2", baseImage);
+        var baseImage = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "golden.qcow2", "qcow2", 64 * MiB);
+        await Volumes.CreateOverlayAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "child.qcow2", baseImage);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.DeleteVolumeAsync(QemuPool.Operator, _pool.HostId, baseImage));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.DeleteVolumeAsync(QemuPool.Operator, _pool.HostId, baseImage));
 
         Assert.Contains("child.qcow2", error.Message);
         Assert.True(File.Exists(baseImage));
@@ -140,7 +141,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task DeleteVolume_UsedByGuest_RefusedNamingTheGuest()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "busy.qcow2", "qcow2", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "busy.qcow2", "qcow2", 64 * MiB);
         var guest = $"virtweb-test-{Guid.NewGuid():N}"[..24];
         using var domain = _pool.Connection.DefineDomain($"""
             <domain type='qemu'><name>{guest}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
@@ -150,10 +151,10 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
             """);
         try
         {
-            var error = await Assert.ThrowsAsync<ImageException>(() => Images.DeleteVolumeAsync(QemuPool.Operator, _pool.HostId, path));
+            var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.DeleteVolumeAsync(QemuPool.Operator, _pool.HostId, path));
             Assert.Contains(guest, error.Message);
             Assert.True(File.Exists(path));
-            var resize = await Assert.ThrowsAsync<ImageException>(() => Images.WipeVolumeAsync(QemuPool.Operator, _pool.HostId, path));
+            var resize = await Assert.ThrowsAsync<ImageException>(() => Volumes.WipeVolumeAsync(QemuPool.Operator, _pool.HostId, path));
             Assert.Contains(guest, resize.Message);
 
             // The live state names the guest too, once its define event reached the watcher.
@@ -168,12 +169,12 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task DeleteVolume_TwoOperatorsAtOnce_OneDeletesTheOtherIsToldItIsGone()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "twice.qcow2", "qcow2", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "twice.qcow2", "qcow2", 64 * MiB);
         var other = QemuPool.Principal(Roles.Operator, "ops2");
 
         var outcomes = await Task.WhenAll(
-            Outcome(() => Images.DeleteVolumeAsync(QemuPool.Operator, _pool.HostId, path)),
-            Outcome(() => Images.DeleteVolumeAsync(other, _pool.HostId, path)));
+            Outcome(() => Volumes.DeleteVolumeAsync(QemuPool.Operator, _pool.HostId, path)),
+            Outcome(() => Volumes.DeleteVolumeAsync(other, _pool.HostId, path)));
 
         Assert.Single(outcomes, o => o is null);
         Assert.Single(outcomes, o => o is not null && o.Contains("no longer exists", StringComparison.Ordinal));
@@ -193,7 +194,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     {
         name ??= new string('a', 300);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, name, "qcow2", MiB));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, name, "qcow2", MiB));
 
         Assert.Contains(expected, error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_pool.Directory));
@@ -206,7 +207,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [InlineData(1L << 60, "qcow2", "more than the whole pool")]
     public async Task CreateVolume_BadSize_RefusedWithReasonAndNoFile(long size, string format, string expected)
     {
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "sized", format, size));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "sized", format, size));
 
         Assert.Contains(expected, error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_pool.Directory));
@@ -215,9 +216,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task CreateVolume_ExistingName_RefusedAndOriginalKept()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "dup.qcow2", "qcow2", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "dup.qcow2", "qcow2", 64 * MiB);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "dup.qcow2", "raw", MiB));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "dup.qcow2", "raw", MiB));
 
         Assert.Contains("already exists", error.Message);
         Assert.Equal("qcow2", QemuPool.QemuImgInfo(path).GetProperty("format").GetString());
@@ -226,13 +227,13 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task Actions_Viewer_RefusedByTheService()
     {
-        var path = await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "mine.qcow2", "qcow2", 64 * MiB);
+        var path = await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "mine.qcow2", "qcow2", 64 * MiB);
         var viewer = QemuPool.Principal(Roles.Viewer, "watcher");
 
-        await Assert.ThrowsAsync<AccessDeniedException>(() => Images.CreateVolumeAsync(viewer, _pool.HostId, _pool.Name, "x.qcow2", "qcow2", MiB));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => Images.DeleteVolumeAsync(viewer, _pool.HostId, path));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => Images.StopPoolAsync(viewer, _pool.HostId, _pool.Name));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => Images.DownloadAsync(viewer, _pool.HostId, path));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Volumes.CreateVolumeAsync(viewer, _pool.HostId, _pool.Name, "x.qcow2", "qcow2", MiB));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Volumes.DeleteVolumeAsync(viewer, _pool.HostId, path));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Pools.StopPoolAsync(viewer, _pool.HostId, _pool.Name));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Transfers.DownloadAsync(viewer, _pool.HostId, path));
 
         Assert.True(File.Exists(path));
     }
@@ -242,10 +243,10 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     {
         var payload = System.Security.Cryptography.RandomNumberGenerator.GetBytes((int)(3 * MiB) + 777);
 
-        var path = await Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "up.raw", "raw", payload.Length, null, new MemoryStream(payload), default);
+        var path = await Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "up.raw", "raw", payload.Length, null, new MemoryStream(payload), default);
 
         Assert.Equal(payload, await File.ReadAllBytesAsync(path));
-        var download = await Images.DownloadAsync(QemuPool.Operator, _pool.HostId, path);
+        var download = await Transfers.DownloadAsync(QemuPool.Operator, _pool.HostId, path);
         var back = new MemoryStream();
         await download.CopyToAsync(back, default);
         Assert.Equal(payload, back.ToArray());
@@ -256,7 +257,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     public async Task Upload_LargerThanTheVolume_RefusedAndNothingLeft()
     {
         var error = await Assert.ThrowsAsync<ImageException>(() =>
-            Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "big.raw", "raw", 4 * MiB, 2 * MiB, new MemoryStream(new byte[4 * MiB]), default));
+            Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "big.raw", "raw", 4 * MiB, 2 * MiB, new MemoryStream(new byte[4 * MiB]), default));
 
         Assert.Contains("larger than the volume", error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_pool.Directory));
@@ -266,9 +267,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     public async Task Upload_BodyShorterOrLongerThanAnnounced_FailsAndNothingLeft()
     {
         await Assert.ThrowsAsync<ImageException>(() =>
-            Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "short.raw", "raw", 4 * MiB, null, new MemoryStream(new byte[MiB]), default));
+            Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "short.raw", "raw", 4 * MiB, null, new MemoryStream(new byte[MiB]), default));
         await Assert.ThrowsAsync<ImageException>(() =>
-            Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "long.raw", "raw", MiB, null, new MemoryStream(new byte[3 * MiB]), default));
+            Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "long.raw", "raw", MiB, null, new MemoryStream(new byte[3 * MiB]), default));
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(_pool.Directory));
         Assert.Empty(Store.Volumes.Current(v => v.PoolName == _pool.Name));
@@ -281,7 +282,7 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
         var body = new CancelAfterStream(new MemoryStream(new byte[8 * MiB]), cancel, 2 * MiB);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "gone.raw", "raw", 8 * MiB, null, body, cancel.Token));
+            Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "gone.raw", "raw", 8 * MiB, null, body, cancel.Token));
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(_pool.Directory));
     }
@@ -289,11 +290,11 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task Pool_StopStartAutostart_ShowLive()
     {
-        await Images.StopPoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name);
+        await Pools.StopPoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name);
         Assert.False(Store.Pools.Current(p => p.HostId == _pool.HostId && p.Name == _pool.Name).Single().IsActive);
 
-        await Images.StartPoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name);
-        await Images.SetAutostartAsync(QemuPool.Operator, _pool.HostId, _pool.Name, true);
+        await Pools.StartPoolAsync(QemuPool.Operator, _pool.HostId, _pool.Name);
+        await Pools.SetAutostartAsync(QemuPool.Operator, _pool.HostId, _pool.Name, true);
 
         var pool = Store.Pools.Current(p => p.HostId == _pool.HostId && p.Name == _pool.Name).Single();
         Assert.True(pool.IsActive);
@@ -305,9 +306,9 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     [Fact]
     public async Task DeletePool_WithVolumes_RefusedNamingThem()
     {
-        await Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "left.qcow2", "qcow2", MiB);
+        await Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "left.qcow2", "qcow2", MiB);
 
-        var error = await Assert.ThrowsAsync<ImageException>(() => Images.DeletePoolAsync(QemuPool.Administrator, _pool.HostId, _pool.Name));
+        var error = await Assert.ThrowsAsync<ImageException>(() => Pools.DeletePoolAsync(QemuPool.Administrator, _pool.HostId, _pool.Name));
 
         Assert.Contains("left.qcow2", error.Message);
         Assert.True(Directory.Exists(_pool.Directory));
@@ -318,10 +319,10 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
     {
         var extra = new string(_pool.Name.Take(26).ToArray()) + "-x";
         var directory = QemuPool.ScratchDirectory(extra);
-        await Images.CreateDirectoryPoolAsync(QemuPool.Administrator, _pool.HostId, extra, directory, autostart: false);
+        await Pools.CreateDirectoryPoolAsync(QemuPool.Administrator, _pool.HostId, extra, directory, autostart: false);
         Assert.True(Directory.Exists(directory));
 
-        await Images.DeletePoolAsync(QemuPool.Administrator, _pool.HostId, extra);
+        await Pools.DeletePoolAsync(QemuPool.Administrator, _pool.HostId, extra);
 
         Assert.False(Directory.Exists(directory));
         Assert.Empty(Store.Pools.Current(p => p.Name == extra));
@@ -338,43 +339,5 @@ public sealed class ImageServiceQemuTests(VirtWebFactory factory) : IAsyncLifeti
         {
             return e.Message;
         }
-    }
-
-    /// <summary>Cancels once a given amount was read, to cancel mid-transfer deterministically.</summary>
-    private sealed class CancelAfterStream(Stream inner, CancellationTokenSource cancel, long after) : Stream
-    {
-        private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => inner.Length;
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var read = inner.Read(buffer, offset, count);
-            _read += read;
-            if (_read >= after)
-            {
-                cancel.Cancel();
-            }
-
-            return read;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
