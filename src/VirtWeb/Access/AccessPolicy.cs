@@ -34,6 +34,9 @@ public static class AccessPaths
 
     public static string Host(Guid hostId) => $"/hosts/{hostId}";
 
+    /// <summary>A host's guests as a whole: the audit target of a guest that does not exist yet (a refused create).</summary>
+    public static string Guests(Guid hostId) => $"/hosts/{hostId}/guests";
+
     public static string Guest(Guid hostId, Guid uuid) => $"/hosts/{hostId}/guests/{uuid}";
 
     public static string Pool(Guid hostId, string poolName) => $"/hosts/{hostId}/pools/{poolName}";

@@ -44,6 +44,9 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
         var names = MutatingMethods().Select(m => (string)m[0]).ToList();
 
         Assert.Contains("GuestService.RunAsync", names);
+        Assert.Contains("GuestCreationService.CreateAsync", names);
+        Assert.Contains("GuestCloningService.CloneAsync", names);
+        Assert.Contains("MachineIdService.AssignAsync", names);
         Assert.Contains("ImageService.UploadAsync", names);
         Assert.Contains("HostService.RemoveAsync", names);
         Assert.Contains("HostService.TestConnectionAsync", names);

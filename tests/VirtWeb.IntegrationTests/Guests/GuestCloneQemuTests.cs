@@ -16,7 +16,7 @@ public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
     private readonly List<Guid> _defined = [];
     private QemuPool _pool = null!;
 
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
+    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
 
     public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(factory);
 
@@ -61,7 +61,7 @@ public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
         await Eventually.ValueAsync(() => factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>().Guests.Find(GuestState.KeyOf(_pool.HostId, source)),
             _ => true, TimeSpan.FromSeconds(30), "the source guest is listed");
 
-        var clone = await Guests.CloneAsync(QemuPool.Operator, _pool.HostId, source, $"{sourceName}-c", mode);
+        var clone = await Cloning.CloneAsync(QemuPool.Operator, _pool.HostId, source, $"{sourceName}-c", mode);
         _defined.Add(clone.Uuid);
 
         var clonePath = _pool.PathOf($"{sourceName}-c.qcow2");
