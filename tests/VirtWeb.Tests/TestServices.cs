@@ -7,6 +7,7 @@ using VirtWeb.Consoles;
 using VirtWeb.Data;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
+using VirtWeb.Images;
 using VirtWeb.Live;
 using VirtWeb.MachineIds;
 
