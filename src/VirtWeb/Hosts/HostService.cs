@@ -33,8 +33,8 @@ public sealed class HostService(
 
     public async Task<HostRecord> AddAsync(ClaimsPrincipal caller, HostInput input, CancellationToken cancellationToken = default)
     {
-        await access.RequireAsync(caller, Permission.ManageHosts, "host.add", "/hosts", "add a host");
-        var (valid, _) = await ValidateAsync(caller, "host.add", "/hosts", input);
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.add", AccessPaths.Hosts, "add a host");
+        var (valid, _) = await ValidateAsync(caller, "host.add", AccessPaths.Hosts, input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var host = new HostRecord
@@ -93,7 +93,7 @@ public sealed class HostService(
     /// </summary>
     public async Task<ConnectionProbeResult> TestConnectionAsync(ClaimsPrincipal caller, HostInput input, Guid? hostId, CancellationToken cancellationToken = default)
     {
-        var target = hostId is { } id ? AccessPaths.Host(id) : "/hosts";
+        var target = hostId is { } id ? AccessPaths.Host(id) : AccessPaths.Hosts;
         await access.RequireAsync(caller, Permission.ManageHosts, "host.test", target, "test a host connection");
         var (valid, connectUri) = await ValidateAsync(caller, "host.test", target, input with { Name = "connection test" });
 
