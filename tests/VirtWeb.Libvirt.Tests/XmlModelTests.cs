@@ -232,4 +232,34 @@ public sealed class XmlModelTests
         Assert.Equal(volume.CapacityBytes, volume.AllocationBytes);
         Assert.Null(volume.BackingStorePath);
     }
+
+    [Theory]
+    [InlineData("raw", null, 4294967296UL)]
+    [InlineData("qcow2", null, 0UL)]
+    [InlineData("qcow2", 1048576UL, 1048576UL)]
+    public void StorageVolumeDefinition_BuildXml_RoundTripsNameSizesAndFormat(string format, ulong? allocation, ulong expectedAllocation)
+    {
+        var volume = StorageVolumeDefinition.Parse(StorageVolumeDefinition.BuildXml("disk & <data>", 4294967296, format, allocation));
+
+        Assert.Equal(new StorageVolumeDefinition(
+            "file", "disk & <data>", null, 4294967296, expectedAllocation, null, null, format, null, null), volume);
+    }
+
+    [Fact]
+    public void StorageVolumeDefinition_BuildXmlWithBacking_RoundTripsAsOverlay()
+    {
+        var volume = StorageVolumeDefinition.Parse(
+            StorageVolumeDefinition.BuildXml("web.qcow2", 67108864, "qcow2", backingPath: "/pool/base image.raw", backingFormat: "raw"));
+
+        Assert.Equal(("web.qcow2", 67108864UL, 0UL, "qcow2"), (volume.Name, volume.CapacityBytes!.Value, volume.AllocationBytes!.Value, volume.TargetFormat));
+        Assert.Equal(("/pool/base image.raw", "raw"), (volume.BackingStorePath, volume.BackingStoreFormat));
+    }
+
+    [Fact]
+    public void StorageVolumeDefinition_BuildXmlWithPathButNoFormat_IsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => StorageVolumeDefinition.BuildXml("web.qcow2", 1, "qcow2", backingPath: "/pool/base.raw"));
+
+        Assert.Equal("backingFormat", error.ParamName);
+    }
 }

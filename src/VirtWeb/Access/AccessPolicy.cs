@@ -32,7 +32,13 @@ public static class AccessPaths
 
     public const int MaxLength = 512;
 
+    /// <summary>The hosts as a whole: the audit target of a host that does not exist yet (adding one).</summary>
+    public const string Hosts = "/hosts";
+
     public static string Host(Guid hostId) => $"/hosts/{hostId}";
+
+    /// <summary>A host's guests as a whole: the audit target of a guest that does not exist yet (a refused create).</summary>
+    public static string Guests(Guid hostId) => $"/hosts/{hostId}/guests";
 
     public static string Guest(Guid hostId, Guid uuid) => $"/hosts/{hostId}/guests/{uuid}";
 

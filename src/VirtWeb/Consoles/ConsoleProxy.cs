@@ -37,7 +37,7 @@ public sealed class ConsoleProxy(
     public async Task HandleAsync(HttpContext context, ConsoleKind kind, Guid hostId, Guid uuid)
     {
         var user = context.User;
-        var auditTarget = GuestService.AuditTarget(hostId, uuid);
+        var auditTarget = AccessPaths.Guest(hostId, uuid);
         var remote = context.Connection.RemoteIpAddress?.ToString();
 
         // Browsers always send Origin with a websocket; a request without one is not from VirtWeb's page.

@@ -20,7 +20,7 @@ public sealed class ConsoleService(ConsoleTickets tickets, ConsoleTargets target
 
     public async Task<ConsoleTicketGrant> IssueTicketAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, ConsoleKind kind, CancellationToken cancellationToken = default)
     {
-        var target = GuestService.AuditTarget(hostId, uuid);
+        var target = AccessPaths.Guest(hostId, uuid);
         await access.RequireAsync(caller, Permission.Console, "console.open", target, "open a guest's console");
         var userId = caller.FindFirstValue(ClaimTypes.NameIdentifier)
             ?? throw new AccessDeniedException("Sign in to open a guest's console.");

@@ -35,7 +35,7 @@ public sealed class ConsoleSessions(AuditLog audit, AccessControl access)
 
     public async Task EndAsync(ClaimsPrincipal caller, Guid sessionId)
     {
-        var target = _open.TryGetValue(sessionId, out var found) ? GuestService.AuditTarget(found.Session.HostId, found.Session.Uuid) : "/consoles";
+        var target = _open.TryGetValue(sessionId, out var found) ? AccessPaths.Guest(found.Session.HostId, found.Session.Uuid) : "/consoles";
         await access.RequireAsync(caller, Permission.ManageAccess, "console.end", target, "end someone's console");
         if (found is null)
         {

@@ -9,7 +9,7 @@ using VirtWeb.Live;
 namespace VirtWeb.Guests;
 
 /// <summary>
-/// The create-guest form; GuestService validates everything again and creates nothing half-way. Every file the guest
+/// The create-guest form; GuestCreationService validates everything again and creates nothing half-way. Every file the guest
 /// uses is picked from the volumes of active pools inside the storage roots on the chosen host, never typed.
 /// </summary>
 public partial class CreateGuestDialog
@@ -44,7 +44,7 @@ public partial class CreateGuestDialog
     public IReadOnlyList<HostState> Hosts { get; set; } = [];
 
     [Inject]
-    public required GuestService Guests { get; init; }
+    public required GuestCreationService Creation { get; init; }
 
     [Inject]
     public required LiveStateStore LiveState { get; init; }
@@ -91,7 +91,7 @@ public partial class CreateGuestDialog
         _error = null;
         try
         {
-            var guest = await Guests.CreateAsync((await AuthenticationState).User, new GuestCreateInput(
+            var guest = await Creation.CreateAsync((await AuthenticationState).User, new GuestCreateInput(
                 _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource));
             Dialog.Close(DialogResult.Ok(guest));
         }

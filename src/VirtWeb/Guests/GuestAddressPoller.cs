@@ -12,7 +12,7 @@ namespace VirtWeb.Guests;
 /// Fills <see cref="GuestState.Addresses"/> from the QEMU guest agent (<c>guest-network-get-interfaces</c>). A guest is
 /// asked when its agent connects (seen as <see cref="GuestState.HasAgent"/> turning true on a running guest), again a
 /// few times while it has no address yet (the agent often starts before DHCP has answered), and on a slow poll that
-/// runs only while a page showing guests is open (<see cref="Look"/>), as DESIGN.md asks of every poll.
+/// runs only while a page showing guests is open (<see cref="Look"/>): with nobody looking, no guest is asked.
 /// </summary>
 public sealed class GuestAddressPoller(
     LiveStateStore store,

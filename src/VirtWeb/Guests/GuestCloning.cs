@@ -16,7 +16,7 @@ public enum GuestCloneDisks
 /// <summary>One disk of the clone: which <c>&lt;disk&gt;</c> of the source it replaces and the volume made for it.</summary>
 public sealed record ClonedDisk(int DiskIndex, string Pool, string VolumeName, string Path, string Format);
 
-/// <summary>The pure part of cloning (which disks are copied, volume and domain XML); testable without libvirt.</summary>
+/// <summary>The pure part of cloning (which disks are copied, volume names, domain XML); testable without libvirt.</summary>
 public static class GuestCloning
 {
     /// <summary>
@@ -33,25 +33,6 @@ public static class GuestCloning
     /// <summary>The new volume's name: <c>name.qcow2</c> for the first disk, <c>name-vdb.qcow2</c> for the others.</summary>
     public static string VolumeName(string guestName, int copyIndex, string? targetDev, string format) =>
         copyIndex == 0 ? $"{guestName}.{format}" : $"{guestName}-{targetDev ?? copyIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)}.{format}";
-
-    /// <summary>A thin qcow2 volume that reads what it has not written from <paramref name="backingPath"/>.</summary>
-    public static string OverlayVolumeXml(string name, ulong capacityBytes, string backingPath, string backingFormat) =>
-        new XElement("volume",
-            new XElement("name", name),
-            new XElement("capacity", new XAttribute("unit", "bytes"), capacityBytes),
-            new XElement("allocation", new XAttribute("unit", "bytes"), 0),
-            new XElement("target", new XElement("format", new XAttribute("type", "qcow2"))),
-            new XElement("backingStore",
-                new XElement("path", backingPath),
-                new XElement("format", new XAttribute("type", backingFormat)))).ToString();
-
-    /// <summary>The volume a full copy is written into (libvirt copies the data; qcow2 stays thin, raw is allocated).</summary>
-    public static string CopyVolumeXml(string name, ulong capacityBytes, string format) =>
-        new XElement("volume",
-            new XElement("name", name),
-            new XElement("capacity", new XAttribute("unit", "bytes"), capacityBytes),
-            new XElement("allocation", new XAttribute("unit", "bytes"), format == "raw" ? capacityBytes : 0),
-            new XElement("target", new XElement("format", new XAttribute("type", format)))).ToString();
 
     /// <summary>A locally administered MAC in QEMU's 52:54:00 range, as libvirt itself generates them.</summary>
     public static string NewMac()

@@ -35,6 +35,9 @@ public partial class GuestDetailsPage
     public required GuestService Guests { get; init; }
 
     [Inject]
+    public required GuestActionLock Actions { get; init; }
+
+    [Inject]
     public required AccessControl Access { get; init; }
 
     [Inject]

@@ -43,6 +43,9 @@ public partial class GuestList
     public required GuestService Guests { get; init; }
 
     [Inject]
+    public required GuestActionLock Actions { get; init; }
+
+    [Inject]
     public required AccessControl Access { get; init; }
 
     [Inject]
@@ -80,7 +83,7 @@ public partial class GuestList
         _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
         _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged));
         _live.Add(AddressPoller.Look());
-        Guests.BusyChanged += OnBusyChanged;
+        Actions.BusyChanged += OnBusyChanged;
         Filter();
     }
 
@@ -290,7 +293,7 @@ public partial class GuestList
 
     public async ValueTask DisposeAsync()
     {
-        Guests.BusyChanged -= OnBusyChanged;
+        Actions.BusyChanged -= OnBusyChanged;
         await _live.DisposeAsync();
     }
 }

@@ -18,7 +18,10 @@ public static class GuestsExtensions
         services.AddSingleton<GuestWatcher>();
         services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
         services.AddSingleton<DefinitionPolicy>();
+        services.AddSingleton<GuestActionLock>();
         services.AddSingleton<GuestService>();
+        services.AddSingleton<GuestCreationService>();
+        services.AddSingleton<GuestCloningService>();
         services.AddSingleton<GuestAddressPoller>();
         return services;
     }

@@ -33,8 +33,8 @@ public sealed class HostService(
 
     public async Task<HostRecord> AddAsync(ClaimsPrincipal caller, HostInput input, CancellationToken cancellationToken = default)
     {
-        await access.RequireAsync(caller, Permission.ManageHosts, "host.add", "/hosts", "add a host");
-        var (valid, _) = await ValidateAsync(caller, "host.add", "/hosts", input);
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.add", AccessPaths.Hosts, "add a host");
+        var (valid, _) = await ValidateAsync(caller, "host.add", AccessPaths.Hosts, input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var host = new HostRecord
@@ -49,21 +49,21 @@ public sealed class HostService(
         db.Hosts.Add(host);
         await SaveAsync(caller, "host.add", db, host, cancellationToken);
         await hostConnections.ApplyAsync(host);
-        await audit.WriteAsync(caller, "host.add", Target(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
+        await audit.WriteAsync(caller, "host.add", AccessPaths.Host(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
         return host;
     }
 
     public async Task<HostRecord> UpdateAsync(ClaimsPrincipal caller, Guid id, HostInput input, CancellationToken cancellationToken = default)
     {
-        await access.RequireAsync(caller, Permission.ManageHosts, "host.edit", Target(id), "edit a host");
-        var (valid, _) = await ValidateAsync(caller, "host.edit", Target(id), input);
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.edit", AccessPaths.Host(id), "edit a host");
+        var (valid, _) = await ValidateAsync(caller, "host.edit", AccessPaths.Host(id), input);
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var host = await db.Hosts.FirstOrDefaultAsync(h => h.Id == id, cancellationToken);
         if (host is null)
         {
             var gone = new InvalidHostException(new Dictionary<string, string> { [""] = "This host no longer exists; someone removed it." });
-            await audit.WriteAsync(caller, "host.edit", Target(id), AuditOutcome.Failure, gone.Message);
+            await audit.WriteAsync(caller, "host.edit", AccessPaths.Host(id), AuditOutcome.Failure, gone.Message);
             throw gone;
         }
 
@@ -72,18 +72,18 @@ public sealed class HostService(
         host.Uri = valid.Uri!;
         await SaveAsync(caller, "host.edit", db, host, cancellationToken);
         await hostConnections.ApplyAsync(host);
-        await audit.WriteAsync(caller, "host.edit", Target(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
+        await audit.WriteAsync(caller, "host.edit", AccessPaths.Host(host.Id), AuditOutcome.Success, $"{host.Name} ({host.Uri})");
         return host;
     }
 
     public async Task RemoveAsync(ClaimsPrincipal caller, Guid id, CancellationToken cancellationToken = default)
     {
-        await access.RequireAsync(caller, Permission.ManageHosts, "host.remove", Target(id), "remove a host");
+        await access.RequireAsync(caller, Permission.ManageHosts, "host.remove", AccessPaths.Host(id), "remove a host");
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var removed = await db.Hosts.Where(h => h.Id == id).ExecuteDeleteAsync(cancellationToken);
         await hostConnections.StopAsync(id);
-        await audit.WriteAsync(caller, "host.remove", Target(id),
+        await audit.WriteAsync(caller, "host.remove", AccessPaths.Host(id),
             removed > 0 ? AuditOutcome.Success : AuditOutcome.Failure, removed > 0 ? null : "the host was already removed");
     }
 
@@ -93,7 +93,7 @@ public sealed class HostService(
     /// </summary>
     public async Task<ConnectionProbeResult> TestConnectionAsync(ClaimsPrincipal caller, HostInput input, Guid? hostId, CancellationToken cancellationToken = default)
     {
-        var target = hostId is { } id ? Target(id) : "/hosts";
+        var target = hostId is { } id ? AccessPaths.Host(id) : AccessPaths.Hosts;
         await access.RequireAsync(caller, Permission.ManageHosts, "host.test", target, "test a host connection");
         var (valid, connectUri) = await ValidateAsync(caller, "host.test", target, input with { Name = "connection test" });
 
@@ -101,8 +101,6 @@ public sealed class HostService(
         await audit.WriteAsync(caller, "host.test", target, result.Succeeded ? AuditOutcome.Success : AuditOutcome.Failure, $"{valid.Uri}: {result.Message}");
         return result;
     }
-
-    private static string Target(Guid id) => $"/hosts/{id}";
 
     private async Task<(HostInput Valid, string ConnectUri)> ValidateAsync(ClaimsPrincipal caller, string action, string target, HostInput input)
     {
@@ -134,7 +132,7 @@ public sealed class HostService(
             {
                 [nameof(HostInput.Name)] = $"A host named '{host.Name}' already exists; choose another name.",
             });
-            await audit.WriteAsync(caller, action, Target(host.Id), AuditOutcome.Failure, duplicate.Message);
+            await audit.WriteAsync(caller, action, AccessPaths.Host(host.Id), AuditOutcome.Failure, duplicate.Message);
             throw duplicate;
         }
     }

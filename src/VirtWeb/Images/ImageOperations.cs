@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Claims;
-using System.Xml.Linq;
+using VirtWeb.Libvirt.Xml;
 using VirtWeb.Access;
 using VirtWeb.Data;
 using VirtWeb.Hosts;
@@ -295,12 +295,4 @@ public sealed class ImageOperations(
         };
         return noun is null ? list : $"{(names.Count == 1 ? noun : noun + "s")} {list}";
     }
-
-    internal static XElement VolumeXml(string name, ulong capacity, string format, ulong? allocation = null) =>
-        new("volume",
-            new XElement("name", name),
-            new XElement("capacity", new XAttribute("unit", "bytes"), capacity),
-            // Thin qcow2 starts empty; raw is preallocated: the file takes its whole size at once.
-            new XElement("allocation", new XAttribute("unit", "bytes"), allocation ?? (format == "raw" ? capacity : 0)),
-            new XElement("target", new XElement("format", new XAttribute("type", format))));
 }

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using System.Xml.Linq;
+using VirtWeb.Libvirt.Xml;
 using VirtWeb.Access;
 using VirtWeb.Libvirt;
 using static VirtWeb.Images.ImageOperations;
@@ -24,7 +24,7 @@ public sealed class VolumeService(ImageOperations operations)
             using var pool = FindPool(connection, poolName);
             operations.Roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, size, preallocated: format == "raw");
-            using var volume = Create(pool, name, () => pool.CreateVolume(VolumeXml(name, size, format).ToString()));
+            using var volume = Create(pool, name, () => pool.CreateVolume(StorageVolumeDefinition.BuildXml(name, size, format)));
             return (pool.Uuid, volume.Path);
         });
 
@@ -39,11 +39,8 @@ public sealed class VolumeService(ImageOperations operations)
             var capacity = backing.GetInfo().CapacityBytes;
             using var pool = FindPool(connection, poolName);
             operations.Roots.RequireInside(pool, "create volumes in it");
-            var xml = VolumeXml(name, capacity, "qcow2");
-            xml.Add(new XElement("backingStore",
-                new XElement("path", backing.Path),
-                new XElement("format", new XAttribute("type", backingDefinition.TargetFormat ?? "raw"))));
-            using var volume = Create(pool, name, () => pool.CreateVolume(xml.ToString()));
+            var xml = StorageVolumeDefinition.BuildXml(name, capacity, "qcow2", backingPath: backing.Path, backingFormat: backingDefinition.TargetFormat ?? "raw");
+            using var volume = Create(pool, name, () => pool.CreateVolume(xml));
             return (pool.Uuid, volume.Path);
         });
 
@@ -59,7 +56,7 @@ public sealed class VolumeService(ImageOperations operations)
             using var pool = FindPool(connection, poolName);
             operations.Roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, capacity, preallocated: format == "raw");
-            using var volume = Create(pool, name, () => pool.CloneVolume(VolumeXml(name, capacity, format).ToString(), source));
+            using var volume = Create(pool, name, () => pool.CloneVolume(StorageVolumeDefinition.BuildXml(name, capacity, format), source));
             return (pool.Uuid, volume.Path);
         });
 

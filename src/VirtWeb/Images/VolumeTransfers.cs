@@ -2,6 +2,7 @@ using System.Security.Claims;
 using VirtWeb.Access;
 using VirtWeb.Data;
 using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;
@@ -68,8 +69,8 @@ public sealed class VolumeTransfers(ImageOperations operations, ILogger<VolumeTr
                 RequireFits(pool, capacity, preallocated: true);
                 // Created as plain bytes and sparse: the upload writes every byte anyway, and the pool refresh afterwards
                 // lets libvirt probe the real format (a qcow2 file stays qcow2).
-                var xml = VolumeXml(name, capacity, format == "iso" ? "iso" : "raw", allocation: 0);
-                return (pool.Uuid, Create(pool, name, () => pool.CreateVolume(xml.ToString())));
+                var xml = StorageVolumeDefinition.BuildXml(name, capacity, format == "iso" ? "iso" : "raw", allocationBytes: 0);
+                return (pool.Uuid, Create(pool, name, () => pool.CreateVolume(xml)));
             }, CancellationToken.None);
         }
         catch (LibvirtException e)

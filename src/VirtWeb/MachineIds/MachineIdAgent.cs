@@ -179,18 +179,18 @@ public sealed class MachineIdAgent(LibvirtDomain domain, string guestName, int t
     private MachineIdAgentException Explain(LibvirtException e, string command) => e.Code switch
     {
         _ when e.Message.Contains("disappeared", StringComparison.OrdinalIgnoreCase) || !StillRunning() => new MachineIdAgentException(
-            $"{guestName} stopped or went away while VirtWeb talked to its guest agent ({GuestService.Plain(e)}) Start it and try again; nothing was recorded.", e),
+            $"{guestName} stopped or went away while VirtWeb talked to its guest agent ({GuestActionLock.Plain(e)}) Start it and try again; nothing was recorded.", e),
         _ when e.Message.Contains("not connected", StringComparison.OrdinalIgnoreCase) => new MachineIdAgentException(
-            $"{guestName} has no connected guest agent ({GuestService.Plain(e)}) Install and start qemu-guest-agent in the guest (with an " +
+            $"{guestName} has no connected guest agent ({GuestActionLock.Plain(e)}) Install and start qemu-guest-agent in the guest (with an " +
             $"{GuestReader.AgentChannel} channel in its XML), or shut it off and assign an id through SMBIOS instead; nothing was recorded.", e),
         LibvirtErrorCode.AgentUnresponsive or LibvirtErrorCode.OperationTimeout => new MachineIdAgentException(
-            $"The guest agent of {guestName} did not answer {command} in time (libvirt: {GuestService.Plain(e)}) " +
+            $"The guest agent of {guestName} did not answer {command} in time (libvirt: {GuestActionLock.Plain(e)}) " +
             "Check that qemu-guest-agent runs in the guest and the guest is not overloaded or paused, then try again; nothing was recorded.", e),
         LibvirtErrorCode.OperationInvalid or LibvirtErrorCode.NoDomain => new MachineIdAgentException(
-            $"{guestName} stopped or went away while VirtWeb talked to its guest agent ({GuestService.Plain(e)}) Start it and try again; nothing was recorded.", e),
+            $"{guestName} stopped or went away while VirtWeb talked to its guest agent ({GuestActionLock.Plain(e)}) Start it and try again; nothing was recorded.", e),
         LibvirtErrorCode.AgentUnsynced => new MachineIdAgentException(
-            $"The guest agent of {guestName} is not connected ({GuestService.Plain(e)}) Wait until the guest has booted, or install and start qemu-guest-agent; nothing was recorded.", e),
-        _ => new MachineIdAgentException($"The guest agent of {guestName} refused {command}: {GuestService.Plain(e)}", e),
+            $"The guest agent of {guestName} is not connected ({GuestActionLock.Plain(e)}) Wait until the guest has booted, or install and start qemu-guest-agent; nothing was recorded.", e),
+        _ => new MachineIdAgentException($"The guest agent of {guestName} refused {command}: {GuestActionLock.Plain(e)}", e),
     };
 
     // A timeout and a guest that shut down look alike from the agent's side; the domain's state tells them apart.

@@ -47,6 +47,9 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
         Assert.Contains("VolumeService.DeleteVolumeAsync", names);
         Assert.Contains("VolumeTransfers.UploadAsync", names);
         Assert.Contains("PoolService.CreateDirectoryPoolAsync", names);
+        Assert.Contains("GuestCreationService.CreateAsync", names);
+        Assert.Contains("GuestCloningService.CloneAsync", names);
+        Assert.Contains("MachineIdService.AssignAsync", names);
         Assert.Contains("HostService.RemoveAsync", names);
         Assert.Contains("HostService.TestConnectionAsync", names);
         Assert.Contains("UserDirectory.SetRoleAsync", names);

@@ -330,7 +330,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     }
 
     private Task<IReadOnlyList<AuditRecord>> AuditAsync(Guid uuid) =>
-        world.Service<AuditSearch>().SearchAsync(GuestWorld.Admin, new AuditQuery(Target: GuestService.AuditTarget(world.QemuHostId, uuid)));
+        world.Service<AuditSearch>().SearchAsync(GuestWorld.Admin, new AuditQuery(Target: AccessPaths.Guest(world.QemuHostId, uuid)));
 
     private static async Task<int> CloseStatusAsync(WebSocket socket)
     {

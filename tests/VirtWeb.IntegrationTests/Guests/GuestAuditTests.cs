@@ -15,6 +15,8 @@ public sealed class GuestAuditTests(VirtWebFactory factory)
 
     private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
 
+    private GuestCreationService Creation => factory.Services.GetRequiredService<GuestCreationService>();
+
     [Fact]
     public async Task Actions_SuccessDenialAndLibvirtFailure_EachWriteOneRow()
     {
@@ -30,9 +32,9 @@ public sealed class GuestAuditTests(VirtWebFactory factory)
         var rows = await RowsAsync(operatorName, viewerName);
         Assert.Equal(
             [
-                (operatorName, "guest.start", GuestService.AuditTarget(hostId, Db), AuditOutcome.Success),
-                (viewerName, "guest.forceoff", GuestService.AuditTarget(hostId, Web), AuditOutcome.Denied),
-                (operatorName, "guest.resume", GuestService.AuditTarget(hostId, Web), AuditOutcome.Failure),
+                (operatorName, "guest.start", AccessPaths.Guest(hostId, Db), AuditOutcome.Success),
+                (viewerName, "guest.forceoff", AccessPaths.Guest(hostId, Web), AuditOutcome.Denied),
+                (operatorName, "guest.resume", AccessPaths.Guest(hostId, Web), AuditOutcome.Failure),
             ],
             rows.Select(r => (r.UserName, r.Action, r.Target, r.Outcome)));
         Assert.Contains("not paused", rows[2].Detail);
@@ -48,15 +50,15 @@ public sealed class GuestAuditTests(VirtWebFactory factory)
         var admin = GuestWorld.Principal(Roles.Administrator, adminName);
 
         await Assert.ThrowsAsync<GuestActionException>(() => Guests.UpdateXmlAsync(admin, hostId, Db, "<domain"));
-        await Assert.ThrowsAsync<GuestActionException>(() => Guests.CreateAsync(admin, new GuestCreateInput(hostId, "../etc", Disk: GuestDiskChoice.None)));
+        await Assert.ThrowsAsync<GuestActionException>(() => Creation.CreateAsync(admin, new GuestCreateInput(hostId, "../etc", Disk: GuestDiskChoice.None)));
         await Guests.DeleteAsync(admin, hostId, Db, "db", deleteDisks: false);
 
         var rows = await RowsAsync(adminName);
         Assert.Equal(
             [
-                ("guest.xml.edit", GuestService.AuditTarget(hostId, Db), AuditOutcome.Failure),
-                ("guest.create", GuestService.AuditTarget(hostId), AuditOutcome.Failure),
-                ("guest.delete", GuestService.AuditTarget(hostId, Db), AuditOutcome.Success),
+                ("guest.xml.edit", AccessPaths.Guest(hostId, Db), AuditOutcome.Failure),
+                ("guest.create", AccessPaths.Guests(hostId), AuditOutcome.Failure),
+                ("guest.delete", AccessPaths.Guest(hostId, Db), AuditOutcome.Success),
             ],
             rows.Select(r => (r.Action, r.Target, r.Outcome)));
         Assert.Contains("does not parse", rows[0].Detail);

@@ -16,7 +16,7 @@ public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
     private readonly List<Guid> _defined = [];
     private QemuPool _pool = null!;
 
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
+    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
 
     public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(factory);
 
@@ -45,7 +45,7 @@ public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
     public async Task Clone_OnADirectoryPool_TheFilesAreWhatTheModeSays(GuestCloneDisks mode)
     {
         var sourceName = $"vw-clone-src-{Guid.NewGuid():N}"[..24];
-        var sourcePath = await _pool.Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, $"{sourceName}.qcow2", "qcow2", GiB);
+        var sourcePath = await _pool.Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, $"{sourceName}.qcow2", "qcow2", GiB);
         var source = Define($"""
             <domain type='qemu'>
               <name>{sourceName}</name>
@@ -61,7 +61,7 @@ public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
         await Eventually.ValueAsync(() => factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>().Guests.Find(GuestState.KeyOf(_pool.HostId, source)),
             _ => true, TimeSpan.FromSeconds(30), "the source guest is listed");
 
-        var clone = await Guests.CloneAsync(QemuPool.Operator, _pool.HostId, source, $"{sourceName}-c", mode);
+        var clone = await Cloning.CloneAsync(QemuPool.Operator, _pool.HostId, source, $"{sourceName}-c", mode);
         _defined.Add(clone.Uuid);
 
         var clonePath = _pool.PathOf($"{sourceName}-c.qcow2");

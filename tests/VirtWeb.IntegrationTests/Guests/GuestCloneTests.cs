@@ -17,13 +17,15 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
 
     private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
 
+    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
+
     [Fact]
     public async Task Clone_Overlay_NewUuidMacAndAQcow2OverlayOnTheSourceVolume()
     {
         var hostId = await GuestWorld.AddPrivateHostAsync(factory);
         var source = Definition(hostId, Db);
 
-        var clone = await Guests.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, " db-copy ", GuestCloneDisks.Overlay);
+        var clone = await Cloning.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, " db-copy ", GuestCloneDisks.Overlay);
 
         Assert.Equal("db-copy", clone.Name);
         Assert.Equal(DomainState.Shutoff, clone.State);
@@ -45,7 +47,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
     {
         var hostId = await GuestWorld.AddPrivateHostAsync(factory);
 
-        var clone = await Guests.CloneAsync(GuestWorld.Admin, hostId, Db, "db-full", GuestCloneDisks.FullCopy);
+        var clone = await Cloning.CloneAsync(GuestWorld.Admin, hostId, Db, "db-full", GuestCloneDisks.FullCopy);
 
         Assert.Equal("/images/db-full.qcow2", Assert.Single(Definition(hostId, clone.Uuid).Disks).SourceFile);
         using var volume = Connection(hostId).GetStorageVolumeByPath("/images/db-full.qcow2");
@@ -68,7 +70,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         var before = Count(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
-            Guests.CloneAsync(GuestWorld.Admin, hostId, Db, name ?? new string('x', 300), GuestCloneDisks.Overlay));
+            Cloning.CloneAsync(GuestWorld.Admin, hostId, Db, name ?? new string('x', 300), GuestCloneDisks.Overlay));
 
         Assert.Contains(expected, error.Message);
         Assert.Equal(before, Count(hostId));
@@ -80,7 +82,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         var hostId = await GuestWorld.AddPrivateHostAsync(factory);
         var before = Count(hostId);
 
-        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.CloneAsync(GuestWorld.Admin, hostId, Web, "web-2", GuestCloneDisks.FullCopy));
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Cloning.CloneAsync(GuestWorld.Admin, hostId, Web, "web-2", GuestCloneDisks.FullCopy));
 
         Assert.Contains("web is running; shut it off before cloning it", error.Message);
         Assert.Equal(before, Count(hostId));
@@ -95,7 +97,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         await Guests.DeleteAsync(GuestWorld.Admin, hostId, Web, "old", deleteDisks: false);
         var before = Count(hostId);
 
-        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.CloneAsync(GuestWorld.Admin, hostId, Db, "old", GuestCloneDisks.Overlay));
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Cloning.CloneAsync(GuestWorld.Admin, hostId, Db, "old", GuestCloneDisks.Overlay));
 
         Assert.Contains("The pool images already has a volume named old.qcow2", error.Message);
         Assert.Equal(before, Count(hostId));
@@ -108,7 +110,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         var before = Count(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
-            Guests.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, "two-copy", GuestCloneDisks.FullCopy));
+            Cloning.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, "two-copy", GuestCloneDisks.FullCopy));
 
         Assert.StartsWith("Could not clone two: ", error.Message);
         Assert.Contains("space", error.Message);
@@ -127,7 +129,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         var before = Count(hostId);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() =>
-            Guests.CloneAsync(GuestWorld.Principal(Roles.Viewer, "vera"), hostId, Db, "sneaky", GuestCloneDisks.Overlay));
+            Cloning.CloneAsync(GuestWorld.Principal(Roles.Viewer, "vera"), hostId, Db, "sneaky", GuestCloneDisks.Overlay));
 
         Assert.Equal(before, Count(hostId));
         Assert.Equal(("guest.clone", AuditOutcome.Denied), ((await LastAuditAsync(hostId, Db)).Action, (await LastAuditAsync(hostId, Db)).Outcome));
@@ -173,7 +175,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         factory.WithScopeAsync(async services =>
         {
             await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
-            var target = GuestService.AuditTarget(hostId, uuid);
+            var target = AccessPaths.Guest(hostId, uuid);
             return await db.AuditLog.Where(r => r.Target == target).OrderByDescending(r => r.Id).FirstAsync();
         });
 

@@ -12,12 +12,14 @@ public sealed class GuestCreateTests(VirtWebFactory factory)
 {
     private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
 
+    private GuestCreationService Creation => factory.Services.GetRequiredService<GuestCreationService>();
+
     [Fact]
     public async Task Create_NewQcow2Disk_DefinedWithVncOnLoopbackAndListed()
     {
         var hostId = await GuestWorld.AddPrivateHostAsync(factory);
 
-        var guest = await Guests.CreateAsync(GuestWorld.Principal(Roles.Operator), new GuestCreateInput(hostId, " app-1 ", Vcpus: 2, MemoryMiB: 256, Pool: "images", DiskSizeGiB: 4));
+        var guest = await Creation.CreateAsync(GuestWorld.Principal(Roles.Operator), new GuestCreateInput(hostId, " app-1 ", Vcpus: 2, MemoryMiB: 256, Pool: "images", DiskSizeGiB: 4));
 
         Assert.Equal("app-1", guest.Name);
         Assert.Equal(DomainState.Shutoff, guest.State);
@@ -44,7 +46,7 @@ public sealed class GuestCreateTests(VirtWebFactory factory)
         var (domains, volumes) = Count(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
-            Guests.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, name ?? new string('x', 300), MemoryMiB: memoryMiB, Pool: "images")));
+            Creation.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, name ?? new string('x', 300), MemoryMiB: memoryMiB, Pool: "images")));
 
         Assert.Contains(expected, error.Message);
         Assert.Equal((domains, volumes), Count(hostId));
@@ -57,7 +59,7 @@ public sealed class GuestCreateTests(VirtWebFactory factory)
         var before = Count(hostId);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() =>
-            Guests.CreateAsync(GuestWorld.Principal(Roles.Viewer), new GuestCreateInput(hostId, "sneaky", Pool: "images")));
+            Creation.CreateAsync(GuestWorld.Principal(Roles.Viewer), new GuestCreateInput(hostId, "sneaky", Pool: "images")));
 
         Assert.Equal(before, Count(hostId));
     }
@@ -69,7 +71,7 @@ public sealed class GuestCreateTests(VirtWebFactory factory)
         var before = Count(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
-            Guests.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, "nopool", Pool: "missing")));
+            Creation.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, "nopool", Pool: "missing")));
 
         Assert.StartsWith("Could not create nopool: ", error.Message);
         Assert.Equal(before, Count(hostId));

@@ -23,6 +23,10 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
 
     private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
 
+    private GuestCreationService Creation => factory.Services.GetRequiredService<GuestCreationService>();
+
+    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
+
     private LibvirtConnection Connection => _pool.Connection;
 
     public async Task InitializeAsync()
@@ -75,7 +79,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
                 Boot: GuestBootChoice.Kernel, KernelPath: _outsideKernel, Network: GuestNetworkChoice.None),
         };
 
-        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.CreateAsync(QemuPool.Operator, input));
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Creation.CreateAsync(QemuPool.Operator, input));
 
         Assert.Contains(expected, error.Message);
         Assert.False(Exists(name), "nothing is defined");
@@ -87,12 +91,12 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     [Fact]
     public async Task Create_IsoAndKernelAreVolumesOfAPoolInsideTheRoots_Defined()
     {
-        var iso = await _pool.Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "boot.iso", "iso", MiB, null, new MemoryStream(new byte[MiB]), default);
-        var kernel = await _pool.Images.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "vmlinuz", "raw", MiB, null, new MemoryStream(new byte[MiB]), default);
+        var iso = await _pool.Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "boot.iso", "iso", MiB, null, new MemoryStream(new byte[MiB]), default);
+        var kernel = await _pool.Transfers.UploadAsync(QemuPool.Operator, _pool.HostId, _pool.Name, "vmlinuz", "raw", MiB, null, new MemoryStream(new byte[MiB]), default);
 
-        var withIso = await Guests.CreateAsync(QemuPool.Operator, new GuestCreateInput(
+        var withIso = await Creation.CreateAsync(QemuPool.Operator, new GuestCreateInput(
             _pool.HostId, Track(Unique()), MemoryMiB: 64, Disk: GuestDiskChoice.None, Boot: GuestBootChoice.Iso, IsoPath: iso, Network: GuestNetworkChoice.None));
-        var withKernel = await Guests.CreateAsync(QemuPool.Operator, new GuestCreateInput(
+        var withKernel = await Creation.CreateAsync(QemuPool.Operator, new GuestCreateInput(
             _pool.HostId, Track(Unique()), MemoryMiB: 64, Disk: GuestDiskChoice.None, Boot: GuestBootChoice.Kernel, KernelPath: kernel, Network: GuestNetworkChoice.None));
 
         Assert.Equal(iso, Definition(withIso.Name).Disks.Single(d => d.Device == "cdrom").SourceFile);
@@ -153,7 +157,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
         var (uuid, name) = await DefineAsync(devices: "<disk type='file' device='cdrom'><source file='/dev/vda'/><target dev='hdc' bus='ide'/><readonly/></disk>");
         var cloneName = Track(Unique());
 
-        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.CloneAsync(QemuPool.Operator, _pool.HostId, uuid, cloneName, GuestCloneDisks.FullCopy));
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Cloning.CloneAsync(QemuPool.Operator, _pool.HostId, uuid, cloneName, GuestCloneDisks.FullCopy));
 
         Assert.Contains("The CD-ROM (hdc) names /dev/vda", error.Message);
         Assert.False(Exists(cloneName));
@@ -164,7 +168,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     private async Task<(Guid Uuid, string Name)> DefineAsync(string os = "", string devices = "")
     {
         var name = Track(Unique());
-        var disk = await _pool.Images.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, $"{name}.qcow2", "qcow2", 64 * MiB);
+        var disk = await _pool.Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, $"{name}.qcow2", "qcow2", 64 * MiB);
         using var domain = Connection.DefineDomain($"""
             <domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
               <os><type arch='x86_64'>hvm</type>{os}</os>

@@ -20,6 +20,8 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
 
     private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
 
+    private GuestActionLock Actions => factory.Services.GetRequiredService<GuestActionLock>();
+
     private static ClaimsPrincipal Operator => GuestWorld.Principal(Roles.Operator, "olga");
 
     [Fact]
@@ -101,13 +103,13 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
         void ClickAgain(string busyKey)
         {
             // Raised as the first action begins: this is the user's second click while it runs.
-            if (busyKey == key && Guests.IsBusy(key) && second is null)
+            if (busyKey == key && Actions.IsBusy(key) && second is null)
             {
                 second = Guests.RunAsync(Operator, hostId, Db, GuestAction.Start);
             }
         }
 
-        Guests.BusyChanged += ClickAgain;
+        Actions.BusyChanged += ClickAgain;
         GuestActionResult first;
         try
         {
@@ -115,14 +117,14 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
         }
         finally
         {
-            Guests.BusyChanged -= ClickAgain;
+            Actions.BusyChanged -= ClickAgain;
         }
 
         Assert.True(first.Done);
         var skipped = await second!;
         Assert.False(skipped.Done);
         Assert.Contains("still running", skipped.Message);
-        Assert.False(Guests.IsBusy(key));
+        Assert.False(Actions.IsBusy(key));
         Assert.Equal(DomainState.Running, Domain(hostId, Db, d => d.GetState().State));
     }
 

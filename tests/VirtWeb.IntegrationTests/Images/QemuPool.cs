@@ -40,13 +40,6 @@ public sealed class QemuPool : IAsyncDisposable
 
     public VolumeTransfers Transfers => _factory.Services.GetRequiredService<VolumeTransfers>();
 
-    /// <summary>
-    /// The two calls the guests' tests make, under the name they had before the images services were split; those tests
-    /// change on another branch meanwhile. Once both are merged they call <see cref="Volumes"/> and <see cref="Transfers"/>
-    /// and this goes.
-    /// </summary>
-    public SplitImages Images => new(Volumes, Transfers);
-
     public LibvirtConnection Connection => _factory.Services.GetRequiredService<IHostConnections>().GetConnection(HostId);
 
     public string PathOf(string volume) => System.IO.Path.Combine(Directory, volume);
@@ -184,15 +177,4 @@ public sealed class QemuPool : IAsyncDisposable
             }
         }
     }
-}
-
-/// <summary>See <see cref="QemuPool.Images"/>.</summary>
-public sealed record SplitImages(VolumeService Volumes, VolumeTransfers Transfers)
-{
-    public Task<string> CreateVolumeAsync(ClaimsPrincipal user, Guid hostId, string poolName, string name, string format, long sizeBytes) =>
-        Volumes.CreateVolumeAsync(user, hostId, poolName, name, format, sizeBytes);
-
-    public Task<string> UploadAsync(
-        ClaimsPrincipal user, Guid hostId, string poolName, string name, string format, long length, long? capacityBytes, Stream body, CancellationToken cancellationToken) =>
-        Transfers.UploadAsync(user, hostId, poolName, name, format, length, capacityBytes, body, cancellationToken);
 }

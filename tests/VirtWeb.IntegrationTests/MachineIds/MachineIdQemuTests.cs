@@ -49,7 +49,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
         var result = await MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, b.Domain.Uuid);
 
         Assert.True(result.Done, result.Message);
-        Assert.Contains(MachineIdService.DbusUuidgenCommand, result.Message, StringComparison.Ordinal);
+        Assert.Contains(MachineIdInGuest.DbusUuidgenCommand, result.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Registry.Duplicates(), d => d.MachineId == sharedId);
         var newId = await b.ReadMachineIdAsync();
         Assert.NotEqual(sharedId, newId);
@@ -72,9 +72,9 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
 
         // The guest goes away while a command waits for its agent (qemu-ga stopped inside, so the call is still waiting).
         await FreezeAgentAsync(guest);
-        var guests = factory.Services.GetRequiredService<GuestService>();
+        var actions = factory.Services.GetRequiredService<GuestActionLock>();
         var regenerate = MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, guest.Domain.Uuid);
-        await Eventually.ValueAsync(() => guests.IsBusy(GuestState.KeyOf(hostId, guest.Domain.Uuid)) ? "busy" : null, _ => true, Deadline, "the regenerate has started");
+        await Eventually.ValueAsync(() => actions.IsBusy(GuestState.KeyOf(hostId, guest.Domain.Uuid)) ? "busy" : null, _ => true, Deadline, "the regenerate has started");
         guest.Domain.Destroy();
         var stopped = await Assert.ThrowsAsync<GuestActionException>(() => regenerate);
 
@@ -104,7 +104,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
             e => e.MachineId == sourceId, Deadline, "the source's id is in the registry");
         await source.ShutdownAsync(deadline: Deadline);
 
-        // GuestService clones volumes only: a transient directory pool on the tiny guest's own directory makes its disk,
+        // GuestCloningService clones volumes only: a transient directory pool on the tiny guest's own directory makes its disk,
         // kernel, initrd and serial log volumes.
         var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
         var poolName = $"vwmid-pool-{Guid.NewGuid():N}"[..24];
