@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using VirtWeb.Components;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
 using VirtWeb.Images;
@@ -21,8 +22,7 @@ public partial class Grants
     private IReadOnlyList<GrantSummary>? _grants;
     private IReadOnlyList<string> _userNames = [];
     private ClaimsPrincipal _user = new();
-    private string? _error;
-    private bool _busy;
+    private readonly OneAtATime _action = new(e => e is AccessDeniedException or InvalidGrantException);
     private string? _userName;
     private GrantScope _scope = GrantScope.Host;
     private Guid? _hostId;
@@ -102,27 +102,10 @@ public partial class Grants
     /// <summary>One change at a time; a second click while one runs does nothing. The list is read again afterwards.</summary>
     private async Task RunAsync(Func<Task> change)
     {
-        if (_busy)
+        if (await _action.RunAsync(change))
         {
-            return;
+            await ReloadAsync();
         }
-
-        _busy = true;
-        _error = null;
-        try
-        {
-            await change();
-        }
-        catch (Exception e) when (e is AccessDeniedException or InvalidGrantException)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-
-        await ReloadAsync();
     }
 
     private async Task ReloadAsync()
@@ -133,7 +116,7 @@ public partial class Grants
         }
         catch (AccessDeniedException e)
         {
-            (_error, _grants) = (e.Message, []);
+            (_action.Error, _grants) = (e.Message, []);
         }
     }
 

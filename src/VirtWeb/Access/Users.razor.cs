@@ -1,15 +1,15 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using VirtWeb.Components;
 
 namespace VirtWeb.Access;
 
 public partial class Users
 {
     private IReadOnlyList<UserSummary>? _users;
-    private string? _error;
+    private readonly OneAtATime _action = new(e => e is AccessDeniedException or InvalidOperationException);
     private (string UserName, string Password)? _handOver;
-    private bool _busy;
     private bool _creating;
     private string? _newUserName;
     private string _newRole = Roles.Viewer;
@@ -50,27 +50,16 @@ public partial class Users
     /// <summary>One change at a time; a second click while one runs does nothing. The list is re-read afterwards.</summary>
     private async Task RunAsync(Func<ClaimsPrincipal, Task> change)
     {
-        if (_busy)
+        var ran = await _action.RunAsync(AuthenticationState, async user =>
         {
-            return;
-        }
-
-        _busy = true;
-        _error = null;
-        try
-        {
-            var user = (await AuthenticationState).User;
             await change(user);
             _users = await Directory.ListAsync(user);
-        }
-        catch (Exception e) when (e is AccessDeniedException or InvalidOperationException)
+        });
+
+        // A refused first read shows an empty table under the error, not a loading bar for ever.
+        if (ran && _action.Error is not null)
         {
-            _error = e.Message;
             _users ??= [];
-        }
-        finally
-        {
-            _busy = false;
         }
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Components;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.Guests;
@@ -11,11 +12,10 @@ public partial class CloneGuestDialog
 {
     private string? _name;
     private GuestCloneDisks _disks = GuestCloneDisks.Overlay;
-    private bool _cloning;
+    private readonly OneAtATime _action = new(e => e is GuestActionException or AccessDeniedException);
 
     // On by default: a clone sharing its source's machine ID breaks DHCP leases and journald (issue #7).
     private bool _newMachineId = true;
-    private string? _error;
 
     [CascadingParameter]
     public required IMudDialogInstance Dialog { get; init; }
@@ -42,27 +42,9 @@ public partial class CloneGuestDialog
 
     protected override void OnInitialized() => _name = $"{Guest.Name}-clone";
 
-    private async Task CloneAsync()
+    private Task CloneAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
-        if (_cloning)
-        {
-            return;
-        }
-
-        _cloning = true;
-        _error = null;
-        try
-        {
-            var clone = await MachineIds.CloneAsync((await AuthenticationState).User, Guest.HostId, Guest.Uuid, _name, _disks, _newMachineId);
-            Dialog.Close(DialogResult.Ok(clone));
-        }
-        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _cloning = false;
-        }
-    }
+        var clone = await MachineIds.CloneAsync(user, Guest.HostId, Guest.Uuid, _name, _disks, _newMachineId);
+        Dialog.Close(DialogResult.Ok(clone));
+    });
 }

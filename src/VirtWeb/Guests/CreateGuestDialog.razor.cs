@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Components;
 using VirtWeb.Hosts;
 using VirtWeb.Images;
 using VirtWeb.Live;
@@ -31,8 +32,7 @@ public partial class CreateGuestDialog
     private string? _cmdline;
     private GuestNetworkChoice _network = GuestNetworkChoice.Network;
     private string? _networkSource = "default";
-    private bool _busy;
-    private string? _error;
+    private readonly OneAtATime _action = new(e => e is GuestActionException or AccessDeniedException);
 
     [CascadingParameter]
     public required IMudDialogInstance Dialog { get; init; }
@@ -85,23 +85,10 @@ public partial class CreateGuestDialog
         _initrdPath = Volumes.Any(v => v.Path == _initrdPath) ? _initrdPath : null;
     }
 
-    private async Task CreateAsync()
+    private Task CreateAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
-        _busy = true;
-        _error = null;
-        try
-        {
-            var guest = await Creation.CreateAsync((await AuthenticationState).User, new GuestCreateInput(
-                _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource));
-            Dialog.Close(DialogResult.Ok(guest));
-        }
-        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
+        var guest = await Creation.CreateAsync(user, new GuestCreateInput(
+            _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource));
+        Dialog.Close(DialogResult.Ok(guest));
+    });
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Components;
 
 namespace VirtWeb.Guests;
 
@@ -10,8 +11,7 @@ public partial class DeleteGuestDialog
 {
     private string? _typed;
     private bool _deleteDisks;
-    private bool _deleting;
-    private string? _error;
+    private readonly OneAtATime _action = new(e => e is GuestActionException or AccessDeniedException);
 
     [CascadingParameter]
     public required IMudDialogInstance Dialog { get; init; }
@@ -25,22 +25,9 @@ public partial class DeleteGuestDialog
     [Inject]
     public required GuestService Guests { get; init; }
 
-    private async Task DeleteAsync()
+    private Task DeleteAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
-        _deleting = true;
-        _error = null;
-        try
-        {
-            var result = await Guests.DeleteAsync((await AuthenticationState).User, Guest.HostId, Guest.Uuid, _typed ?? "", _deleteDisks);
-            Dialog.Close(DialogResult.Ok(result));
-        }
-        catch (Exception e) when (e is GuestActionException or AccessDeniedException)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _deleting = false;
-        }
-    }
+        var result = await Guests.DeleteAsync(user, Guest.HostId, Guest.Uuid, _typed ?? "", _deleteDisks);
+        Dialog.Close(DialogResult.Ok(result));
+    });
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Components;
 
 namespace VirtWeb.Hosts;
 
@@ -9,8 +10,7 @@ public partial class HostDialog
 {
     private string? _name;
     private string? _uri;
-    private string? _error;
-    private bool _busy;
+    private readonly OneAtATime _action = new(e => e is AccessDeniedException);
     private ConnectionProbeResult? _probe;
     private IReadOnlyDictionary<string, string> _errors = new Dictionary<string, string>();
 
@@ -37,48 +37,32 @@ public partial class HostDialog
 
     private async Task TestConnectionAsync()
     {
-        if (_busy)
+        var ran = await _action.RunAsync(AuthenticationState, async user =>
         {
-            return;
-        }
+            try
+            {
+                _probe = await Hosts.TestConnectionAsync(user, new HostInput(_name, _uri), Host?.HostId);
+                _errors = new Dictionary<string, string>();
+            }
+            catch (InvalidHostException e)
+            {
+                _probe = null;
+                _errors = e.Errors.Where(error => error.Key == nameof(HostInput.Uri)).ToDictionary();
+            }
+        });
 
-        _busy = true;
-        _error = null;
-        try
-        {
-            var user = (await AuthenticationState).User;
-            _probe = await Hosts.TestConnectionAsync(user, new HostInput(_name, _uri), Host?.HostId);
-            _errors = new Dictionary<string, string>();
-        }
-        catch (InvalidHostException e)
+        // A refused test shows no earlier test's result.
+        if (ran && _action.Error is not null)
         {
             _probe = null;
-            _errors = e.Errors.Where(error => error.Key == nameof(HostInput.Uri)).ToDictionary();
-        }
-        catch (AccessDeniedException e)
-        {
-            _probe = null;
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
         }
     }
 
-    private async Task SaveAsync()
+    // One at a time: a second click while saving must not add the host twice.
+    private Task SaveAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
-        // A second click while saving must not add the host twice.
-        if (_busy)
-        {
-            return;
-        }
-
-        _busy = true;
-        _error = null;
         try
         {
-            var user = (await AuthenticationState).User;
             var input = new HostInput(_name, _uri);
             var saved = Host is null
                 ? await Hosts.AddAsync(user, input)
@@ -88,15 +72,7 @@ public partial class HostDialog
         catch (InvalidHostException e)
         {
             _errors = e.Errors;
-            _error = e.Errors.TryGetValue("", out var general) ? general : null;
+            _action.Error = e.Errors.TryGetValue("", out var general) ? general : null;
         }
-        catch (AccessDeniedException e)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
+    });
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Components;
 using VirtWeb.Hosts;
 
 namespace VirtWeb.Images;
@@ -12,8 +13,7 @@ public partial class PoolDialog
     private string? _name;
     private string? _directory;
     private bool _autostart = true;
-    private bool _busy;
-    private string? _error;
+    private readonly OneAtATime _action = new(e => e is ImageException or AccessDeniedException);
 
     [CascadingParameter]
     public required IMudDialogInstance MudDialog { get; init; }
@@ -32,27 +32,9 @@ public partial class PoolDialog
 
     protected override void OnInitialized() => _hostId = Hosts.FirstOrDefault()?.HostId ?? Guid.Empty;
 
-    private async Task CreateAsync()
+    private Task CreateAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
-        if (_busy)
-        {
-            return;
-        }
-
-        _busy = true;
-        _error = null;
-        try
-        {
-            await Pools.CreateDirectoryPoolAsync((await AuthenticationState).User, _hostId, _name ?? "", _directory ?? "", _autostart);
-            MudDialog.Close(DialogResult.Ok($"Created pool {_name}."));
-        }
-        catch (Exception e) when (e is ImageException or AccessDeniedException)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
+        await Pools.CreateDirectoryPoolAsync(user, _hostId, _name ?? "", _directory ?? "", _autostart);
+        MudDialog.Close(DialogResult.Ok($"Created pool {_name}."));
+    });
 }

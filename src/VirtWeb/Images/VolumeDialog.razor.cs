@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 using VirtWeb.Access;
+using VirtWeb.Components;
 
 namespace VirtWeb.Images;
 
@@ -21,8 +22,7 @@ public partial class VolumeDialog
     private string _format = "qcow2";
     private decimal _sizeGiB = 10;
     private bool _confirmShrink;
-    private bool _busy;
-    private string? _error;
+    private readonly OneAtATime _action = new(e => e is ImageException or AccessDeniedException);
 
     [CascadingParameter]
     public required IMudDialogInstance MudDialog { get; init; }
@@ -96,49 +96,30 @@ public partial class VolumeDialog
 
     private void Cancel() => MudDialog.Cancel();
 
-    private async Task SubmitAsync()
+    private Task SubmitAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
-        if (_busy)
+        var name = _name ?? "";
+        string done;
+        switch (Mode)
         {
-            return;
+            case VolumeDialogMode.Create:
+                await Volumes.CreateVolumeAsync(user, Pool.HostId, Pool.Name, name, _format, SizeBytes);
+                done = $"Created {name}.";
+                break;
+            case VolumeDialogMode.Overlay:
+                await Volumes.CreateOverlayAsync(user, Pool.HostId, Pool.Name, name, Source!.Path);
+                done = $"Created overlay {name} on {Source.Name}.";
+                break;
+            case VolumeDialogMode.Clone:
+                await Volumes.CloneVolumeAsync(user, Pool.HostId, Source!.Path, Pool.Name, name, _format);
+                done = $"Cloned {Source.Name} to {name}.";
+                break;
+            default:
+                await Volumes.ResizeVolumeAsync(user, Pool.HostId, Source!.Path, SizeBytes, _confirmShrink);
+                done = $"Resized {Source.Name} to {Size(SizeBytes)}.";
+                break;
         }
 
-        _busy = true;
-        _error = null;
-        try
-        {
-            var user = (await AuthenticationState).User;
-            var name = _name ?? "";
-            string done;
-            switch (Mode)
-            {
-                case VolumeDialogMode.Create:
-                    await Volumes.CreateVolumeAsync(user, Pool.HostId, Pool.Name, name, _format, SizeBytes);
-                    done = $"Created {name}.";
-                    break;
-                case VolumeDialogMode.Overlay:
-                    await Volumes.CreateOverlayAsync(user, Pool.HostId, Pool.Name, name, Source!.Path);
-                    done = $"Created overlay {name} on {Source.Name}.";
-                    break;
-                case VolumeDialogMode.Clone:
-                    await Volumes.CloneVolumeAsync(user, Pool.HostId, Source!.Path, Pool.Name, name, _format);
-                    done = $"Cloned {Source.Name} to {name}.";
-                    break;
-                default:
-                    await Volumes.ResizeVolumeAsync(user, Pool.HostId, Source!.Path, SizeBytes, _confirmShrink);
-                    done = $"Resized {Source.Name} to {Size(SizeBytes)}.";
-                    break;
-            }
-
-            MudDialog.Close(DialogResult.Ok(done));
-        }
-        catch (Exception e) when (e is ImageException or AccessDeniedException)
-        {
-            _error = e.Message;
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
+        MudDialog.Close(DialogResult.Ok(done));
+    });
 }
