@@ -9,49 +9,35 @@ namespace VirtWeb.Libvirt;
 /// </summary>
 public sealed unsafe class LibvirtDomain : IDisposable
 {
-    private readonly DomainHandle _handle;
+    private readonly CountedHandle<DomainHandle> _handle;
     private string? _name;
     private Guid? _uuid;
 
-    internal LibvirtDomain(LibvirtConnection connection, DomainHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
+    internal LibvirtDomain(LibvirtConnection connection, DomainHandle handle) => _handle = new(connection, handle);
 
-    public LibvirtConnection Connection { get; }
+    public LibvirtConnection Connection => _handle.Connection;
 
-    internal DomainHandle Handle => _handle;
+    internal DomainHandle Handle => _handle.Handle;
 
-    /// <summary>The handle for one libvirt call, counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).</summary>
-    private DomainHandle Counted
-    {
-        get
-        {
-            Connection.CountCall();
-            return _handle;
-        }
-    }
+    public string Name => _name ??= _handle.WithPointer(ptr => NativeHelpers.BorrowString(Native.virDomainGetName(ptr)));
 
-    public string Name => _name ??= WithPointer(ptr => NativeHelpers.BorrowString(Native.virDomainGetName(ptr)));
-
-    public Guid Uuid => _uuid ??= WithPointer(ptr => NativeHelpers.ReadUuid(&Native.virDomainGetUUIDString, ptr, "virDomainGetUUIDString"));
+    public Guid Uuid => _uuid ??= _handle.WithPointer(ptr => NativeHelpers.ReadUuid(&Native.virDomainGetUUIDString, ptr, "virDomainGetUUIDString"));
 
     /// <summary>The hypervisor id while running; null when shut off.</summary>
     public int? Id
     {
         get
         {
-            var id = Native.virDomainGetID(Counted);
+            var id = Native.virDomainGetID(_handle.Counted);
             return id == uint.MaxValue ? null : (int)id;
         }
     }
 
-    public bool IsActive => NativeHelpers.Check(Native.virDomainIsActive(Counted)) == 1;
+    public bool IsActive => NativeHelpers.Check(Native.virDomainIsActive(_handle.Counted)) == 1;
 
-    public bool IsPersistent => NativeHelpers.Check(Native.virDomainIsPersistent(Counted)) == 1;
+    public bool IsPersistent => NativeHelpers.Check(Native.virDomainIsPersistent(_handle.Counted)) == 1;
 
-    public bool HasManagedSave => NativeHelpers.Check(Native.virDomainHasManagedSaveImage(Counted, 0)) == 1;
+    public bool HasManagedSave => NativeHelpers.Check(Native.virDomainHasManagedSaveImage(_handle.Counted, 0)) == 1;
 
     /// <summary>Whether the domain starts when libvirtd does.</summary>
     public bool Autostart
@@ -59,73 +45,73 @@ public sealed unsafe class LibvirtDomain : IDisposable
         get
         {
             int autostart;
-            NativeHelpers.Check(Native.virDomainGetAutostart(Counted, &autostart));
+            NativeHelpers.Check(Native.virDomainGetAutostart(_handle.Counted, &autostart));
             return autostart != 0;
         }
-        set => NativeHelpers.Check(Native.virDomainSetAutostart(Counted, value ? 1 : 0));
+        set => NativeHelpers.Check(Native.virDomainSetAutostart(_handle.Counted, value ? 1 : 0));
     }
 
     public DomainStateInfo GetState()
     {
         int state, reason;
-        NativeHelpers.Check(Native.virDomainGetState(Counted, &state, &reason, 0));
+        NativeHelpers.Check(Native.virDomainGetState(_handle.Counted, &state, &reason, 0));
         return new DomainStateInfo((DomainState)state, reason);
     }
 
     public DomainInfo GetInfo()
     {
         VirDomainInfo info;
-        NativeHelpers.Check(Native.virDomainGetInfo(Counted, &info));
+        NativeHelpers.Check(Native.virDomainGetInfo(_handle.Counted, &info));
         return new DomainInfo((DomainState)info.State, info.MaxMem, info.Memory, info.NrVirtCpu, TimeSpan.FromTicks((long)(info.CpuTime / 100)));
     }
 
     public string GetXml(DomainXmlFlags flags = DomainXmlFlags.None) =>
-        NativeHelpers.TakeString(Native.virDomainGetXMLDesc(Counted, (uint)flags));
+        NativeHelpers.TakeString(Native.virDomainGetXMLDesc(_handle.Counted, (uint)flags));
 
     public DomainDefinition GetDefinition(DomainXmlFlags flags = DomainXmlFlags.None) => DomainDefinition.Parse(GetXml(flags));
 
     /// <summary>Starts a defined domain (<c>virDomainCreate</c>); boots from a managed save image if there is one.</summary>
-    public void Start() => NativeHelpers.Check(Native.virDomainCreate(Counted));
+    public void Start() => NativeHelpers.Check(Native.virDomainCreate(_handle.Counted));
 
     /// <summary>Asks the guest to shut down (ACPI, agent, ...); returns before the guest has stopped.</summary>
     public void Shutdown(DomainShutdownFlags flags = DomainShutdownFlags.Default) =>
-        NativeHelpers.Check(Native.virDomainShutdownFlags(Counted, (uint)flags));
+        NativeHelpers.Check(Native.virDomainShutdownFlags(_handle.Counted, (uint)flags));
 
     public void Reboot(DomainRebootFlags flags = DomainRebootFlags.Default) =>
-        NativeHelpers.Check(Native.virDomainReboot(Counted, (uint)flags));
+        NativeHelpers.Check(Native.virDomainReboot(_handle.Counted, (uint)flags));
 
     /// <summary>Resets the virtual hardware at once, like the reset button (no guest cooperation needed).</summary>
-    public void Reset() => NativeHelpers.Check(Native.virDomainReset(Counted, 0));
+    public void Reset() => NativeHelpers.Check(Native.virDomainReset(_handle.Counted, 0));
 
     /// <summary>Stops the guest at once, like pulling the plug.</summary>
-    public void Destroy() => NativeHelpers.Check(Native.virDomainDestroy(Counted));
+    public void Destroy() => NativeHelpers.Check(Native.virDomainDestroy(_handle.Counted));
 
-    public void Suspend() => NativeHelpers.Check(Native.virDomainSuspend(Counted));
+    public void Suspend() => NativeHelpers.Check(Native.virDomainSuspend(_handle.Counted));
 
-    public void Resume() => NativeHelpers.Check(Native.virDomainResume(Counted));
+    public void Resume() => NativeHelpers.Check(Native.virDomainResume(_handle.Counted));
 
     /// <summary>Saves memory to libvirt's managed image and stops; the next <see cref="Start"/> restores it.</summary>
-    public void ManagedSave() => NativeHelpers.Check(Native.virDomainManagedSave(Counted, 0));
+    public void ManagedSave() => NativeHelpers.Check(Native.virDomainManagedSave(_handle.Counted, 0));
 
-    public void RemoveManagedSave() => NativeHelpers.Check(Native.virDomainManagedSaveRemove(Counted, 0));
+    public void RemoveManagedSave() => NativeHelpers.Check(Native.virDomainManagedSaveRemove(_handle.Counted, 0));
 
     /// <summary>Removes the persistent definition; a running domain keeps running as transient.</summary>
     public void Undefine(DomainUndefineFlags flags = DomainUndefineFlags.None) =>
-        NativeHelpers.Check(Native.virDomainUndefineFlags(Counted, (uint)flags));
+        NativeHelpers.Check(Native.virDomainUndefineFlags(_handle.Counted, (uint)flags));
 
     public void AttachDevice(string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current) =>
-        NativeHelpers.Check(Native.virDomainAttachDeviceFlags(Counted, deviceXml, (uint)flags));
+        NativeHelpers.Check(Native.virDomainAttachDeviceFlags(_handle.Counted, deviceXml, (uint)flags));
 
     /// <summary>Requests removal; for live devices the guest may finish it later (see <see cref="DomainEventKind.DeviceRemoved"/>).</summary>
     public void DetachDevice(string deviceXml, DomainDeviceModifyFlags flags = DomainDeviceModifyFlags.Current) =>
-        NativeHelpers.Check(Native.virDomainDetachDeviceFlags(Counted, deviceXml, (uint)flags));
+        NativeHelpers.Check(Native.virDomainDetachDeviceFlags(_handle.Counted, deviceXml, (uint)flags));
 
     /// <summary>
     /// Sends a QEMU guest-agent command (JSON, e.g. <c>{"execute":"guest-ping"}</c>) and returns the reply JSON.
     /// Blocks for up to <paramref name="timeoutSeconds"/> (see <see cref="QemuAgentTimeout"/>).
     /// </summary>
     public string QemuAgentCommand(string command, int timeoutSeconds = QemuAgentTimeout.Default) =>
-        NativeHelpers.TakeString(Native.virDomainQemuAgentCommand(Counted, command, timeoutSeconds, 0));
+        NativeHelpers.TakeString(Native.virDomainQemuAgentCommand(_handle.Counted, command, timeoutSeconds, 0));
 
     /// <summary>
     /// Connects to the guest's graphics server (<c>virDomainOpenGraphicsFD</c>, QEMU only) and returns the connected
@@ -136,7 +122,7 @@ public sealed unsafe class LibvirtDomain : IDisposable
     public System.Net.Sockets.Socket OpenGraphicsSocket(int index = 0, bool skipAuth = true)
     {
         const uint SkipAuth = 1;
-        var fd = NativeHelpers.Check(Native.virDomainOpenGraphicsFD(Counted, (uint)index, skipAuth ? SkipAuth : 0), "virDomainOpenGraphicsFD");
+        var fd = NativeHelpers.Check(Native.virDomainOpenGraphicsFD(_handle.Counted, (uint)index, skipAuth ? SkipAuth : 0), "virDomainOpenGraphicsFD");
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
 
@@ -149,22 +135,4 @@ public sealed unsafe class LibvirtDomain : IDisposable
     public void Dispose() => _handle.Dispose();
 
     public override string ToString() => _name ?? "domain";
-
-    private T WithPointer<T>(Func<nint, T> use)
-    {
-        var added = false;
-        try
-        {
-            Connection.CountCall();
-            _handle.DangerousAddRef(ref added);
-            return use(_handle.DangerousGetHandle());
-        }
-        finally
-        {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
-        }
-    }
 }

@@ -17,100 +17,60 @@ public sealed class LibvirtStorageVolume : IDisposable
     // there the HTTP side, not libvirt, sets the pace of an upload through VirtWeb.
     private const int UploadPieceSize = 124 * 1024;
 
-    private readonly StorageVolumeHandle _handle;
+    private readonly CountedHandle<StorageVolumeHandle> _handle;
     private string? _name;
     private string? _key;
 
-    internal LibvirtStorageVolume(LibvirtConnection connection, StorageVolumeHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
+    internal LibvirtStorageVolume(LibvirtConnection connection, StorageVolumeHandle handle) => _handle = new(connection, handle);
 
-    public LibvirtConnection Connection { get; }
+    public LibvirtConnection Connection => _handle.Connection;
 
-    internal StorageVolumeHandle Handle => _handle;
+    internal StorageVolumeHandle Handle => _handle.Handle;
 
-    /// <summary>The handle for one libvirt call, counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).</summary>
-    private StorageVolumeHandle Counted
-    {
-        get
-        {
-            Connection.CountCall();
-            return _handle;
-        }
-    }
-
-    public string Name => _name ??= NativeHelpers.BorrowString(Native.virStorageVolGetName(Counted));
+    public string Name => _name ??= NativeHelpers.BorrowString(Native.virStorageVolGetName(_handle.Counted));
 
     /// <summary>A host-wide unique key (the path for file volumes).</summary>
-    public string Key => _key ??= NativeHelpers.BorrowString(Native.virStorageVolGetKey(Counted));
+    public string Key => _key ??= NativeHelpers.BorrowString(Native.virStorageVolGetKey(_handle.Counted));
 
-    public string Path => NativeHelpers.TakeString(Native.virStorageVolGetPath(Counted));
+    public string Path => NativeHelpers.TakeString(Native.virStorageVolGetPath(_handle.Counted));
 
     public unsafe StorageVolumeInfo GetInfo()
     {
         VirStorageVolInfo info;
-        NativeHelpers.Check(Native.virStorageVolGetInfo(Counted, &info));
+        NativeHelpers.Check(Native.virStorageVolGetInfo(_handle.Counted, &info));
         return new StorageVolumeInfo((StorageVolumeType)info.Type, info.Capacity, info.Allocation);
     }
 
-    public string GetXml() => NativeHelpers.TakeString(Native.virStorageVolGetXMLDesc(Counted, 0));
+    public string GetXml() => NativeHelpers.TakeString(Native.virStorageVolGetXMLDesc(_handle.Counted, 0));
 
     public StorageVolumeDefinition GetDefinition() => StorageVolumeDefinition.Parse(GetXml());
 
-    public LibvirtStoragePool GetPool() => new(Connection, NativeHelpers.Check(Native.virStoragePoolLookupByVolume(Counted)));
+    public LibvirtStoragePool GetPool() => new(Connection, NativeHelpers.Check(Native.virStoragePoolLookupByVolume(_handle.Counted)));
 
     public void Delete(StorageVolumeDeleteFlags flags = StorageVolumeDeleteFlags.Normal) =>
-        NativeHelpers.Check(Native.virStorageVolDelete(Counted, (uint)flags));
+        NativeHelpers.Check(Native.virStorageVolDelete(_handle.Counted, (uint)flags));
 
     /// <summary>Changes the virtual size; shrinking needs <see cref="StorageVolumeResizeFlags.Shrink"/>.</summary>
     public void Resize(ulong capacityBytes, StorageVolumeResizeFlags flags = StorageVolumeResizeFlags.None) =>
-        NativeHelpers.Check(Native.virStorageVolResize(Counted, capacityBytes, (uint)flags));
+        NativeHelpers.Check(Native.virStorageVolResize(_handle.Counted, capacityBytes, (uint)flags));
 
     /// <summary>Overwrites the volume's data (zeros by default).</summary>
     public void Wipe(StorageVolumeWipeAlgorithm algorithm = StorageVolumeWipeAlgorithm.Zero) =>
         NativeHelpers.Check(algorithm == StorageVolumeWipeAlgorithm.Zero
-            ? Native.virStorageVolWipe(Counted, 0)
-            : Native.virStorageVolWipePattern(Counted, (uint)algorithm, 0));
+            ? Native.virStorageVolWipe(_handle.Counted, 0)
+            : Native.virStorageVolWipePattern(_handle.Counted, (uint)algorithm, 0));
 
     /// <summary>
     /// A writable stream into the volume starting at <paramref name="offset"/> (<paramref name="length"/> 0:
     /// up to the end). Call <see cref="LibvirtStream.Complete"/> after the last write; disposing without it
     /// aborts the transfer.
     /// </summary>
-    public LibvirtStream OpenUpload(ulong offset = 0, ulong length = 0)
-    {
-        var stream = Connection.NewStream();
-        try
-        {
-            NativeHelpers.Check(Native.virStorageVolUpload(Counted, stream.Handle, offset, length, 0));
-            stream.SetMode(canRead: false, canWrite: true);
-            return stream;
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
+    public LibvirtStream OpenUpload(ulong offset = 0, ulong length = 0) => OpenStream(
+        stream => NativeHelpers.Check(Native.virStorageVolUpload(_handle.Counted, stream, offset, length, 0)), canRead: false);
 
     /// <summary>A readable stream of the volume's bytes (the image file itself, e.g. qcow2 metadata included).</summary>
-    public LibvirtStream OpenDownload(ulong offset = 0, ulong length = 0)
-    {
-        var stream = Connection.NewStream();
-        try
-        {
-            NativeHelpers.Check(Native.virStorageVolDownload(Counted, stream.Handle, offset, length, 0));
-            stream.SetMode(canRead: true, canWrite: false);
-            return stream;
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
+    public LibvirtStream OpenDownload(ulong offset = 0, ulong length = 0) => OpenStream(
+        stream => NativeHelpers.Check(Native.virStorageVolDownload(_handle.Counted, stream, offset, length, 0)), canRead: true);
 
     /// <summary>
     /// Copies <paramref name="source"/> to the end into the volume, in full 124 KiB libvirt messages (each send blocks
@@ -176,4 +136,21 @@ public sealed class LibvirtStorageVolume : IDisposable
     public void Dispose() => _handle.Dispose();
 
     public override string ToString() => _name ?? "storage volume";
+
+    /// <summary>A new stream that <paramref name="begin"/> ties to this volume; one way only.</summary>
+    private LibvirtStream OpenStream(Action<StreamHandle> begin, bool canRead)
+    {
+        var stream = Connection.NewStream();
+        try
+        {
+            begin(stream.Handle);
+            stream.SetMode(canRead, canWrite: !canRead);
+            return stream;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
 }

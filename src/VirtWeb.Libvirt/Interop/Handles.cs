@@ -79,10 +79,14 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
 
     internal void TrackPoolCallback(int id) => _poolCallbacks.TryAdd(id, 0);
 
-    /// <summary>Deregisters one domain callback unless the connection already did so while closing.</summary>
-    internal void DeregisterDomainCallback(int id)
+    internal void DeregisterDomainCallback(int id) => Deregister(_domainCallbacks, id, &Native.virConnectDomainEventDeregisterAny);
+
+    internal void DeregisterPoolCallback(int id) => Deregister(_poolCallbacks, id, &Native.virConnectStoragePoolEventDeregisterAny);
+
+    /// <summary>Deregisters one callback unless the connection already did so while closing.</summary>
+    private void Deregister(ConcurrentDictionary<int, byte> registered, int id, delegate* managed<nint, int, int> deregister)
     {
-        if (!_domainCallbacks.TryRemove(id, out _))
+        if (!registered.TryRemove(id, out _))
         {
             return;
         }
@@ -90,35 +94,11 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
         try
         {
             DangerousAddRef(ref added);
-            Native.virConnectDomainEventDeregisterAny(handle, id);
+            deregister(handle, id);
         }
         catch (ObjectDisposedException)
         {
             // Closed concurrently: ReleaseHandle deregistered everything.
-        }
-        finally
-        {
-            if (added)
-            {
-                DangerousRelease();
-            }
-        }
-    }
-
-    internal void DeregisterPoolCallback(int id)
-    {
-        if (!_poolCallbacks.TryRemove(id, out _))
-        {
-            return;
-        }
-        var added = false;
-        try
-        {
-            DangerousAddRef(ref added);
-            Native.virConnectStoragePoolEventDeregisterAny(handle, id);
-        }
-        catch (ObjectDisposedException)
-        {
         }
         finally
         {

@@ -1,0 +1,45 @@
+namespace VirtWeb.Libvirt.Interop;
+
+/// <summary>
+/// What a domain, pool or volume object holds: its connection and its handle, each use of which is one libvirt call
+/// counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).
+/// </summary>
+internal sealed class CountedHandle<THandle>(LibvirtConnection connection, THandle handle)
+    where THandle : LibvirtHandle
+{
+    public LibvirtConnection Connection => connection;
+
+    /// <summary>The handle itself, to pass as an argument of another object's call (counted there).</summary>
+    public THandle Handle => handle;
+
+    /// <summary>The handle for one libvirt call.</summary>
+    public THandle Counted
+    {
+        get
+        {
+            connection.CountCall();
+            return handle;
+        }
+    }
+
+    /// <summary>The raw pointer for one libvirt call that takes one; the handle cannot be released while it runs.</summary>
+    public T WithPointer<T>(Func<nint, T> use)
+    {
+        var added = false;
+        try
+        {
+            connection.CountCall();
+            handle.DangerousAddRef(ref added);
+            return use(handle.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    public void Dispose() => handle.Dispose();
+}
