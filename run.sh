@@ -6,10 +6,7 @@ cd "$(dirname "$0")"
 ROOT="$(pwd)"
 source scripts/common.sh
 
-require_root
-install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system \
-  libvirt-clients qemu-system-x86 qemu-utils
-require_dotnet
+prepare_machine
 restore_npm
 
 PG_DIR="$ROOT/.data/postgres"

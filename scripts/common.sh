@@ -26,6 +26,14 @@ require_dotnet() {
   command -v dotnet >/dev/null || die "the .NET 10 SDK is not installed (dotnet is not on PATH); install it, then run this again."
 }
 
+# What both scripts need before anything else: root, the database and libvirt packages (plus "$@"), and .NET.
+prepare_machine() {
+  require_root
+  install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system \
+    libvirt-clients qemu-system-x86 qemu-utils "$@"
+  require_dotnet
+}
+
 # npm ci only when package-lock.json changed since the last install, so a second run stays fast.
 restore_npm() {
   command -v npm >/dev/null || install_packages nodejs npm

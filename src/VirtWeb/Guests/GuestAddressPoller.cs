@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using System.Threading.Channels;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
 using VirtWeb.Live;
@@ -28,10 +27,9 @@ public sealed class GuestAddressPoller(
 
     // Short: an agent that does not answer in time is asked again on the next poll, and must not hold up the others.
     private const int AgentTimeoutSeconds = 3;
-    private const int Parallelism = 4;
     private const string Command = """{"execute":"guest-network-get-interfaces"}""";
 
-    private readonly Channel<(string Key, int Attempt)> _requests = Channel.CreateUnbounded<(string, int)>();
+    private readonly GuestReadQueue _requests = new(parallelism: 4);
     private readonly Lock _lock = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
@@ -95,17 +93,7 @@ public sealed class GuestAddressPoller(
     {
         var watch = WatchAgentsAsync(stoppingToken);
         var poll = PollAsync(stoppingToken);
-        try
-        {
-            await Parallel.ForEachAsync(
-                _requests.Reader.ReadAllAsync(stoppingToken),
-                new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
-                async (request, token) => await ReadAsync(request.Key, request.Attempt, token));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-
+        await _requests.WorkAsync(ReadAsync, stoppingToken);
         await Task.WhenAll(watch, poll);
     }
 
@@ -156,7 +144,7 @@ public sealed class GuestAddressPoller(
             }
         }
 
-        _requests.Writer.TryWrite((key, attempt));
+        _requests.Add(key, attempt);
     }
 
     private async Task ReadAsync(string key, int attempt, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using VirtWeb.Guests;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
@@ -25,12 +24,10 @@ public sealed class MachineIdCollector(
     /// <summary>This machine's id file, read for hosts reached through a local URI.</summary>
     public const string LocalMachineIdPath = "/etc/machine-id";
 
-    private const int Parallelism = 2;
-
-    private readonly Channel<(string Key, int Attempt)> _requests = Channel.CreateUnbounded<(string, int)>();
+    private readonly GuestReadQueue _requests = new(parallelism: 2);
 
     /// <summary>Asks for one guest's ids soon (for the page's "Read again").</summary>
-    public void Refresh(string guestKey) => _requests.Writer.TryWrite((guestKey, 0));
+    public void Refresh(string guestKey) => _requests.Add(guestKey);
 
     /// <summary>Whether a URI names a libvirt on this machine (no host part) other than the in-process test driver.</summary>
     public static bool IsLocal(string uri) =>
@@ -49,17 +46,7 @@ public sealed class MachineIdCollector(
 
         var hosts = WatchHostsAsync(stoppingToken);
         var guests = WatchGuestsAsync(stoppingToken);
-        try
-        {
-            await Parallel.ForEachAsync(
-                _requests.Reader.ReadAllAsync(stoppingToken),
-                new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
-                async (request, token) => await ReadGuestAsync(request.Key, request.Attempt, token));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-
+        await _requests.WorkAsync(ReadGuestAsync, stoppingToken);
         await Task.WhenAll(hosts, guests);
     }
 
@@ -166,7 +153,7 @@ public sealed class MachineIdCollector(
         try
         {
             await Task.Delay(Retries[attempt], timeProvider, cancellationToken);
-            _requests.Writer.TryWrite((key, attempt + 1));
+            _requests.Add(key, attempt + 1);
         }
         catch (OperationCanceledException)
         {
