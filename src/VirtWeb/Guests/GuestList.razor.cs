@@ -156,27 +156,17 @@ public partial class GuestList
                 || g.Addresses.Any(a => a.Contains(search, StringComparison.OrdinalIgnoreCase)));
     }
 
-    private void SearchChanged(string? value)
-    {
-        _search = value;
-        Filter();
-    }
+    private void SearchChanged(string? value) => FilterBy(ref _search, value);
 
-    private void HostChanged(Guid? value)
-    {
-        _host = value;
-        Filter();
-    }
+    private void HostChanged(Guid? value) => FilterBy(ref _host, value);
 
-    private void StateChanged(DomainState? value)
-    {
-        _state = value;
-        Filter();
-    }
+    private void StateChanged(DomainState? value) => FilterBy(ref _state, value);
 
-    private void ModeChanged(VirtualizationMode? value)
+    private void ModeChanged(VirtualizationMode? value) => FilterBy(ref _mode, value);
+
+    private void FilterBy<T>(ref T field, T value)
     {
-        _mode = value;
+        field = value;
         Filter();
     }
 

@@ -32,27 +32,20 @@ internal static class GuestLookups
         }
     }
 
-    public static bool DomainExists(LibvirtConnection connection, string name)
-    {
-        try
-        {
-            using var _ = connection.GetDomainByName(name);
-            return true;
-        }
-        catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
-        {
-            return false;
-        }
-    }
+    public static bool DomainExists(LibvirtConnection connection, string name) =>
+        Exists(() => connection.GetDomainByName(name), LibvirtErrorCode.NoDomain);
 
-    public static bool VolumeExists(LibvirtStoragePool pool, string name)
+    public static bool VolumeExists(LibvirtStoragePool pool, string name) =>
+        Exists(() => pool.GetVolumeByName(name), LibvirtErrorCode.NoStorageVol);
+
+    private static bool Exists(Func<IDisposable> lookUp, LibvirtErrorCode missing)
     {
         try
         {
-            using var _ = pool.GetVolumeByName(name);
+            lookUp().Dispose();
             return true;
         }
-        catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoStorageVol)
+        catch (LibvirtException e) when (e.Code == missing)
         {
             return false;
         }
