@@ -1,10 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 

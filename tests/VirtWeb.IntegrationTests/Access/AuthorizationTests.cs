@@ -1,9 +1,3 @@
-using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]

@@ -1,14 +1,3 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]

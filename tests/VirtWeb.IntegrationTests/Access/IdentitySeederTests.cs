@@ -1,10 +1,6 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 

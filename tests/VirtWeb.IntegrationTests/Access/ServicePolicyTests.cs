@@ -1,17 +1,6 @@
 using System.Reflection;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Access;
 

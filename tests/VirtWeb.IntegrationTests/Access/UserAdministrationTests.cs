@@ -1,10 +1,4 @@
-using System.Net;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]

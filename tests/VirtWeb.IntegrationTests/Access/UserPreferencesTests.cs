@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
 using VirtWeb.Account;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 

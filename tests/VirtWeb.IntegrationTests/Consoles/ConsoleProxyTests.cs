@@ -1,14 +1,7 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
 using VirtWeb.Consoles;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.TestGuest;
 
 namespace VirtWeb.IntegrationTests.Consoles;

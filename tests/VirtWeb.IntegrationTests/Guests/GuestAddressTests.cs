@@ -1,7 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
 using VirtWeb.TestGuest;
 
 namespace VirtWeb.IntegrationTests.Guests;

@@ -1,10 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]

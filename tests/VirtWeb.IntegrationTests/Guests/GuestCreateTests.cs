@@ -1,10 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]

@@ -1,10 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.IntegrationTests.Guests;
 

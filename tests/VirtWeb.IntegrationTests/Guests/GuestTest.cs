@@ -1,6 +1,3 @@
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 /// <summary>

@@ -1,11 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Guests;
 

@@ -1,9 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]

@@ -1,10 +1,4 @@
 using System.Linq.Expressions;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Infrastructure;
 

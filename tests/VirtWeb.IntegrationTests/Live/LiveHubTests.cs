@@ -2,14 +2,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Live;
 

@@ -1,12 +1,5 @@
 using System.Diagnostics;
 using System.Security;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 using VirtWeb.MachineIds;
 using VirtWeb.TestGuest;
 

@@ -1,12 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.IntegrationTests.MachineIds;

@@ -1,11 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Tests.Guests;
 

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-
 namespace VirtWeb.Tests.Guests;
 
 public sealed class GuestAddressPollerTests : ComponentTest

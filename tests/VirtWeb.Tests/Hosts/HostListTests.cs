@@ -1,8 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Hosts;
 
 public sealed class HostListTests : ComponentTest

@@ -1,9 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Images;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Images;
 
 public sealed class ImageListTests : ComponentTest

@@ -1,10 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.Tests.MachineIds;
