@@ -8,8 +8,6 @@ public sealed class MachineIdsPageTests : ComponentTest
     private static readonly string HostUuid = Guid.NewGuid().ToString();
     private static readonly DateTimeOffset Seen = DateTimeOffset.UtcNow;
 
-    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
-
     private MachineIdRegistry Registry => Context.Services.GetRequiredService<MachineIdRegistry>();
 
     [Fact]
@@ -93,12 +91,12 @@ public sealed class MachineIdsPageTests : ComponentTest
     {
         if (Store.Hosts.Find(HostId.ToString()) is null)
         {
-            Store.Hosts.Upsert(new HostState(HostId, "h", "qemu:///system", HostConnectionState.Connected, Seen, Facts: Facts()), Store.NextVersion());
+            Upsert(Store.Hosts, new HostState(HostId, "h", "qemu:///system", HostConnectionState.Connected, Seen, Facts: Facts()));
         }
 
         var guest = new GuestState(HostId, "h", Guid.NewGuid(), name, state, "", 1, 262144, 262144, VirtualizationMode.Hybrid, GuestKind.VirtualMachine,
             false, true, false, hasAgent, null, false, []);
-        Store.Guests.Upsert(guest, Store.NextVersion());
+        Upsert(Store.Guests, guest);
         return guest;
     }
 
