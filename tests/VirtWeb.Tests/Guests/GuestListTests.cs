@@ -1,17 +1,7 @@
 namespace VirtWeb.Tests.Guests;
 
-public sealed class GuestListTests : ComponentTest
+public sealed class GuestListTests : GuestListPageTest
 {
-    // The list renders differently before its circuit is up (prerendering); these tests look at the live page unless
-    // they say otherwise. Set when rendering: bUnit takes no services once the renderer exists.
-    private Microsoft.AspNetCore.Components.RendererInfo _renderer = new("Server", isInteractive: true);
-
-    private IRenderedComponent<GuestList> RenderList()
-    {
-        Context.SetRendererInfo(_renderer);
-        return Context.Render<GuestList>();
-    }
-
     private static readonly Guid HostId = Guid.NewGuid();
 
     [Fact]
@@ -59,7 +49,7 @@ public sealed class GuestListTests : ComponentTest
     [Fact]
     public void GuestList_Prerendered_SendsTheFirstRowsWithoutVirtualization()
     {
-        _renderer = new("Static", isInteractive: false);
+        Renderer = new("Static", isInteractive: false);
         Context.SignInAs("olga", Roles.Operator);
         Upsert(Store.Guests, [.. Enumerable.Range(0, 100).Select(i => Guest($"g{i:000}", DomainState.Running))]);
 
