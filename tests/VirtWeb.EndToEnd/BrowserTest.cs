@@ -1,6 +1,3 @@
-using Microsoft.Playwright;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.EndToEnd;
 
 /// <summary>A fresh browser context (its own cookies) per test, against the shared running app.</summary>

@@ -1,5 +1,3 @@
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.EndToEnd;
 
 [CollectionDefinition(Name)]

@@ -1,11 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
-using VirtWeb.Access;
 using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
-using static Microsoft.Playwright.Assertions;
 
 namespace VirtWeb.EndToEnd;
 

@@ -1,13 +1,5 @@
 using System.Diagnostics;
-using System.Security.Claims;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.Libvirt;
-using VirtWeb.Live;
-using static Microsoft.Playwright.Assertions;
 
 namespace VirtWeb.EndToEnd;
 

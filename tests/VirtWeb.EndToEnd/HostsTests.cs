@@ -1,7 +1,4 @@
 using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using VirtWeb.IntegrationTests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace VirtWeb.EndToEnd;
 

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using Microsoft.Playwright;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace VirtWeb.EndToEnd;
 

@@ -1,12 +1,4 @@
-using System.Security.Claims;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Playwright;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
 using VirtWeb.TestGuest;
-using static Microsoft.Playwright.Assertions;
 
 namespace VirtWeb.EndToEnd;
 

@@ -1,8 +1,3 @@
-using Microsoft.Playwright;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
-
 namespace VirtWeb.EndToEnd;
 
 public sealed class SignInTests(KestrelVirtWebFactory app, BrowserFixture browser) : BrowserTest(app, browser)

@@ -1,5 +1,3 @@
-using VirtWeb.Libvirt.Tests.Support;
-
 namespace VirtWeb.Libvirt.Tests;
 
 public sealed class DomainTests

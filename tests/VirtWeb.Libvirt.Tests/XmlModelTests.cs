@@ -1,4 +1,3 @@
-using VirtWeb.Libvirt.Tests.Support;
 using VirtWeb.Libvirt.Xml;
 
 namespace VirtWeb.Libvirt.Tests;

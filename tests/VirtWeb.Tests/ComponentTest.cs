@@ -16,6 +16,19 @@ public abstract class ComponentTest : IAsyncLifetime
 
     protected BunitContext Context { get; } = new BunitContext().AddTestServices();
 
+    /// <summary>The live store the pages render from; a test fills it where the watchers would.</summary>
+    protected LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
+
+    /// <summary>Puts <paramref name="items"/> into one of the store's collections in order, each at a version of its own, as a watcher would.</summary>
+    protected void Upsert<TItem>(LiveCollection<TItem> collection, params TItem[] items)
+        where TItem : class
+    {
+        foreach (var item in items)
+        {
+            collection.Upsert(item, Store.NextVersion());
+        }
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync() => await Context.DisposeAsync();

@@ -1,14 +1,8 @@
 using Bunit.TestDoubles;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using VirtWeb.Access;
 using VirtWeb.Components;
 using VirtWeb.Consoles;
 using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.Live;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.Tests;

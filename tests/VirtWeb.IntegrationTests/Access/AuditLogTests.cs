@@ -1,15 +1,9 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]
-public sealed class AuditLogTests(VirtWebFactory factory)
+public sealed class AuditLogTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     [Theory]
     [InlineData("UPDATE \"AuditLog\" SET \"Outcome\" = 'Success'")]
@@ -30,9 +24,9 @@ public sealed class AuditLogTests(VirtWebFactory factory)
     public async Task SignIn_SuccessAndFailure_AreAuditedWithoutThePassword()
     {
         var userName = VirtWebFactory.UniqueUserName("audited");
-        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await Factory.CreateUserAsync(userName, Roles.Viewer);
         const string wrongPassword = "Wr0ng-Secret-Passw0rd!";
-        var client = BrowserlessClient.Create(factory);
+        var client = BrowserlessClient.Create(Factory);
 
         await client.SignInAsync(userName, wrongPassword);
         await client.SignInAsync(userName, VirtWebFactory.UserPassword);
@@ -51,9 +45,9 @@ public sealed class AuditLogTests(VirtWebFactory factory)
     {
         var admin = TestPrincipals.Of("root", Roles.Administrator);
         var viewer = TestPrincipals.Of("vic", Roles.Viewer);
-        var host = await factory.WithScopeAsync(s => s.GetRequiredService<HostService>().AddAsync(admin, new HostInput(VirtWebFactory.UniqueUserName("audit"), "esx://user:hunter2@esx1.example/")));
+        var host = await WithScopeAsync(s => s.GetRequiredService<HostService>().AddAsync(admin, new HostInput(VirtWebFactory.UniqueUserName("audit"), "esx://user:hunter2@esx1.example/")));
 
-        await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(async s =>
+        await Assert.ThrowsAsync<AccessDeniedException>(() => WithScopeAsync(async s =>
         {
             await s.GetRequiredService<HostService>().RemoveAsync(viewer, host.Id);
             return true;
@@ -68,7 +62,7 @@ public sealed class AuditLogTests(VirtWebFactory factory)
     [Fact]
     public async Task Search_Viewer_IsRefusedAndTheRefusalAudited()
     {
-        await Assert.ThrowsAsync<AccessDeniedException>(() => factory.Services.GetRequiredService<AuditSearch>().SearchAsync(TestPrincipals.Of("peeker", Roles.Viewer), new AuditQuery()));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Service<AuditSearch>().SearchAsync(TestPrincipals.Of("peeker", Roles.Viewer), new AuditQuery()));
 
         var denial = await WithDb(db => db.AuditLog.OrderByDescending(r => r.Id).FirstAsync(r => r.UserName == "peeker"));
         Assert.Equal(("audit.search", AuditOutcome.Denied), (denial.Action, denial.Outcome));
@@ -81,7 +75,7 @@ public sealed class AuditLogTests(VirtWebFactory factory)
         await Audit.WriteAsync(name, null, "guest.start", "/hosts/x/guests/y", AuditOutcome.Success);
         await Audit.WriteAsync(name, null, "host.add", "/hosts/z", AuditOutcome.Success);
 
-        var rows = await factory.Services.GetRequiredService<AuditSearch>().SearchAsync(TestPrincipals.Of("root", Roles.Administrator), new AuditQuery(UserName: name, Action: "guest."));
+        var rows = await Service<AuditSearch>().SearchAsync(TestPrincipals.Of("root", Roles.Administrator), new AuditQuery(UserName: name, Action: "guest."));
 
         Assert.Equal("guest.start", Assert.Single(rows).Action);
     }
@@ -104,13 +98,12 @@ public sealed class AuditLogTests(VirtWebFactory factory)
         }
     }
 
-    private AuditLog Audit => factory.Services.GetRequiredService<AuditLog>();
-
+    private AuditLog Audit => Service<AuditLog>();
 
     private Task<int> CountAsync() => WithDb(db => db.AuditLog.CountAsync());
 
     private Task<T> WithDb<T>(Func<VirtWebDbContext, Task<T>> action) =>
-        factory.WithScopeAsync(async services =>
+        WithScopeAsync(async services =>
         {
             await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
             return await action(db);

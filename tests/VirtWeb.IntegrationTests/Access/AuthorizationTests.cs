@@ -1,13 +1,7 @@
-using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]
-public sealed class AuthorizationTests(VirtWebFactory factory)
+public sealed class AuthorizationTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     [Theory]
     [InlineData("/")]
@@ -17,7 +11,7 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [InlineData("/Account/Manage")]
     public async Task AnonymousRequest_Page_RedirectsToSignIn(string path)
     {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new() { AllowAutoRedirect = false });
 
         var response = await client.GetAsync(path);
 
@@ -28,7 +22,7 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [Fact]
     public async Task AnonymousRequest_SignInPageAndStyles_Served()
     {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new() { AllowAutoRedirect = false });
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/Account/Login")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/app.css")).StatusCode);
@@ -50,7 +44,7 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [Fact]
     public async Task Administrator_AdministratorOnlyPage_IsServed()
     {
-        var client = BrowserlessClient.Create(factory);
+        var client = BrowserlessClient.Create(Factory);
         await client.SignInAsync(VirtWebFactory.AdminUserName, VirtWebFactory.AdminPassword);
 
         var response = await client.Http.GetAsync("/access/users");
@@ -75,7 +69,7 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     [Fact]
     public async Task AdministratorOfOneHost_ConsolesServedButUsersAndAuditDenied()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await GuestWorld.AddPrivateHostAsync(Factory);
         var client = await SignedInAsync("hostadm", Roles.Viewer, (AccessPaths.Host(hostId), AccessRole.Administrator));
 
         var consoles = await client.Http.GetAsync("/consoles/sessions");
@@ -90,13 +84,13 @@ public sealed class AuthorizationTests(VirtWebFactory factory)
     private async Task<BrowserlessClient> SignedInAsync(string prefix, string role, (string Path, AccessRole Role)? grant = null)
     {
         var userName = VirtWebFactory.UniqueUserName(prefix);
-        await factory.CreateUserAsync(userName, role);
+        await Factory.CreateUserAsync(userName, role);
         if (grant is { } g)
         {
-            await factory.Services.GetRequiredService<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, g.Path, g.Role);
+            await Service<GrantDirectory>().SetAsync(TestPrincipals.Administrator, userName, g.Path, g.Role);
         }
 
-        var client = BrowserlessClient.Create(factory);
+        var client = BrowserlessClient.Create(Factory);
         await client.SignInAsync(userName, VirtWebFactory.UserPassword);
         return client;
     }

@@ -1,32 +1,14 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]
-public sealed class GrantTests(VirtWebFactory factory)
+public sealed class GrantTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly Guid Web = Guid.Parse(GuestWorld.RunningUuid);
-    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
-
-    private GrantDirectory Grants => factory.Services.GetRequiredService<GrantDirectory>();
-
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
+    private GrantDirectory Grants => Service<GrantDirectory>();
 
     [Fact]
     public async Task Grant_OperatorNarrowedToViewerOnOneGuest_PowerThereRefusedAndGuestUntouched()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var (name, user) = await UserAsync("narrow", Roles.Operator);
         await Grants.SetAsync(TestPrincipals.Administrator, name, AccessPaths.Guest(hostId, Web), AccessRole.Viewer);
 
@@ -41,10 +23,10 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task Grant_UserWithoutRoleAndOperatorOnOneHost_ActsThereOnlyAndSeesNothingElse()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var otherHostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
+        var otherHostId = await AddPrivateHostAsync();
         var (name, user) = await UserAsync("hostop");
-        var access = factory.Services.GetRequiredService<AccessControl>();
+        var access = Service<AccessControl>();
         await Grants.SetAsync(TestPrincipals.Administrator, name, AccessPaths.Host(hostId), AccessRole.Operator);
 
         await Guests.RunAsync(user, hostId, Db, GuestAction.Start);
@@ -60,10 +42,10 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task Grant_NoAccessOnAGuest_BeatsAnAdministratorRoleAndHidesTheLivePageItem()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var (name, user) = await UserAsync("hidden", Roles.Administrator);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var access = factory.Services.GetRequiredService<AccessControl>();
+        var access = Service<AccessControl>();
         var subscription = Store.Guests.Subscribe(g => g.HostId == hostId && access.Allows(user, g.AccessPath, Permission.View), timeout.Token);
         Assert.Equal(2, subscription.Snapshot.Count);
 
@@ -83,8 +65,8 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task SetAsync_DelegatedHostAdministrator_GrantsBelowTheirHostOnly()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var otherHostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
+        var otherHostId = await AddPrivateHostAsync();
         var (delegateName, delegated) = await UserAsync("deleg", Roles.Viewer);
         var (memberName, member) = await UserAsync("member");
         await Grants.SetAsync(TestPrincipals.Administrator, delegateName, AccessPaths.Host(hostId), AccessRole.Administrator);
@@ -123,7 +105,7 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task SetAsync_UnknownUserOrOneself_RefusedWithTheReason()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var (name, user) = await UserAsync("self", Roles.Administrator);
 
         var unknown = await Assert.ThrowsAsync<InvalidGrantException>(() => Grants.SetAsync(user, "nobody-" + Guid.NewGuid().ToString("N")[..8], AccessPaths.Host(hostId), AccessRole.Viewer));
@@ -136,7 +118,7 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task SetAsync_TwoAdministratorsAtOnce_OneGrantWithOneOfTheirRoles()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var (name, _) = await UserAsync("race");
         var path = AccessPaths.Host(hostId);
 
@@ -151,7 +133,7 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task SetAndRemove_AreAudited_AndRemovingTwiceSaysItIsGone()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var (name, viewer) = await UserAsync("audited", Roles.Viewer);
         var path = AccessPaths.Host(hostId);
         await Grants.SetAsync(TestPrincipals.Administrator, name, path, AccessRole.Operator);
@@ -162,8 +144,7 @@ public sealed class GrantTests(VirtWebFactory factory)
         var again = await Assert.ThrowsAsync<InvalidGrantException>(() => Grants.RemoveAsync(TestPrincipals.Administrator, grant.Id));
 
         Assert.Contains("already removed", again.Message);
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
-        var rows = await db.AuditLog.Where(r => r.Target == path && r.Action.StartsWith("grant.")).OrderBy(r => r.Id).ToListAsync();
+        var rows = await AuditRowsAsync(r => r.Target == path && r.Action.StartsWith("grant."));
         Assert.Equal(
             [("root", "grant.set", AuditOutcome.Success), (name, "grant.remove", AuditOutcome.Denied), ("root", "grant.remove", AuditOutcome.Success)],
             rows.Select(r => (r.UserName, r.Action, r.Outcome)));
@@ -172,9 +153,9 @@ public sealed class GrantTests(VirtWebFactory factory)
     [Fact]
     public async Task DemotedThenDisabledUser_NextActionWithTheOldSignInRefusedAtOnce()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var (name, user) = await UserAsync("demoted", Roles.Operator);
-        var users = factory.Services.CreateScope().ServiceProvider.GetRequiredService<UserDirectory>();
+        var users = Factory.Services.CreateScope().ServiceProvider.GetRequiredService<UserDirectory>();
         var id = user.FindFirstValue(ClaimTypes.NameIdentifier)!;
         await Guests.RunAsync(user, hostId, Db, GuestAction.Start);
 
@@ -193,7 +174,7 @@ public sealed class GrantTests(VirtWebFactory factory)
     private async Task<(string Name, ClaimsPrincipal User)> UserAsync(string prefix, params string[] roles)
     {
         var name = VirtWebFactory.UniqueUserName(prefix);
-        var account = await factory.CreateUserAsync(name, roles);
+        var account = await Factory.CreateUserAsync(name, roles);
         var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, account.Id), new(ClaimTypes.Name, name) };
         claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
         return (name, new ClaimsPrincipal(new ClaimsIdentity(claims, "test")));

@@ -1,8 +1,5 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 

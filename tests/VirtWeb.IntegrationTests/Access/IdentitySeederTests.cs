@@ -1,20 +1,16 @@
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]
-public sealed class IdentitySeederTests(VirtWebFactory factory)
+public sealed class IdentitySeederTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     [Fact]
     public async Task Seed_Twice_LeavesThreeRolesAndOneAdministrator()
     {
-        var (roles, admins) = await factory.WithScopeAsync(async services =>
+        var (roles, admins) = await WithScopeAsync(async services =>
         {
             var seeder = services.GetRequiredService<IdentitySeeder>();
             await seeder.SeedAsync();
@@ -32,7 +28,7 @@ public sealed class IdentitySeederTests(VirtWebFactory factory)
     [Fact]
     public async Task Seed_AdministratorExists_NeverOverwritesItsPassword()
     {
-        var passwordStillWorks = await factory.WithScopeAsync(async services =>
+        var passwordStillWorks = await WithScopeAsync(async services =>
         {
             var userManager = services.GetRequiredService<UserManager<ApplicationUser>>();
             var seeder = new IdentitySeeder(

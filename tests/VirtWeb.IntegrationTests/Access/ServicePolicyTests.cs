@@ -1,17 +1,6 @@
 using System.Reflection;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Guests;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Access;
 
@@ -21,7 +10,7 @@ namespace VirtWeb.IntegrationTests.Access;
 /// libvirt nor the database may have changed. A new service is covered the day it is written.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class ServicePolicyTests(VirtWebFactory factory)
+public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(factory)
 {
     // Not actions on objects: the policy itself, the trail it writes to, a user's own display preference.
     private static readonly HashSet<Type> s_notActions = [typeof(AccessControl), typeof(AuditLog), typeof(VirtWeb.Account.UserPreferences)];
@@ -60,9 +49,9 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
     [MemberData(nameof(MutatingMethods))]
     public async Task MutatingMethod_CalledDirectlyByViewer_RefusedAndNothingChanged(string method)
     {
-        var guestHost = await GuestWorld.AddPrivateHostAsync(factory);
-        var storageHost = await GuestWorld.AddPrivateHostAsync(factory, StorageWorld.Write());
-        var victim = await factory.CreateUserAsync(VirtWebFactory.UniqueUserName("victim"), Roles.Operator);
+        var guestHost = await AddPrivateHostAsync();
+        var storageHost = await AddPrivateHostAsync(StorageWorld.Write());
+        var victim = await Factory.CreateUserAsync(VirtWebFactory.UniqueUserName("victim"), Roles.Operator);
         var viewerName = VirtWebFactory.UniqueUserName("reflect");
         var viewer = GuestWorld.Principal(Roles.Viewer, viewerName);
         var target = MutatingMethods().Select(m => (string)m[0]).Single(m => m == method);
@@ -72,7 +61,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
         var hostId = info.DeclaringType!.Namespace == typeof(VolumeService).Namespace ? storageHost : guestHost;
         var before = await SnapshotAsync(guestHost, storageHost, victim.Id);
 
-        await using var scope = factory.Services.CreateAsyncScope();
+        await using var scope = Factory.Services.CreateAsyncScope();
         var service = scope.ServiceProvider.GetService(info.DeclaringType!)
             ?? throw new InvalidOperationException($"{info.DeclaringType!.Name} is not registered; register it or teach this test to skip it.");
         var arguments = info.GetParameters().Select(p => Argument(p, viewer, hostId, victim)).ToArray();
@@ -80,7 +69,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
 
         Assert.Contains(viewerName, refusal.Message);
         Assert.Equal(before, await SnapshotAsync(guestHost, storageHost, victim.Id));
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
+        await using var db = await Service<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
         Assert.Single(await db.AuditLog.Where(r => r.UserName == viewerName && r.Outcome == AuditOutcome.Denied).ToListAsync());
     }
 
@@ -118,8 +107,8 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
     /// <summary>What a refused call must leave as it was: guests, pools, volumes, hosts, accounts, roles and grants.</summary>
     private async Task<string> SnapshotAsync(Guid guestHost, Guid storageHost, string victimId)
     {
-        var store = factory.Services.GetRequiredService<LiveStateStore>();
-        var hostConnections = factory.Services.GetRequiredService<IHostConnections>();
+        var store = Service<LiveStateStore>();
+        var hostConnections = Service<IHostConnections>();
         var lines = new List<string>();
         foreach (var hostId in new[] { guestHost, storageHost })
         {
@@ -135,7 +124,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory)
             lines.AddRange(store.Volumes.Current(v => v.HostId == hostId).Select(v => $"volume {v.Path} {v.CapacityBytes}").Order(StringComparer.Ordinal));
         }
 
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
+        await using var db = await Service<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
         lines.Add($"hosts {await db.Hosts.CountAsync()} users {await db.Users.CountAsync()} grants {await db.AccessGrants.CountAsync()}");
         var victim = await db.Users.AsNoTracking().SingleAsync(u => u.Id == victimId);
         lines.Add($"victim {victim.IsDisabled} {victim.PasswordHash} {victim.LockoutEnd} roles {string.Join(",", await db.UserRoles.Where(r => r.UserId == victimId).Select(r => r.RoleId).ToListAsync())}");

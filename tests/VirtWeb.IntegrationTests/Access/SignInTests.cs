@@ -1,7 +1,3 @@
-using System.Net;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]

@@ -1,15 +1,9 @@
-using System.Net;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 
 /// <summary>Has an app of its own: it counts Administrators, which other fixtures' tests would change.</summary>
-public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixture<VirtWebFactory>
+public sealed class UserAdministrationTests(VirtWebFactory factory) : IntegrationTest(factory), IClassFixture<VirtWebFactory>
 {
     private static readonly ClaimsPrincipal Admin = TestPrincipals.Administrator;
 
@@ -20,7 +14,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
 
         var password = await Directory(d => d.CreateAsync(Admin, name, Roles.Operator));
 
-        var client = BrowserlessClient.Create(factory);
+        var client = BrowserlessClient.Create(Factory);
         var signIn = await client.SignInAsync(name, password);
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
         var start = await client.Http.GetAsync("/");
@@ -58,7 +52,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     public async Task Disable_User_CannotSignInAndIsToldWhy()
     {
         var name = VirtWebFactory.UniqueUserName("off");
-        var user = await factory.CreateUserAsync(name, Roles.Viewer);
+        var user = await Factory.CreateUserAsync(name, Roles.Viewer);
 
         await Directory(async d =>
         {
@@ -66,7 +60,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
             return true;
         });
 
-        var response = await BrowserlessClient.Create(factory).SignInAsync(name, VirtWebFactory.UserPassword);
+        var response = await BrowserlessClient.Create(Factory).SignInAsync(name, VirtWebFactory.UserPassword);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("This account is disabled", await response.Content.ReadAsStringAsync());
     }
@@ -75,14 +69,14 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     public async Task ResetPassword_OldPasswordStopsWorkingNewOneMustBeChanged()
     {
         var name = VirtWebFactory.UniqueUserName("reset");
-        var user = await factory.CreateUserAsync(name, Roles.Viewer);
+        var user = await Factory.CreateUserAsync(name, Roles.Viewer);
 
         var password = await Directory(d => d.ResetPasswordAsync(Admin, user.Id));
 
         Assert.NotEqual(VirtWebFactory.UserPassword, password);
         Assert.Contains("Wrong user name or password",
-            await (await BrowserlessClient.Create(factory).SignInAsync(name, VirtWebFactory.UserPassword)).Content.ReadAsStringAsync());
-        Assert.Equal(HttpStatusCode.Redirect, (await BrowserlessClient.Create(factory).SignInAsync(name, password)).StatusCode);
+            await (await BrowserlessClient.Create(Factory).SignInAsync(name, VirtWebFactory.UserPassword)).Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.Redirect, (await BrowserlessClient.Create(Factory).SignInAsync(name, password)).StatusCode);
         Assert.True((await FindAsync(user.Id)).MustChangePassword);
     }
 
@@ -90,8 +84,8 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     public async Task Unlock_LockedOutUser_CanSignInAgain()
     {
         var name = VirtWebFactory.UniqueUserName("locked");
-        var user = await factory.CreateUserAsync(name, Roles.Viewer);
-        var client = BrowserlessClient.Create(factory);
+        var user = await Factory.CreateUserAsync(name, Roles.Viewer);
+        var client = BrowserlessClient.Create(Factory);
         for (var attempt = 0; attempt < 5; attempt++)
         {
             await client.SignInAsync(name, "wrong");
@@ -103,7 +97,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
             return true;
         });
 
-        var response = await BrowserlessClient.Create(factory).SignInAsync(name, VirtWebFactory.UserPassword);
+        var response = await BrowserlessClient.Create(Factory).SignInAsync(name, VirtWebFactory.UserPassword);
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.DoesNotContain("Lockout", response.Headers.Location!.OriginalString);
     }
@@ -111,7 +105,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     [Fact]
     public async Task LastActiveAdministrator_CannotBeDisabledOrDemoted()
     {
-        var admin = await factory.WithScopeAsync(s => s.GetRequiredService<UserManager<ApplicationUser>>().FindByNameAsync(VirtWebFactory.AdminUserName));
+        var admin = await WithScopeAsync(s => s.GetRequiredService<UserManager<ApplicationUser>>().FindByNameAsync(VirtWebFactory.AdminUserName));
         var others = (await Directory(d => d.ListAsync(Admin))).Where(u => u.Roles.Contains(Roles.Administrator) && u.Id != admin!.Id && !u.IsDisabled);
         foreach (var other in others)
         {
@@ -145,7 +139,7 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     public async Task EveryChange_NotAdministrator_RefusedByTheService(string role)
     {
         var caller = TestPrincipals.Of("mallory", role);
-        var victim = await factory.CreateUserAsync(VirtWebFactory.UniqueUserName("victim"), Roles.Viewer);
+        var victim = await Factory.CreateUserAsync(VirtWebFactory.UniqueUserName("victim"), Roles.Viewer);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => Directory(d => d.CreateAsync(caller, "sneaky", Roles.Administrator)));
         await Assert.ThrowsAsync<AccessDeniedException>(() => Directory(async d => { await d.SetRoleAsync(caller, victim.Id, Roles.Administrator); return true; }));
@@ -159,8 +153,8 @@ public sealed class UserAdministrationTests(VirtWebFactory factory) : IClassFixt
     }
 
     private Task<T> Directory<T>(Func<UserDirectory, Task<T>> action) =>
-        factory.WithScopeAsync(services => action(services.GetRequiredService<UserDirectory>()));
+        WithScopeAsync(services => action(services.GetRequiredService<UserDirectory>()));
 
     private async Task<ApplicationUser> FindAsync(string id) =>
-        (await factory.WithScopeAsync(s => s.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(id)))!;
+        (await WithScopeAsync(s => s.GetRequiredService<UserManager<ApplicationUser>>().FindByIdAsync(id)))!;
 }

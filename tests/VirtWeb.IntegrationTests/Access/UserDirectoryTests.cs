@@ -1,19 +1,15 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]
-public sealed class UserDirectoryTests(VirtWebFactory factory)
+public sealed class UserDirectoryTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     [Fact]
     public async Task List_Administrator_SeesEveryAccountWithItsRole()
     {
         var operatorName = VirtWebFactory.UniqueUserName("op");
-        await factory.CreateUserAsync(operatorName, Roles.Operator);
+        await Factory.CreateUserAsync(operatorName, Roles.Operator);
 
-        var users = await factory.WithScopeAsync(services =>
+        var users = await WithScopeAsync(services =>
             services.GetRequiredService<UserDirectory>().ListAsync(TestPrincipals.Administrator));
 
         Assert.Equal([Roles.Operator], users.Single(u => u.UserName == operatorName).Roles);
@@ -25,7 +21,7 @@ public sealed class UserDirectoryTests(VirtWebFactory factory)
     [InlineData(Roles.Operator)]
     public async Task List_NotAdministrator_IsRefusedByTheService(string role)
     {
-        var error = await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(services =>
+        var error = await Assert.ThrowsAsync<AccessDeniedException>(() => WithScopeAsync(services =>
             services.GetRequiredService<UserDirectory>().ListAsync(TestPrincipals.Of("someone", role))));
 
         Assert.Contains("Administrator", error.Message);
@@ -34,8 +30,7 @@ public sealed class UserDirectoryTests(VirtWebFactory factory)
     [Fact]
     public async Task List_Anonymous_IsRefusedByTheService()
     {
-        await Assert.ThrowsAsync<AccessDeniedException>(() => factory.WithScopeAsync(services =>
+        await Assert.ThrowsAsync<AccessDeniedException>(() => WithScopeAsync(services =>
             services.GetRequiredService<UserDirectory>().ListAsync(TestPrincipals.Anonymous)));
     }
-
 }

@@ -1,20 +1,17 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
 using VirtWeb.Account;
-using VirtWeb.IntegrationTests.Infrastructure;
 
 namespace VirtWeb.IntegrationTests.Access;
 
 [Collection(AppCollection.Name)]
-public sealed class UserPreferencesTests(VirtWebFactory factory)
+public sealed class UserPreferencesTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     [Fact]
     public async Task DarkMode_Set_IsRememberedForThatUserOnly()
     {
-        var alice = await factory.CreateUserAsync(VirtWebFactory.UniqueUserName("alice"), Roles.Viewer);
-        var bob = await factory.CreateUserAsync(VirtWebFactory.UniqueUserName("bob"), Roles.Viewer);
+        var alice = await Factory.CreateUserAsync(VirtWebFactory.UniqueUserName("alice"), Roles.Viewer);
+        var bob = await Factory.CreateUserAsync(VirtWebFactory.UniqueUserName("bob"), Roles.Viewer);
 
-        var (aliceMode, bobMode) = await factory.WithScopeAsync(async services =>
+        var (aliceMode, bobMode) = await WithScopeAsync(async services =>
         {
             var preferences = services.GetRequiredService<UserPreferences>();
             await preferences.SetDarkModeAsync(TestPrincipals.WithId(alice.Id), darkMode: true);
@@ -24,5 +21,4 @@ public sealed class UserPreferencesTests(VirtWebFactory factory)
         Assert.True(aliceMode);
         Assert.Null(bobMode);
     }
-
 }

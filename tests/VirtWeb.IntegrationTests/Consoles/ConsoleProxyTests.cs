@@ -1,14 +1,7 @@
-using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
 using VirtWeb.Consoles;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.TestGuest;
 
 namespace VirtWeb.IntegrationTests.Consoles;
@@ -21,7 +14,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Ticket_Viewer_Forbidden()
     {
-        var viewer = await ConsoleClient.SignInAsync(world.Factory, world.ViewerName);
+        var viewer = await SignInAsync(world.ViewerName);
 
         using var response = await viewer.RequestTicketAsync(world.QemuHostId, world.GuestA);
 
@@ -31,10 +24,9 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Upgrade_OperatorTicket_ShowsTheScreenWithoutTheVncPassword()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
 
-        using var socket = await operatorClient.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        using var socket = await operatorClient.ConnectAsync(WithTicket(grant));
         await using var stream = WebSocketStream.Create(socket, WebSocketMessageType.Binary, ownsWebSocket: false);
         var frame = await VncScreen.CaptureAsync(stream, Deadline);
 
@@ -46,7 +38,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Upgrade_WithoutTicket_Forbidden()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var operatorClient = await SignInAsync(world.OperatorName);
 
         Assert.Equal(403, await operatorClient.RefusedStatusAsync(ConsoleService.WebSocketPath(ConsoleKind.Graphics, world.QemuHostId, world.GuestA)));
     }
@@ -54,52 +46,49 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Upgrade_UsedTicket_Forbidden()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
-        using (var first = await operatorClient.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}"))
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
+        using (var first = await operatorClient.ConnectAsync(WithTicket(grant)))
         {
             await first.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }
 
-        Assert.Equal(403, await operatorClient.RefusedStatusAsync($"{grant.Path}?ticket={grant.Ticket}"));
+        Assert.Equal(403, await operatorClient.RefusedStatusAsync(WithTicket(grant)));
     }
 
     [Fact]
     public async Task Upgrade_ExpiredTicket_Forbidden()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
 
         world.Factory.Clock.Advance(TimeSpan.FromSeconds(31));
 
-        Assert.Equal(403, await operatorClient.RefusedStatusAsync($"{grant.Path}?ticket={grant.Ticket}"));
+        Assert.Equal(403, await operatorClient.RefusedStatusAsync(WithTicket(grant)));
     }
 
     [Fact]
     public async Task Upgrade_AnotherUsersTicket_Forbidden()
     {
-        var owner = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var other = await ConsoleClient.SignInAsync(world.Factory, world.OtherOperatorName);
+        var owner = await SignInAsync(world.OperatorName);
+        var other = await SignInAsync(world.OtherOperatorName);
         var grant = await owner.TicketAsync(world.QemuHostId, world.GuestA);
 
-        Assert.Equal(403, await other.RefusedStatusAsync($"{grant.Path}?ticket={grant.Ticket}"));
+        Assert.Equal(403, await other.RefusedStatusAsync(WithTicket(grant)));
     }
 
     [Fact]
     public async Task Upgrade_SameUsersOtherSignIn_Forbidden()
     {
-        var first = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var second = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var first = await SignInAsync(world.OperatorName);
+        var second = await SignInAsync(world.OperatorName);
         var grant = await first.TicketAsync(world.QemuHostId, world.GuestA);
 
-        Assert.Equal(403, await second.RefusedStatusAsync($"{grant.Path}?ticket={grant.Ticket}"));
+        Assert.Equal(403, await second.RefusedStatusAsync(WithTicket(grant)));
     }
 
     [Fact]
     public async Task Upgrade_TicketForAnotherGuest_Forbidden()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
         var otherGuest = ConsoleService.WebSocketPath(ConsoleKind.Graphics, world.QemuHostId, world.GuestB);
 
         Assert.Equal(403, await operatorClient.RefusedStatusAsync($"{otherGuest}?ticket={grant.Ticket}"));
@@ -108,8 +97,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Upgrade_GraphicsTicketOnSerialPath_Forbidden()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
         var serial = ConsoleService.WebSocketPath(ConsoleKind.Serial, world.QemuHostId, world.GuestA);
 
         Assert.Equal(403, await operatorClient.RefusedStatusAsync($"{serial}?ticket={grant.Ticket}"));
@@ -118,17 +106,15 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Upgrade_ForeignOrigin_Forbidden()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
 
-        Assert.Equal(403, await operatorClient.RefusedStatusAsync($"{grant.Path}?ticket={grant.Ticket}", origin: "https://evil.example"));
+        Assert.Equal(403, await operatorClient.RefusedStatusAsync(WithTicket(grant), origin: "https://evil.example"));
     }
 
     [Fact]
     public async Task Upgrade_HostAndPortInQuery_ChangeNothing()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, world.GuestA);
+        var (operatorClient, grant) = await OperatorTicketAsync(world.GuestA);
 
         // A listener of our own stands where the query string points: the proxy must not go there.
         using var decoy = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
@@ -147,7 +133,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Ticket_GuestWithoutGraphics_ConflictNamingTheProblem()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var operatorClient = await SignInAsync(world.OperatorName);
 
         using var response = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.RunningUuid));
 
@@ -158,7 +144,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Ticket_StoppedGuest_ConflictNamingTheProblem()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var operatorClient = await SignInAsync(world.OperatorName);
 
         using var response = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.ShutOffUuid));
 
@@ -169,7 +155,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Ticket_SerialOnGuestWithoutSerialPort_ConflictNamingTheProblem()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var operatorClient = await SignInAsync(world.OperatorName);
 
         using var response = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.RunningUuid), "serial");
 
@@ -180,7 +166,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     [Fact]
     public async Task Ticket_DeletedGuest_ConflictNamingTheProblem()
     {
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var operatorClient = await SignInAsync(world.OperatorName);
 
         using var response = await operatorClient.RequestTicketAsync(world.QemuHostId, Guid.NewGuid());
 
@@ -192,9 +178,8 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task Console_GuestDeletedWhileOpen_ClosesSayingTheGuestIsGone()
     {
         var uuid = world.Start("gone");
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, uuid);
-        using var socket = await operatorClient.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        var (operatorClient, grant) = await OperatorTicketAsync(uuid);
+        using var socket = await operatorClient.ConnectAsync(WithTicket(grant));
 
         var domain = world.Domain(uuid);
         domain.Destroy();
@@ -207,10 +192,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task Console_RoleRemovedWhileOpen_Closed()
     {
         var name = VirtWebFactory.UniqueUserName("demoted");
-        await world.Factory.CreateUserAsync(name, Roles.Operator);
-        var client = await ConsoleClient.SignInAsync(world.Factory, name);
-        var grant = await client.TicketAsync(world.QemuHostId, world.GuestA);
-        using var socket = await client.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        using var socket = await OpenGuestAAsNewOperatorAsync(name);
 
         await world.Factory.WithScopeAsync(async services =>
         {
@@ -226,10 +208,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task Console_NoAccessGrantedOnTheGuestWhileOpen_Closed()
     {
         var name = VirtWebFactory.UniqueUserName("narrowed");
-        await world.Factory.CreateUserAsync(name, Roles.Operator);
-        var client = await ConsoleClient.SignInAsync(world.Factory, name);
-        var grant = await client.TicketAsync(world.QemuHostId, world.GuestA);
-        using var socket = await client.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        using var socket = await OpenGuestAAsNewOperatorAsync(name);
 
         await world.Service<GrantDirectory>().SetAsync(GuestWorld.Admin, name, AccessPaths.Guest(world.QemuHostId, world.GuestA), AccessRole.Viewer);
 
@@ -240,10 +219,10 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task BadInput_NoDisplayStoppedDeletedAndDeletedWhileOpen_MessagesButNoExceptionLogged()
     {
         var start = world.Factory.Logs.Count;
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
+        var operatorClient = await SignInAsync(world.OperatorName);
         var uuid = world.Start("bad");
         var grant = await operatorClient.TicketAsync(world.QemuHostId, uuid);
-        using var socket = await operatorClient.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        using var socket = await operatorClient.ConnectAsync(WithTicket(grant));
 
         using (var noDisplay = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.RunningUuid)))
         using (var stopped = await operatorClient.RequestTicketAsync(world.PrivateHostId, Guid.Parse(GuestWorld.ShutOffUuid)))
@@ -265,10 +244,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task Console_AccountDisabledWhileOpen_Closed()
     {
         var name = VirtWebFactory.UniqueUserName("disabled");
-        await world.Factory.CreateUserAsync(name, Roles.Operator);
-        var client = await ConsoleClient.SignInAsync(world.Factory, name);
-        var grant = await client.TicketAsync(world.QemuHostId, world.GuestA);
-        using var socket = await client.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        using var socket = await OpenGuestAAsNewOperatorAsync(name);
 
         await world.Factory.WithScopeAsync(async services =>
         {
@@ -285,10 +261,7 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task Console_AdministratorEndsIt_ClosedAndAudited()
     {
         var name = VirtWebFactory.UniqueUserName("ended");
-        await world.Factory.CreateUserAsync(name, Roles.Operator);
-        var client = await ConsoleClient.SignInAsync(world.Factory, name);
-        var grant = await client.TicketAsync(world.QemuHostId, world.GuestA);
-        using var socket = await client.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}");
+        using var socket = await OpenGuestAAsNewOperatorAsync(name);
         var sessions = world.Service<ConsoleSessions>();
         var open = Assert.Single(sessions.List(GuestWorld.Admin), s => s.UserName == name);
         Assert.Equal(world.GuestA, open.Uuid);
@@ -313,9 +286,8 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
     public async Task Audit_OpenAndClose_WrittenWithoutTheTicket()
     {
         var uuid = world.GuestB;
-        var operatorClient = await ConsoleClient.SignInAsync(world.Factory, world.OperatorName);
-        var grant = await operatorClient.TicketAsync(world.QemuHostId, uuid);
-        using (var socket = await operatorClient.ConnectAsync($"{grant.Path}?ticket={grant.Ticket}"))
+        var (operatorClient, grant) = await OperatorTicketAsync(uuid);
+        using (var socket = await operatorClient.ConnectAsync(WithTicket(grant)))
         {
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         }
@@ -328,6 +300,26 @@ public sealed class ConsoleProxyTests(ConsoleWorld world) : IClassFixture<Consol
         Assert.Contains(rows, r => r.Action == "console.open" && r.Outcome == AuditOutcome.Success && r.UserName == world.OperatorName);
         Assert.DoesNotContain(rows, r => (r.Detail ?? string.Empty).Contains(grant.Ticket, StringComparison.Ordinal) || r.Target.Contains(grant.Ticket, StringComparison.Ordinal));
     }
+
+    private Task<ConsoleClient> SignInAsync(string userName) => ConsoleClient.SignInAsync(world.Factory, userName);
+
+    /// <summary>The usual Operator, signed in, with a graphics ticket for <paramref name="uuid"/> on the QEMU host.</summary>
+    private async Task<(ConsoleClient Client, ConsoleTicketGrant Grant)> OperatorTicketAsync(Guid uuid)
+    {
+        var client = await SignInAsync(world.OperatorName);
+        return (client, await client.TicketAsync(world.QemuHostId, uuid));
+    }
+
+    /// <summary>Creates the Operator <paramref name="name"/> (a user of its own, whose role, grants and account a test may change) and opens guest A's screen as them.</summary>
+    private async Task<WebSocket> OpenGuestAAsNewOperatorAsync(string name)
+    {
+        await world.Factory.CreateUserAsync(name, Roles.Operator);
+        var client = await SignInAsync(name);
+        var grant = await client.TicketAsync(world.QemuHostId, world.GuestA);
+        return await client.ConnectAsync(WithTicket(grant));
+    }
+
+    private static string WithTicket(ConsoleTicketGrant grant) => $"{grant.Path}?ticket={grant.Ticket}";
 
     private Task<IReadOnlyList<AuditRecord>> AuditAsync(Guid uuid) =>
         world.Service<AuditSearch>().SearchAsync(GuestWorld.Admin, new AuditQuery(Target: AccessPaths.Guest(world.QemuHostId, uuid)));

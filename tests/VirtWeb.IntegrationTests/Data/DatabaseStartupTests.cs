@@ -1,18 +1,12 @@
-using System.Net;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Data;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Data;
 
 [Collection(AppCollection.Name)]
-public sealed class DatabaseStartupTests(VirtWebFactory factory)
+public sealed class DatabaseStartupTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     [Fact]
     public async Task Startup_EmptyDatabase_AppliesEveryMigration()
     {
-        var (known, applied) = await factory.WithScopeAsync(async services =>
+        var (known, applied) = await WithScopeAsync(async services =>
         {
             await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
             return (db.Database.GetMigrations().ToList(), (await db.Database.GetAppliedMigrationsAsync()).ToList());
@@ -25,7 +19,7 @@ public sealed class DatabaseStartupTests(VirtWebFactory factory)
     [Fact]
     public async Task Readyz_DatabaseMigrated_ReportsHealthyWithoutSignIn()
     {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new() { AllowAutoRedirect = false });
 
         var response = await client.GetAsync("/readyz");
 
@@ -36,7 +30,7 @@ public sealed class DatabaseStartupTests(VirtWebFactory factory)
     [Fact]
     public async Task Healthz_ProcessUp_ReportsHealthyWithoutSignIn()
     {
-        var client = factory.CreateClient(new() { AllowAutoRedirect = false });
+        var client = Factory.CreateClient(new() { AllowAutoRedirect = false });
 
         var response = await client.GetAsync("/healthz");
 

@@ -1,26 +1,12 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]
-public sealed class GuestAuditTests(VirtWebFactory factory)
+public sealed class GuestAuditTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly Guid Web = Guid.Parse(GuestWorld.RunningUuid);
-    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
-
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
-    private GuestCreationService Creation => factory.Services.GetRequiredService<GuestCreationService>();
-
     [Fact]
     public async Task Actions_SuccessDenialAndLibvirtFailure_EachWriteOneRow()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var operatorName = VirtWebFactory.UniqueUserName("op");
         var viewerName = VirtWebFactory.UniqueUserName("view");
 
@@ -45,7 +31,7 @@ public sealed class GuestAuditTests(VirtWebFactory factory)
     [Fact]
     public async Task DeleteEditAndCreate_AreAuditedWithTheirOutcome()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var adminName = VirtWebFactory.UniqueUserName("adm");
         var admin = GuestWorld.Principal(Roles.Administrator, adminName);
 
@@ -65,10 +51,5 @@ public sealed class GuestAuditTests(VirtWebFactory factory)
         Assert.StartsWith("../etc: ", rows[1].Detail);
     }
 
-    private Task<List<AuditRecord>> RowsAsync(params string[] userNames) =>
-        factory.WithScopeAsync(async services =>
-        {
-            await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
-            return await db.AuditLog.Where(r => userNames.Contains(r.UserName)).OrderBy(r => r.Id).ToListAsync();
-        });
+    private Task<List<AuditRecord>> RowsAsync(params string[] userNames) => AuditRowsAsync(r => userNames.Contains(r.UserName));
 }

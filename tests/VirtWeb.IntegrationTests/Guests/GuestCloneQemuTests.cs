@@ -1,24 +1,17 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.IntegrationTests.Guests;
 
 /// <summary>Clone on libvirtd + QEMU, in a directory pool of its own, checked with qemu-img on the files.</summary>
 [Collection(AppCollection.Name)]
-public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
+public sealed class GuestCloneQemuTests(VirtWebFactory factory) : GuestTest(factory), IAsyncLifetime
 {
     private const long GiB = 1L << 30;
 
     private readonly List<Guid> _defined = [];
     private QemuPool _pool = null!;
 
-    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
-
-    public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(factory);
+    public async Task InitializeAsync() => _pool = await QemuPool.CreateAsync(Factory);
 
     public async Task DisposeAsync()
     {
@@ -58,7 +51,7 @@ public sealed class GuestCloneQemuTests(VirtWebFactory factory) : IAsyncLifetime
               </devices>
             </domain>
             """);
-        await Eventually.ValueAsync(() => factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>().Guests.Find(GuestState.KeyOf(_pool.HostId, source)),
+        await Eventually.ValueAsync(() => Store.Guests.Find(GuestState.KeyOf(_pool.HostId, source)),
             _ => true, TimeSpan.FromSeconds(30), "the source guest is listed");
 
         var clone = await Cloning.CloneAsync(QemuPool.Operator, _pool.HostId, source, $"{sourceName}-c", mode);

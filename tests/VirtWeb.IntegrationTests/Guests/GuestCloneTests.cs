@@ -1,28 +1,12 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]
-public sealed class GuestCloneTests(VirtWebFactory factory)
+public sealed class GuestCloneTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly Guid Web = Guid.Parse(GuestWorld.RunningUuid);
-    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
-
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
-    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
-
     [Fact]
     public async Task Clone_Overlay_NewUuidMacAndAQcow2OverlayOnTheSourceVolume()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var source = Definition(hostId, Db);
 
         var clone = await Cloning.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, " db-copy ", GuestCloneDisks.Overlay);
@@ -45,7 +29,7 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
     [Fact]
     public async Task Clone_FullCopy_IndependentVolumeInTheSourceFormat()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var clone = await Cloning.CloneAsync(GuestWorld.Admin, hostId, Db, "db-full", GuestCloneDisks.FullCopy);
 
@@ -66,55 +50,55 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
     [InlineData("web", "A guest named web already exists")]
     public async Task Clone_BadName_ClearMessageAndNothingCreated(string? name, string expected)
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var before = Count(hostId);
+        var hostId = await AddPrivateHostAsync();
+        var before = DomainAndVolumeCount(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
             Cloning.CloneAsync(GuestWorld.Admin, hostId, Db, name ?? new string('x', 300), GuestCloneDisks.Overlay));
 
         Assert.Contains(expected, error.Message);
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
     }
 
     [Fact]
     public async Task Clone_RunningSource_RefusedNamingItsState()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var before = Count(hostId);
+        var hostId = await AddPrivateHostAsync();
+        var before = DomainAndVolumeCount(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => Cloning.CloneAsync(GuestWorld.Admin, hostId, Web, "web-2", GuestCloneDisks.FullCopy));
 
         Assert.Contains("web is running; shut it off before cloning it", error.Message);
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
     }
 
     [Fact]
     public async Task Clone_VolumeNameTaken_RefusedBeforeAnythingIsMade()
     {
         var world = GuestWorld.Write(("db", GuestWorld.ShutOffUuid, false), ("old", GuestWorld.RunningUuid, false));
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory, world);
+        var hostId = await AddPrivateHostAsync(world);
         // "old" is gone but its volume is not: the clone must not take it over.
         await Guests.DeleteAsync(GuestWorld.Admin, hostId, Web, "old", deleteDisks: false);
-        var before = Count(hostId);
+        var before = DomainAndVolumeCount(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => Cloning.CloneAsync(GuestWorld.Admin, hostId, Db, "old", GuestCloneDisks.Overlay));
 
         Assert.Contains("The pool images already has a volume named old.qcow2", error.Message);
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
     }
 
     [Fact]
     public async Task Clone_SecondDiskDoesNotFit_FirstCopyDeletedAndNothingDefined()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory, TwoDiskWorld());
-        var before = Count(hostId);
+        var hostId = await AddPrivateHostAsync(TwoDiskWorld());
+        var before = DomainAndVolumeCount(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
             Cloning.CloneAsync(GuestWorld.Principal(Roles.Operator), hostId, Db, "two-copy", GuestCloneDisks.FullCopy));
 
         Assert.StartsWith("Could not clone two: ", error.Message);
         Assert.Contains("space", error.Message);
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
         var gone = Assert.Throws<LibvirtException>(() => Connection(hostId).GetStorageVolumeByPath("/images/two-copy.raw"));
         Assert.Equal(LibvirtErrorCode.NoStorageVol, gone.Code);
         var audit = await LastAuditAsync(hostId, Db);
@@ -125,13 +109,13 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
     [Fact]
     public async Task Clone_Viewer_RefusedByTheServiceAndAudited()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var before = Count(hostId);
+        var hostId = await AddPrivateHostAsync();
+        var before = DomainAndVolumeCount(hostId);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() =>
             Cloning.CloneAsync(GuestWorld.Principal(Roles.Viewer, "vera"), hostId, Db, "sneaky", GuestCloneDisks.Overlay));
 
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
         Assert.Equal(("guest.clone", AuditOutcome.Denied), ((await LastAuditAsync(hostId, Db)).Action, (await LastAuditAsync(hostId, Db)).Outcome));
     }
 
@@ -171,31 +155,15 @@ public sealed class GuestCloneTests(VirtWebFactory factory)
         return TestWorlds.Write("clone", xml);
     }
 
-    private Task<AuditRecord> LastAuditAsync(Guid hostId, Guid uuid) =>
-        factory.WithScopeAsync(async services =>
-        {
-            await using var db = await services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
-            var target = AccessPaths.Guest(hostId, uuid);
-            return await db.AuditLog.Where(r => r.Target == target).OrderByDescending(r => r.Id).FirstAsync();
-        });
+    private async Task<AuditRecord> LastAuditAsync(Guid hostId, Guid uuid)
+    {
+        var target = AccessPaths.Guest(hostId, uuid);
+        return (await AuditRowsAsync(r => r.Target == target))[^1];
+    }
 
     private VirtWeb.Libvirt.Xml.DomainDefinition Definition(Guid hostId, Guid uuid)
     {
         using var domain = Connection(hostId).GetDomainByUuid(uuid);
         return domain.GetDefinition(DomainXmlFlags.Inactive);
     }
-
-    private (int Domains, int Volumes) Count(Guid hostId)
-    {
-        var connection = Connection(hostId);
-        var domains = connection.ListDomains();
-        using var pool = connection.GetStoragePoolByName("images");
-        var volumes = pool.ListVolumes();
-        var counts = (domains.Count, volumes.Count);
-        domains.ToList().ForEach(d => d.Dispose());
-        volumes.ToList().ForEach(v => v.Dispose());
-        return counts;
-    }
-
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 }

@@ -1,23 +1,12 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]
-public sealed class GuestCreateTests(VirtWebFactory factory)
+public sealed class GuestCreateTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
-    private GuestCreationService Creation => factory.Services.GetRequiredService<GuestCreationService>();
-
     [Fact]
     public async Task Create_NewQcow2Disk_DefinedWithVncOnLoopbackAndListed()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var guest = await Creation.CreateAsync(GuestWorld.Principal(Roles.Operator), new GuestCreateInput(hostId, " app-1 ", Vcpus: 2, MemoryMiB: 256, Pool: "images", DiskSizeGiB: 4));
 
@@ -42,60 +31,38 @@ public sealed class GuestCreateTests(VirtWebFactory factory)
     [InlineData("db", 256, "A guest named db already exists")]
     public async Task Create_BadInput_ClearMessageAndNothingCreated(string? name, int memoryMiB, string expected)
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var (domains, volumes) = Count(hostId);
+        var hostId = await AddPrivateHostAsync();
+        var (domains, volumes) = DomainAndVolumeCount(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
             Creation.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, name ?? new string('x', 300), MemoryMiB: memoryMiB, Pool: "images")));
 
         Assert.Contains(expected, error.Message);
-        Assert.Equal((domains, volumes), Count(hostId));
+        Assert.Equal((domains, volumes), DomainAndVolumeCount(hostId));
     }
 
     [Fact]
     public async Task Create_Viewer_RefusedByTheService()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var before = Count(hostId);
+        var hostId = await AddPrivateHostAsync();
+        var before = DomainAndVolumeCount(hostId);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() =>
             Creation.CreateAsync(GuestWorld.Principal(Roles.Viewer), new GuestCreateInput(hostId, "sneaky", Pool: "images")));
 
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
     }
 
     [Fact]
     public async Task Create_MissingPool_LibvirtMessageAndNothingCreated()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var before = Count(hostId);
+        var hostId = await AddPrivateHostAsync();
+        var before = DomainAndVolumeCount(hostId);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() =>
             Creation.CreateAsync(GuestWorld.Admin, new GuestCreateInput(hostId, "nopool", Pool: "missing")));
 
         Assert.StartsWith("Could not create nopool: ", error.Message);
-        Assert.Equal(before, Count(hostId));
+        Assert.Equal(before, DomainAndVolumeCount(hostId));
     }
-
-    private (int Domains, int Volumes) Count(Guid hostId)
-    {
-        var connection = Connection(hostId);
-        var domains = connection.ListDomains();
-        using var pool = connection.GetStoragePoolByName("images");
-        var volumes = pool.ListVolumes();
-        var counts = (domains.Count, volumes.Count);
-        foreach (var d in domains)
-        {
-            d.Dispose();
-        }
-
-        foreach (var v in volumes)
-        {
-            v.Dispose();
-        }
-
-        return counts;
-    }
-
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 }

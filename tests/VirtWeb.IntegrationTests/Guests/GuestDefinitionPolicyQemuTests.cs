@@ -1,10 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
 using VirtWeb.IntegrationTests.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.IntegrationTests.Guests;
 
@@ -13,7 +7,7 @@ namespace VirtWeb.IntegrationTests.Guests;
 /// inside the storage roots, naming the element, before anything is made or defined.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAsyncLifetime
+public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : GuestTest(factory), IAsyncLifetime
 {
     private const long MiB = 1L << 20;
 
@@ -21,17 +15,9 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     private QemuPool _pool = null!;
     private string _outsideKernel = null!;
 
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
-    private GuestCreationService Creation => factory.Services.GetRequiredService<GuestCreationService>();
-
-    private GuestCloningService Cloning => factory.Services.GetRequiredService<GuestCloningService>();
-
-    private LibvirtConnection Connection => _pool.Connection;
-
     public async Task InitializeAsync()
     {
-        _pool = await QemuPool.CreateAsync(factory);
+        _pool = await QemuPool.CreateAsync(Factory);
         // A real file, so only the policy stands between it and the guest.
         _outsideKernel = Path.Combine(Path.GetTempPath(), $"vw-kernel-{Guid.NewGuid():N}");
         await File.WriteAllBytesAsync(_outsideKernel, new byte[4096]);
@@ -45,7 +31,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
             {
                 try
                 {
-                    using var domain = Connection.GetDomainByName(name);
+                    using var domain = _pool.Connection.GetDomainByName(name);
                     domain.Undefine();
                 }
                 catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
@@ -120,7 +106,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     public async Task UpdateXml_AddsAReferenceOutsideTheRootsOrPassthrough_RefusedNamingItAndUnchanged(string added, string expected)
     {
         var (uuid, name) = await DefineAsync();
-        using var domain = Connection.GetDomainByUuid(uuid);
+        using var domain = _pool.Connection.GetDomainByUuid(uuid);
         var before = domain.GetXml(DomainXmlFlags.Inactive);
         var edited = added == "KERNEL"
             ? before.Replace("hvm</type>", $"hvm</type><kernel>{_outsideKernel}</kernel>", StringComparison.Ordinal)
@@ -142,7 +128,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     {
         // Put there with a shell (the binding, as virsh would): VirtWeb keeps it when it comes back unchanged.
         var (uuid, _) = await DefineAsync($"<kernel>{_outsideKernel}</kernel>");
-        using var domain = Connection.GetDomainByUuid(uuid);
+        using var domain = _pool.Connection.GetDomainByUuid(uuid);
         var before = domain.GetXml(DomainXmlFlags.Inactive);
 
         await Guests.UpdateXmlAsync(QemuPool.Administrator, _pool.HostId, uuid, before.Replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>", StringComparison.Ordinal));
@@ -169,7 +155,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     {
         var name = Track(Unique());
         var disk = await _pool.Volumes.CreateVolumeAsync(QemuPool.Operator, _pool.HostId, _pool.Name, $"{name}.qcow2", "qcow2", 64 * MiB);
-        using var domain = Connection.DefineDomain($"""
+        using var domain = _pool.Connection.DefineDomain($"""
             <domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>
               <os><type arch='x86_64'>hvm</type>{os}</os>
               <devices>
@@ -179,8 +165,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
               </devices>
             </domain>
             """);
-        var store = factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>();
-        await Eventually.ValueAsync(() => store.Guests.Find(GuestState.KeyOf(_pool.HostId, domain.Uuid)), _ => true, TimeSpan.FromSeconds(30), "the guest is listed");
+        await Eventually.ValueAsync(() => Store.Guests.Find(GuestState.KeyOf(_pool.HostId, domain.Uuid)), _ => true, TimeSpan.FromSeconds(30), "the guest is listed");
         return (domain.Uuid, name);
     }
 
@@ -196,7 +181,7 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
     {
         try
         {
-            using var _ = Connection.GetDomainByName(name);
+            using var _ = _pool.Connection.GetDomainByName(name);
             return true;
         }
         catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
@@ -207,13 +192,13 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : IAs
 
     private Libvirt.Xml.DomainDefinition Definition(string name)
     {
-        using var domain = Connection.GetDomainByName(name);
+        using var domain = _pool.Connection.GetDomainByName(name);
         return domain.GetDefinition(DomainXmlFlags.Inactive);
     }
 
     private async Task<IReadOnlyList<AuditRecord>> RowsAsync(string target, string action)
     {
-        var rows = await factory.Services.GetRequiredService<AuditSearch>().SearchAsync(QemuPool.Administrator, new AuditQuery(Target: target, Action: action));
+        var rows = await Service<AuditSearch>().SearchAsync(QemuPool.Administrator, new AuditQuery(Target: target, Action: action));
         return rows.Where(r => r.Target == target && r.Action == action).OrderBy(r => r.Id).ToList();
     }
 }

@@ -1,33 +1,16 @@
-using System.Security.Claims;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]
-public sealed class GuestServiceTests(VirtWebFactory factory)
+public sealed class GuestServiceTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-    private static readonly Guid Web = Guid.Parse(GuestWorld.RunningUuid);
-    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
-
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
-
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
-    private GuestActionLock Actions => factory.Services.GetRequiredService<GuestActionLock>();
+    private GuestActionLock Actions => Service<GuestActionLock>();
 
     private static ClaimsPrincipal Operator => GuestWorld.Principal(Roles.Operator, "olga");
 
     [Fact]
     public async Task PowerActions_Operator_EachReachesLibvirtAndTheStore()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var key = GuestState.KeyOf(hostId, Web);
 
         await Guests.RunAsync(Operator, hostId, Web, GuestAction.Pause);
@@ -55,7 +38,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Autostart_OnThenOff_ShowsInTheStoreWithoutAnEvent()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var key = GuestState.KeyOf(hostId, Db);
 
         await Guests.RunAsync(GuestWorld.Admin, hostId, Db, GuestAction.AutostartOn);
@@ -72,7 +55,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [InlineData(GuestAction.AutostartOn)]
     public async Task Actions_Viewer_RefusedByTheServiceAndNothingChanges(GuestAction action)
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var viewer = GuestWorld.Principal(Roles.Viewer, "vera");
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => Guests.RunAsync(viewer, hostId, Web, action));
@@ -86,7 +69,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Action_LibvirtRefuses_ItsMessageReachesTheUser()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.RunAsync(Operator, hostId, Db, GuestAction.Pause));
 
@@ -97,7 +80,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Action_SecondWhileFirstRuns_IsSkipped()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var key = GuestState.KeyOf(hostId, Db);
         Task<GuestActionResult>? second = null;
         void ClickAgain(string busyKey)
@@ -131,7 +114,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Delete_RunningGuest_RefusedNamingIt()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.DeleteAsync(Operator, hostId, Web, "web", deleteDisks: false));
 
@@ -142,7 +125,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Delete_WrongConfirmation_RefusedAndKept()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.DeleteAsync(Operator, hostId, Db, "web", deleteDisks: false));
 
@@ -153,7 +136,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Delete_KeepDisks_UndefinesAndKeepsTheVolume()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         await Guests.DeleteAsync(Operator, hostId, Db, "db", deleteDisks: false);
 
@@ -165,7 +148,7 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Delete_WithDisks_UndefinesAndDeletesTheVolume()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var result = await Guests.DeleteAsync(Operator, hostId, Db, "db", deleteDisks: true);
 
@@ -177,8 +160,6 @@ public sealed class GuestServiceTests(VirtWebFactory factory)
 
     private async Task<GuestState> StateAsync(string key, DomainState state) =>
         await Eventually.ValueAsync(() => Store.Guests.Find(key), g => g.State == state, Deadline, $"the guest reads {state}");
-
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 
     private T Domain<T>(Guid hostId, Guid uuid, Func<LibvirtDomain, T> read)
     {

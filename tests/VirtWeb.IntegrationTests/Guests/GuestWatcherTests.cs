@@ -1,21 +1,11 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]
-public sealed class GuestWatcherTests(VirtWebFactory factory)
+public sealed class GuestWatcherTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
-    private LiveStateStore Store => factory.Services.GetRequiredService<LiveStateStore>();
-
     [Fact]
     public async Task DemoHost_Guest_AppearsRunningWithItsFacts()
     {
@@ -36,7 +26,7 @@ public sealed class GuestWatcherTests(VirtWebFactory factory)
     [Fact]
     public async Task PrivateHost_StopAndStartThroughLibvirt_ShowInTheStore()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var key = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.RunningUuid));
         var web = await Eventually.ValueAsync(() => Store.Guests.Find(key), g => g.State == DomainState.Running, Deadline, "web is listed running");
         Assert.Equal(VirtualizationMode.Hybrid, web.Mode);
@@ -61,7 +51,7 @@ public sealed class GuestWatcherTests(VirtWebFactory factory)
 
         var started = await Eventually.ValueAsync(() => Store.Guests.Find(key), g => g.State == DomainState.Running, Deadline, "web reads running again");
         Assert.False(started.UptimeIsLowerBound);
-        var timeline = factory.Services.GetRequiredService<GuestTimeline>().For(key);
+        var timeline = Service<GuestTimeline>().For(key);
         Assert.Contains(timeline, e => e.What.StartsWith("stopped", StringComparison.Ordinal));
         Assert.Contains(timeline, e => e.What.StartsWith("started", StringComparison.Ordinal));
     }
@@ -69,7 +59,7 @@ public sealed class GuestWatcherTests(VirtWebFactory factory)
     [Fact]
     public async Task PrivateHost_SuspendResumeDefineUndefine_ShowInTheStore()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var key = GuestState.KeyOf(hostId, Guid.Parse(GuestWorld.RunningUuid));
         await Eventually.ValueAsync(() => Store.Guests.Find(key), g => g.State == DomainState.Running, Deadline, "web is listed");
         var connection = Connection(hostId);
@@ -137,6 +127,4 @@ public sealed class GuestWatcherTests(VirtWebFactory factory)
 
         Assert.Empty(store.Guests.Current(g => g.HostId == host.HostId));
     }
-
-    private LibvirtConnection Connection(Guid hostId) => factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 }

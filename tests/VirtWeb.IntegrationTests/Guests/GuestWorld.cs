@@ -1,11 +1,5 @@
 using System.Security;
-using System.Security.Claims;
 using System.Text;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Guests;
 

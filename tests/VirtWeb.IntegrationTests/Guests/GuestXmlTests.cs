@@ -1,29 +1,19 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Guests;
 
 [Collection(AppCollection.Name)]
-public sealed class GuestXmlTests(VirtWebFactory factory)
+public sealed class GuestXmlTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
-
-    private GuestService Guests => factory.Services.GetRequiredService<GuestService>();
-
     [Fact]
     public async Task UpdateXml_ValidEdit_SavedAndReadBack()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var before = await Guests.ReadDetailsAsync(GuestWorld.Admin, hostId, Db);
 
         await Guests.UpdateXmlAsync(GuestWorld.Admin, hostId, Db, before.Xml.Replace("<vcpu placement='static'>2</vcpu>", "<vcpu placement='static'>3</vcpu>", StringComparison.Ordinal));
 
         var after = await Guests.ReadDetailsAsync(GuestWorld.Admin, hostId, Db);
         Assert.Equal(3, after.Definition.Vcpus);
-        Assert.Equal(3, factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>().Guests.Find(GuestState.KeyOf(hostId, Db))!.Vcpus);
+        Assert.Equal(3, Store.Guests.Find(GuestState.KeyOf(hostId, Db))!.Vcpus);
     }
 
     [Theory]
@@ -34,7 +24,7 @@ public sealed class GuestXmlTests(VirtWebFactory factory)
     [InlineData("<domain type='test'><name>db</name><memory>lots</memory><os><type>hvm</type></os></domain>", "Could not edit xml db: ")]
     public async Task UpdateXml_BadEdit_ClearMessageAndGuestUnchanged(string xml, string expected)
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var before = await Guests.ReadDetailsAsync(GuestWorld.Admin, hostId, Db);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.UpdateXmlAsync(GuestWorld.Admin, hostId, Db, xml));
@@ -46,7 +36,7 @@ public sealed class GuestXmlTests(VirtWebFactory factory)
     [Fact]
     public async Task UpdateXml_Operator_RefusedByTheService()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var before = await Guests.ReadDetailsAsync(GuestWorld.Admin, hostId, Db);
 
         await Assert.ThrowsAsync<AccessDeniedException>(() =>

@@ -1,9 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Hosts;
 
 /// <summary>Has an app of its own: it removes the demo host the other host tests rely on.</summary>

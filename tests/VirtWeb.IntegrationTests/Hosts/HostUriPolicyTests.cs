@@ -1,12 +1,3 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Hosts;
 
 /// <summary>

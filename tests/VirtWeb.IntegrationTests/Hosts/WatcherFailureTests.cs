@@ -1,10 +1,5 @@
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Hosts;
 

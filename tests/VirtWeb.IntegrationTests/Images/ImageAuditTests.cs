@@ -1,9 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-
 namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>Every image action leaves a row: who, which pool or volume, and how it ended (libvirt's words when it failed).</summary>

@@ -1,9 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>The volume, transfer and pool services on a directory pool of the real libvirtd + QEMU, checked against the files themselves.</summary>

@@ -1,12 +1,5 @@
 using System.Diagnostics;
-using System.Security.Claims;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.IntegrationTests.Images;
 

@@ -1,10 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>

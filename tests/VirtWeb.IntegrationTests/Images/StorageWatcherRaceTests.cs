@@ -1,10 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Images;
 
 /// <summary>

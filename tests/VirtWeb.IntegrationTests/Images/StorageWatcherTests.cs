@@ -1,12 +1,3 @@
-using System.Security.Claims;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Images;
 
 [Collection(AppCollection.Name)]

@@ -1,5 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Live;
+using System.Linq.Expressions;
 
 namespace VirtWeb.IntegrationTests.Infrastructure;
 
@@ -22,4 +21,14 @@ public abstract class IntegrationTest(VirtWebFactory factory)
 
     /// <summary>Runs <paramref name="action"/> with the services of a fresh scope (HostService and the database are scoped).</summary>
     protected Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> action) => factory.WithScopeAsync(action);
+
+    /// <summary>The app's own connection to a host, to change libvirt behind VirtWeb's back or to check what it did.</summary>
+    protected LibvirtConnection Connection(Guid hostId) => Service<IHostConnections>().GetConnection(hostId);
+
+    /// <summary>The audit rows that match <paramref name="where"/>, oldest first.</summary>
+    protected async Task<List<AuditRecord>> AuditRowsAsync(Expression<Func<AuditRecord, bool>> where)
+    {
+        await using var db = await Service<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
+        return await db.AuditLog.Where(where).OrderBy(r => r.Id).ToListAsync();
+    }
 }

@@ -1,6 +1,3 @@
-using VirtWeb.Guests;
-using VirtWeb.Live;
-
 namespace VirtWeb.IntegrationTests.Infrastructure;
 
 public static class LiveStateStoreExtensions

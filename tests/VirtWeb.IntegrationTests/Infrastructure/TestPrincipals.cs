@@ -1,5 +1,3 @@
-using System.Security.Claims;
-
 namespace VirtWeb.IntegrationTests.Infrastructure;
 
 /// <summary>Signed-in callers for service methods, which take the user as a ClaimsPrincipal.</summary>

@@ -5,12 +5,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Images;
 
 namespace VirtWeb.IntegrationTests.Infrastructure;
 

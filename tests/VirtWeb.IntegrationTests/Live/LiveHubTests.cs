@@ -2,29 +2,19 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.IntegrationTests.Live;
 
 [Collection(AppCollection.Name)]
-public sealed class LiveHubTests(VirtWebFactory factory)
+public sealed class LiveHubTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task LiveHub_SignedInViewer_GetsSnapshotThenTheGuestChangeOfTheWatchedHost()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
-        var otherHostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
+        var otherHostId = await AddPrivateHostAsync();
         var userName = VirtWebFactory.UniqueUserName("hubviewer");
-        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await Factory.CreateUserAsync(userName, Roles.Viewer);
         await using var hub = await StartAsync(userName);
 
         var snapshot = await hub.Connection.InvokeAsync<JsonElement>("WatchHost", hostId);
@@ -53,11 +43,11 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     [Fact]
     public async Task LiveHub_ViewerWithNoAccessOnOneGuest_NeverHearsOfIt()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var userName = VirtWebFactory.UniqueUserName("hubnarrow");
-        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await Factory.CreateUserAsync(userName, Roles.Viewer);
         var web = Guid.Parse(GuestWorld.RunningUuid);
-        await factory.Services.GetRequiredService<GrantDirectory>()
+        await Service<GrantDirectory>()
             .SetAsync(TestPrincipals.Administrator, userName, AccessPaths.Guest(hostId, web), AccessRole.NoAccess);
         await using var hub = await StartAsync(userName);
 
@@ -83,9 +73,9 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     [Fact]
     public async Task LiveHub_GuestUndefined_ItsDeletionReachesTheHostGroup()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var userName = VirtWebFactory.UniqueUserName("hubdelete");
-        await factory.CreateUserAsync(userName, Roles.Viewer);
+        await Factory.CreateUserAsync(userName, Roles.Viewer);
         await using var hub = await StartAsync(userName);
         await hub.Connection.InvokeAsync<JsonElement>("WatchHost", hostId);
 
@@ -132,7 +122,7 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     }
 
     /// <summary>Reads batches until <paramref name="seen"/> (which may assert on each) says the awaited one came.</summary>
-    private static async Task ReadUntilAsync(HubClient hub, Func<List<JsonElement>, bool> seen)
+    private async Task ReadUntilAsync(HubClient hub, Func<List<JsonElement>, bool> seen)
     {
         using var timeout = new CancellationTokenSource(Deadline);
         while (!seen(await hub.Changes.ReadAsync(timeout.Token)))
@@ -141,12 +131,12 @@ public sealed class LiveHubTests(VirtWebFactory factory)
     }
 
     private LibvirtDomain Domain(Guid hostId, string uuid) =>
-        factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId).GetDomainByUuid(Guid.Parse(uuid));
+        Connection(hostId).GetDomainByUuid(Guid.Parse(uuid));
 
     private HubConnection Connect(string? cookie) => new HubConnectionBuilder()
-        .WithUrl(new Uri(factory.Server.BaseAddress, LiveHub.Path), options =>
+        .WithUrl(new Uri(Factory.Server.BaseAddress, LiveHub.Path), options =>
         {
-            options.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler();
+            options.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler();
             // The test server has no real sockets; long polling goes through its handler.
             options.Transports = HttpTransportType.LongPolling;
             if (cookie is not null)
@@ -158,7 +148,7 @@ public sealed class LiveHubTests(VirtWebFactory factory)
 
     private async Task<string> SignInCookieAsync(string userName)
     {
-        var response = await BrowserlessClient.Create(factory).SignInAsync(userName, VirtWebFactory.UserPassword);
+        var response = await BrowserlessClient.Create(Factory).SignInAsync(userName, VirtWebFactory.UserPassword);
         var cookies = response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).ToList();
         Assert.Contains(cookies, c => c.StartsWith("VirtWeb.Auth=", StringComparison.Ordinal));
         return string.Join("; ", cookies);

@@ -1,12 +1,5 @@
 using System.Diagnostics;
 using System.Security;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 using VirtWeb.MachineIds;
 using VirtWeb.TestGuest;
 
@@ -17,19 +10,19 @@ namespace VirtWeb.IntegrationTests.MachineIds;
 /// source's machine ID until VirtWeb regenerates it, and an identity-safe clone boots with its own id by itself.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class MachineIdQemuTests(VirtWebFactory factory)
+public sealed class MachineIdQemuTests(VirtWebFactory factory) : IntegrationTest(factory)
 {
     // TCG on a loaded 2-core machine shared with other test runs: a boot alone may take most of a minute.
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(120);
+    protected override TimeSpan Deadline => TimeSpan.FromSeconds(120);
 
-    private MachineIdService MachineIds => factory.Services.GetRequiredService<MachineIdService>();
+    private MachineIdService MachineIds => Service<MachineIdService>();
 
-    private MachineIdRegistry Registry => factory.Services.GetRequiredService<MachineIdRegistry>();
+    private MachineIdRegistry Registry => Service<MachineIdRegistry>();
 
     [Fact]
     public async Task RawClone_SharesItsSourcesId_OneDuplicateGroupOfTwoGoneAfterRegenerateAndBothVerified()
     {
-        var hostId = await GuestWorld.AddQemuHostAsync(factory);
+        var hostId = await GuestWorld.AddQemuHostAsync(Factory);
         await using var a = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwmid-a" }, Deadline);
         var sharedId = await a.ReadMachineIdAsync();
         await a.ShutdownAsync(deadline: Deadline);
@@ -63,7 +56,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
     [Fact]
     public async Task Regenerate_AgentTimesOutThenGuestStopsMidway_ClearMessagesAndRegistryUnchanged()
     {
-        var hostId = await GuestWorld.AddQemuHostAsync(factory);
+        var hostId = await GuestWorld.AddQemuHostAsync(Factory);
         await using var guest = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwmid-bad" }, Deadline);
         var id = await guest.ReadMachineIdAsync();
         var subject = MachineIds.GuestSubject(hostId, guest.Domain.Uuid);
@@ -72,7 +65,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
 
         // The guest goes away while a command waits for its agent (qemu-ga stopped inside, so the call is still waiting).
         await FreezeAgentAsync(guest);
-        var actions = factory.Services.GetRequiredService<GuestActionLock>();
+        var actions = Service<GuestActionLock>();
         var regenerate = MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, guest.Domain.Uuid);
         await Eventually.ValueAsync(() => actions.IsBusy(GuestState.KeyOf(hostId, guest.Domain.Uuid)) ? "busy" : null, _ => true, Deadline, "the regenerate has started");
         guest.Domain.Destroy();
@@ -95,7 +88,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
     [Fact]
     public async Task IdentitySafeClone_FirstBoot_RunsWithItsOwnIdVerifiedThroughTheAgentWithoutAManualStep()
     {
-        var hostId = await GuestWorld.AddQemuHostAsync(factory);
+        var hostId = await GuestWorld.AddQemuHostAsync(Factory);
         // Under the storage roots: a clone through VirtWeb may name only volumes of pools inside them.
         await using var source = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwmid-src", WorkParent = PoolRootsOptions.DefaultRoot }, Deadline);
         var sourceId = await source.ReadMachineIdAsync();
@@ -106,7 +99,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
 
         // GuestCloningService clones volumes only: a transient directory pool on the tiny guest's own directory makes its disk,
         // kernel, initrd and serial log volumes.
-        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
+        var connection = Connection(hostId);
         var poolName = $"vwmid-pool-{Guid.NewGuid():N}"[..24];
         using var pool = connection.CreateStoragePool(
             $"<pool type='dir'><name>{poolName}</name><target><path>{SecurityElement.Escape(source.WorkDirectory)}</path></target></pool>");
@@ -118,7 +111,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
             var wanted = (await MachineIds.CloneStateAsync(cloneUuid))!.NewMachineId.Trim();
             Assert.NotEqual(sourceId, wanted);
 
-            await factory.Services.GetRequiredService<GuestService>().RunAsync(GuestWorld.Admin, hostId, cloneUuid, GuestAction.Start);
+            await Service<GuestService>().RunAsync(GuestWorld.Admin, hostId, cloneUuid, GuestAction.Start);
 
             var clock = Stopwatch.StartNew();
             var state = await MachineIds.CloneStateAsync(cloneUuid);
@@ -164,7 +157,7 @@ public sealed class MachineIdQemuTests(VirtWebFactory factory)
             .Select(e => (e.Key, e.MachineId, e.Note, e.Flagged)).ToList();
 
     /// <summary>Stops qemu-ga inside the guest (SIGSTOP, a second after guest-exec returned) and waits until it no longer answers.</summary>
-    private static async Task FreezeAgentAsync(TinyGuest guest)
+    private async Task FreezeAgentAsync(TinyGuest guest)
     {
         var clock = Stopwatch.StartNew();
         while (true)

@@ -1,26 +1,14 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.IntegrationTests.Guests;
-using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.IntegrationTests.MachineIds;
 
 /// <summary>The registry on real PostgreSQL and the actions' refusals on a private test-driver world (no agent there).</summary>
 [Collection(AppCollection.Name)]
-public sealed class MachineIdServiceTests(VirtWebFactory factory)
+public sealed class MachineIdServiceTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly Guid Web = Guid.Parse(GuestWorld.RunningUuid);
-    private static readonly Guid Db = Guid.Parse(GuestWorld.ShutOffUuid);
+    private MachineIdService MachineIds => Service<MachineIdService>();
 
-    private MachineIdService MachineIds => factory.Services.GetRequiredService<MachineIdService>();
-
-    private MachineIdRegistry Registry => factory.Services.GetRequiredService<MachineIdRegistry>();
+    private MachineIdRegistry Registry => Service<MachineIdRegistry>();
 
     [Fact]
     public async Task Record_SameIdTwiceThenANewOne_OneRowPerIdAndTheLiveEntryFollowsTheNewest()
@@ -61,8 +49,8 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Collector_LocalQemuHost_RecordsLibvirtHostUuidAndThisMachinesIdFile()
     {
-        var hostId = await GuestWorld.AddQemuHostAsync(factory);
-        var store = factory.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>();
+        var hostId = await GuestWorld.AddQemuHostAsync(Factory);
+        var store = Store;
         var hostUuid = store.Hosts.Find(hostId.ToString())!.Facts!.HostUuid;
         var subject = MachineIdSubjects.Host(MachineIdSubjects.HostIdentity(hostId, store.Hosts.Find(hostId.ToString())!.Facts));
 
@@ -82,13 +70,13 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Assign_ShutOffGuest_CredentialInXmlRecordedAndAudited()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var operatorName = VirtWebFactory.UniqueUserName("op");
 
         var result = await MachineIds.AssignAsync(GuestWorld.Principal(Roles.Operator, operatorName), hostId, Db);
 
         Assert.True(result.Done, result.Message);
-        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
+        var connection = Connection(hostId);
         using var domain = connection.GetDomainByUuid(Db);
         var credential = MachineIdXml.Credential(domain.GetDefinition(DomainXmlFlags.Inactive));
         Assert.NotNull(credential);
@@ -101,7 +89,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Assign_RunningGuest_ClearMessageXmlAndRegistryUnchanged()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var operatorName = VirtWebFactory.UniqueUserName("op");
         var before = Recorded(hostId, Web);
 
@@ -116,7 +104,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Regenerate_GuestWithoutAgent_ClearMessageAndRegistryUnchanged()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var adminName = VirtWebFactory.UniqueUserName("adm");
         var before = Recorded(hostId, Web);
 
@@ -131,7 +119,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Regenerate_ShutOffGuest_ClearMessageAndRegistryUnchanged()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var before = Recorded(hostId, Db);
 
         var error = await Assert.ThrowsAsync<GuestActionException>(() => MachineIds.RegenerateAsync(GuestWorld.Admin, hostId, Db));
@@ -144,7 +132,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task RegenerateAndAssign_Viewer_DeniedAuditedAndNothingChanged()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
         var viewerName = VirtWebFactory.UniqueUserName("view");
         var viewer = GuestWorld.Principal(Roles.Viewer, viewerName);
         var before = Recorded(hostId, Db);
@@ -154,7 +142,7 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
         await Assert.ThrowsAsync<AccessDeniedException>(() => MachineIds.CloneAsync(viewer, hostId, Db, "db-copy", GuestCloneDisks.Overlay));
 
         Assert.Equal(before, Recorded(hostId, Db));
-        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
+        var connection = Connection(hostId);
         using var domain = connection.GetDomainByUuid(Db);
         Assert.Null(MachineIdXml.Credential(domain.GetDefinition(DomainXmlFlags.Inactive)));
         Assert.Equal(
@@ -165,11 +153,11 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
     [Fact]
     public async Task Clone_IdentitySafe_CloneXmlOffersItsOwnIdAndAFirstBootCheckIsPending()
     {
-        var hostId = await GuestWorld.AddPrivateHostAsync(factory);
+        var hostId = await AddPrivateHostAsync();
 
         var clone = await MachineIds.CloneAsync(GuestWorld.Admin, hostId, Db, "db-own-id", GuestCloneDisks.Overlay);
 
-        var connection = factory.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
+        var connection = Connection(hostId);
         using var domain = connection.GetDomainByUuid(clone.Uuid);
         var credential = MachineIdXml.Credential(domain.GetDefinition(DomainXmlFlags.Inactive));
         Assert.NotNull(credential);
@@ -186,10 +174,6 @@ public sealed class MachineIdServiceTests(VirtWebFactory factory)
         return Registry.Entries.Current(e => e.SubjectKey == subject).OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
     }
 
-    private async Task<List<(string Action, AuditOutcome Outcome)>> AuditAsync(string userName)
-    {
-        await using var db = await factory.Services.GetRequiredService<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();
-        return (await db.AuditLog.Where(r => r.UserName == userName).OrderBy(r => r.Id).ToListAsync())
-            .Select(r => (r.Action, r.Outcome)).ToList();
-    }
+    private async Task<List<(string Action, AuditOutcome Outcome)>> AuditAsync(string userName) =>
+        (await AuditRowsAsync(r => r.UserName == userName)).Select(r => (r.Action, r.Outcome)).ToList();
 }

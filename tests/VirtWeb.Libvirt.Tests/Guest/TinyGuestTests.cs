@@ -1,6 +1,5 @@
 using System.Text;
 using VirtWeb.Libvirt.Tests.Qemu;
-using VirtWeb.Libvirt.Tests.Support;
 using VirtWeb.Libvirt.Xml;
 using VirtWeb.TestGuest;
 using Xunit.Abstractions;

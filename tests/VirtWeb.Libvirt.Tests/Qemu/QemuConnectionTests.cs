@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using VirtWeb.Libvirt.Tests.Support;
 
 namespace VirtWeb.Libvirt.Tests.Qemu;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using VirtWeb.Libvirt.Tests.Support;
 using VirtWeb.Libvirt.Xml;
 using VirtWeb.TestGuest;
 

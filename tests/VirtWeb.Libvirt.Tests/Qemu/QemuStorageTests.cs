@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using VirtWeb.IntegrationTests.Infrastructure;
-using VirtWeb.Libvirt.Tests.Support;
 
 namespace VirtWeb.Libvirt.Tests.Qemu;
 

@@ -1,5 +1,3 @@
-using VirtWeb.Access;
-
 namespace VirtWeb.Tests.Access;
 
 /// <summary>A fixture of users, roles and grants against the exact set of allowed actions for each (user, path).</summary>

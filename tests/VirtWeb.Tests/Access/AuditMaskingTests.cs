@@ -1,5 +1,3 @@
-using VirtWeb.Access;
-
 namespace VirtWeb.Tests.Access;
 
 public sealed class AuditMaskingTests

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Identity;
-using VirtWeb.Access;
 
 namespace VirtWeb.Tests.Access;
 

@@ -1,4 +1,3 @@
-using VirtWeb.Access;
 using VirtWeb.Components.Pages;
 
 namespace VirtWeb.Tests.Components;

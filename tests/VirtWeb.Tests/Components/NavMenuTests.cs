@@ -1,4 +1,3 @@
-using VirtWeb.Access;
 using VirtWeb.Components.Layout;
 
 namespace VirtWeb.Tests.Components;

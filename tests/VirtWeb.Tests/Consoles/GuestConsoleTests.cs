@@ -1,7 +1,4 @@
 using VirtWeb.Consoles;
-using VirtWeb.Guests;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
 
 namespace VirtWeb.Tests.Consoles;
 

@@ -1,11 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Images;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Tests.Guests;
 
@@ -13,8 +6,6 @@ public sealed class CreateGuestDialogTests : ComponentTest
 {
     private static readonly Guid HostId = Guid.NewGuid();
     private static readonly Guid OtherHostId = Guid.NewGuid();
-
-    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
 
     [Fact]
     public async Task CreateGuestDialog_Files_PickedFromVolumesOfPoolsInsideTheRootsOnTheChosenHost()
@@ -27,7 +18,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
         var elsewhere = Pool(OtherHostId, "images");
         foreach (var pool in new[] { images, media, outside, stopped, elsewhere })
         {
-            Store.Pools.Upsert(pool, Store.NextVersion());
+            Upsert(Store.Pools, pool);
         }
 
         foreach (var volume in new[]
@@ -36,7 +27,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
             Volume(outside, "passwd"), Volume(outside, "rescue.iso"), Volume(elsewhere, "other.iso"),
         })
         {
-            Store.Volumes.Upsert(volume, Store.NextVersion());
+            Upsert(Store.Volumes, volume);
         }
 
         var dialog = await OpenAsync();
@@ -64,7 +55,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
     public async Task CreateGuestDialog_NoPoolInsideTheRoots_SaysWhereVolumesComeFrom()
     {
         Context.SignInAs("olga", Roles.Operator);
-        Store.Pools.Upsert(Pool(HostId, "etc") with { OutsideRoots = true }, Store.NextVersion());
+        Upsert(Store.Pools, Pool(HostId, "etc") with { OutsideRoots = true });
 
         var dialog = await OpenAsync();
 

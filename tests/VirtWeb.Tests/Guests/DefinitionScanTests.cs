@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using VirtWeb.Guests;
 
 namespace VirtWeb.Tests.Guests;
 

@@ -1,21 +1,7 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-
 namespace VirtWeb.Tests.Guests;
 
-public sealed class GuestAddressPollerTests : ComponentTest
+public sealed class GuestAddressPollerTests : GuestListPageTest
 {
-    // The list renders differently before its circuit is up (prerendering); these tests look at the live page unless
-    // they say otherwise. Set when rendering: bUnit takes no services once the renderer exists.
-    private Microsoft.AspNetCore.Components.RendererInfo _renderer = new("Server", isInteractive: true);
-
-    private IRenderedComponent<GuestList> RenderList()
-    {
-        Context.SetRendererInfo(_renderer);
-        return Context.Render<GuestList>();
-    }
-
     [Fact]
     public void ParseAddresses_AgentReply_RoutableAddressesIpv4First()
     {

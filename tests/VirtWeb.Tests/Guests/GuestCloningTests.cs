@@ -1,10 +1,5 @@
 using System.Xml.Linq;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
 
 namespace VirtWeb.Tests.Guests;
 

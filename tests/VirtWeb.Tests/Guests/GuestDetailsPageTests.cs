@@ -1,10 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Guests;
 
 public sealed class GuestDetailsPageTests : ComponentTest

@@ -1,42 +1,23 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Guests;
 
-public sealed class GuestListTests : ComponentTest
+public sealed class GuestListTests : GuestListPageTest
 {
-    // The list renders differently before its circuit is up (prerendering); these tests look at the live page unless
-    // they say otherwise. Set when rendering: bUnit takes no services once the renderer exists.
-    private Microsoft.AspNetCore.Components.RendererInfo _renderer = new("Server", isInteractive: true);
-
-    private IRenderedComponent<GuestList> RenderList()
-    {
-        Context.SetRendererInfo(_renderer);
-        return Context.Render<GuestList>();
-    }
-
     private static readonly Guid HostId = Guid.NewGuid();
-
-    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
 
     [Fact]
     public void GuestList_SnapshotThenUpsertsAndDeletes_ShowsEveryChangeWithoutReload()
     {
         Context.SignInAs("vera", Roles.Viewer);
         var web = Guest("web", DomainState.Running);
-        Store.Guests.Upsert(web, Store.NextVersion());
+        Upsert(Store.Guests, web);
 
         var page = RenderList();
         page.WaitForAssertion(() => Assert.Equal(["web"], RowNames(page)));
 
-        Store.Guests.Upsert(Guest("db", DomainState.Shutoff), Store.NextVersion());
+        Upsert(Store.Guests, Guest("db", DomainState.Shutoff));
         page.WaitForAssertion(() => Assert.Equal(["db", "web"], RowNames(page)));
 
-        Store.Guests.Upsert(web with { State = DomainState.Paused, Reason = "paused by user" }, Store.NextVersion());
+        Upsert(Store.Guests, web with { State = DomainState.Paused, Reason = "paused by user" });
         page.WaitForAssertion(() => Assert.Contains("Paused", StateOf(page, "web")));
 
         Store.Guests.Remove(web.Key, Store.NextVersion());
@@ -48,16 +29,13 @@ public sealed class GuestListTests : ComponentTest
     {
         Context.SignInAs("olga", Roles.Operator);
         var guests = Enumerable.Range(0, 20).Select(i => Guest($"g{i:00}", DomainState.Running)).ToList();
-        foreach (var guest in guests)
-        {
-            Store.Guests.Upsert(guest, Store.NextVersion());
-        }
+        Upsert(Store.Guests, [.. guests]);
 
         var page = RenderList();
         page.WaitForAssertion(() => Assert.Equal(20, page.FindComponents<GuestRow>().Count));
         var before = page.FindComponents<GuestRow>().ToDictionary(r => r.Instance.Guest.Name, r => (r.Instance, r.Instance.Renders));
 
-        Store.Guests.Upsert(guests[7] with { State = DomainState.Shutoff, Reason = "forced off" }, Store.NextVersion());
+        Upsert(Store.Guests, guests[7] with { State = DomainState.Shutoff, Reason = "forced off" });
 
         page.WaitForAssertion(() => Assert.Contains("Shut off", StateOf(page, "g07")));
         // A row counts as rendered again when its component rendered, or was replaced by a new one.
@@ -71,12 +49,9 @@ public sealed class GuestListTests : ComponentTest
     [Fact]
     public void GuestList_Prerendered_SendsTheFirstRowsWithoutVirtualization()
     {
-        _renderer = new("Static", isInteractive: false);
+        Renderer = new("Static", isInteractive: false);
         Context.SignInAs("olga", Roles.Operator);
-        foreach (var i in Enumerable.Range(0, 100))
-        {
-            Store.Guests.Upsert(Guest($"g{i:000}", DomainState.Running), Store.NextVersion());
-        }
+        Upsert(Store.Guests, [.. Enumerable.Range(0, 100).Select(i => Guest($"g{i:000}", DomainState.Running))]);
 
         var page = RenderList();
 
@@ -90,12 +65,12 @@ public sealed class GuestListTests : ComponentTest
     {
         Context.SignInAs("olga", Roles.Operator);
         var guests = Enumerable.Range(0, 20).Select(i => Guest($"g{i:00}", DomainState.Running)).ToList();
-        guests.ForEach(g => Store.Guests.Upsert(g, Store.NextVersion()));
+        Upsert(Store.Guests, [.. guests]);
         var page = RenderList();
         page.WaitForAssertion(() => Assert.Equal(20, page.FindComponents<GuestRow>().Count));
         var listRenders = page.Instance.Renders;
 
-        Store.Guests.Upsert(guests[3] with { State = DomainState.Paused, Reason = "paused by user" }, Store.NextVersion());
+        Upsert(Store.Guests, guests[3] with { State = DomainState.Paused, Reason = "paused by user" });
 
         page.WaitForAssertion(() => Assert.Contains("Paused", StateOf(page, "g03")));
         Assert.Equal(listRenders, page.Instance.Renders);
@@ -108,8 +83,7 @@ public sealed class GuestListTests : ComponentTest
     public void GuestList_Viewer_SeesNoActionButtonsOrSelection()
     {
         Context.SignInAs("vera", Roles.Viewer);
-        Store.Guests.Upsert(Guest("web", DomainState.Running), Store.NextVersion());
-        Store.Guests.Upsert(Guest("db", DomainState.Shutoff), Store.NextVersion());
+        Upsert(Store.Guests, Guest("web", DomainState.Running), Guest("db", DomainState.Shutoff));
 
         var page = RenderList();
 
@@ -126,8 +100,7 @@ public sealed class GuestListTests : ComponentTest
     public void GuestList_Operator_SeesActionsThatFitTheState()
     {
         Context.SignInAs("olga", Roles.Operator);
-        Store.Guests.Upsert(Guest("web", DomainState.Running), Store.NextVersion());
-        Store.Guests.Upsert(Guest("db", DomainState.Shutoff), Store.NextVersion());
+        Upsert(Store.Guests, Guest("web", DomainState.Running), Guest("db", DomainState.Shutoff));
 
         var page = RenderList();
 
@@ -144,9 +117,7 @@ public sealed class GuestListTests : ComponentTest
     public void GuestList_SearchAndStateFilter_NarrowTheRows()
     {
         Context.SignInAs("vera", Roles.Viewer);
-        Store.Guests.Upsert(Guest("web-1", DomainState.Running), Store.NextVersion());
-        Store.Guests.Upsert(Guest("web-2", DomainState.Shutoff), Store.NextVersion());
-        Store.Guests.Upsert(Guest("db", DomainState.Running), Store.NextVersion());
+        Upsert(Store.Guests, Guest("web-1", DomainState.Running), Guest("web-2", DomainState.Shutoff), Guest("db", DomainState.Running));
         var page = RenderList();
         page.WaitForAssertion(() => Assert.Equal(3, RowNames(page).Count));
 
@@ -159,8 +130,8 @@ public sealed class GuestListTests : ComponentTest
     public void GuestList_HostDisconnected_SaysSoAndShowsUnknown()
     {
         Context.SignInAs("vera", Roles.Viewer);
-        Store.Hosts.Upsert(new VirtWeb.Hosts.HostState(HostId, "alpha", "test:///default", VirtWeb.Hosts.HostConnectionState.Disconnected, DateTimeOffset.UtcNow, "libvirt closed the connection"), Store.NextVersion());
-        Store.Guests.Upsert(Guest("web", DomainState.Running) with { HostConnected = false }, Store.NextVersion());
+        Upsert(Store.Hosts, new VirtWeb.Hosts.HostState(HostId, "alpha", "test:///default", VirtWeb.Hosts.HostConnectionState.Disconnected, DateTimeOffset.UtcNow, "libvirt closed the connection"));
+        Upsert(Store.Guests, Guest("web", DomainState.Running) with { HostConnected = false });
 
         var page = RenderList();
 

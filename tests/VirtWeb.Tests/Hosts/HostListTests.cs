@@ -1,28 +1,21 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Hosts;
 
 public sealed class HostListTests : ComponentTest
 {
-    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
-
     [Fact]
     public void HostList_SnapshotThenUpsertsAndDeletes_ShowsEveryChangeWithoutReload()
     {
         Context.SignInAs("vera", Roles.Viewer);
         var first = Host("alpha", HostConnectionState.Connected);
-        Store.Hosts.Upsert(first, Store.NextVersion());
+        Upsert(Store.Hosts, first);
 
         var page = Context.Render<HostList>();
         page.WaitForAssertion(() => Assert.Equal(["alpha"], RowNames(page)));
 
-        Store.Hosts.Upsert(Host("beta", HostConnectionState.Connecting), Store.NextVersion());
+        Upsert(Store.Hosts, Host("beta", HostConnectionState.Connecting));
         page.WaitForAssertion(() => Assert.Equal(["alpha", "beta"], RowNames(page)));
 
-        Store.Hosts.Upsert(first with { Connection = HostConnectionState.Disconnected, Reason = "libvirt closed the connection" }, Store.NextVersion());
+        Upsert(Store.Hosts, first with { Connection = HostConnectionState.Disconnected, Reason = "libvirt closed the connection" });
         page.WaitForAssertion(() => Assert.Contains("libvirt closed the connection", page.Find("[data-testid=host-reason]").TextContent));
 
         Store.Hosts.Remove(first.Key, Store.NextVersion());
@@ -34,7 +27,7 @@ public sealed class HostListTests : ComponentTest
     {
         Context.SignInAs("vera", Roles.Viewer);
         var now = DateTimeOffset.UtcNow;
-        Store.Hosts.Upsert(Host("down", HostConnectionState.Disconnected) with { Reason = "refused", NextAttemptAt = now.AddSeconds(20) }, Store.NextVersion());
+        Upsert(Store.Hosts, Host("down", HostConnectionState.Disconnected) with { Reason = "refused", NextAttemptAt = now.AddSeconds(20) });
 
         var page = Context.Render<HostList>();
 
@@ -45,7 +38,7 @@ public sealed class HostListTests : ComponentTest
     public void HostList_StoredUriRefusedByPolicy_ShowsItAndWhatToChange()
     {
         Context.SignInAs("vera", Roles.Viewer);
-        Store.Hosts.Upsert(Host("legacy", HostConnectionState.RefusedByPolicy) with { Reason = "The parameter 'command' names a program; remove it." }, Store.NextVersion());
+        Upsert(Store.Hosts, Host("legacy", HostConnectionState.RefusedByPolicy) with { Reason = "The parameter 'command' names a program; remove it." });
 
         var page = Context.Render<HostList>();
 
@@ -60,7 +53,7 @@ public sealed class HostListTests : ComponentTest
     public void HostList_Viewer_SeesNoAddEditOrRemove()
     {
         Context.SignInAs("vera", Roles.Viewer);
-        Store.Hosts.Upsert(Host("alpha", HostConnectionState.Connected), Store.NextVersion());
+        Upsert(Store.Hosts, Host("alpha", HostConnectionState.Connected));
 
         var page = Context.Render<HostList>();
 
@@ -77,7 +70,7 @@ public sealed class HostListTests : ComponentTest
     public void HostList_Administrator_SeesAddEditAndRemove()
     {
         Context.SignInAs("root", Roles.Administrator);
-        Store.Hosts.Upsert(Host("alpha", HostConnectionState.Connected), Store.NextVersion());
+        Upsert(Store.Hosts, Host("alpha", HostConnectionState.Connected));
 
         var page = Context.Render<HostList>();
 

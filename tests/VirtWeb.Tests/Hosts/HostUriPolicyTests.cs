@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using VirtWeb.Hosts;
 
 namespace VirtWeb.Tests.Hosts;
 

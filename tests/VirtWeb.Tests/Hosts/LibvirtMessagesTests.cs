@@ -1,6 +1,3 @@
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Tests.Hosts;
 
 public sealed class LibvirtMessagesTests

@@ -1,5 +1,3 @@
-using VirtWeb.Hosts;
-
 namespace VirtWeb.Tests.Hosts;
 
 public sealed class RetryDelayTests

@@ -1,9 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Images;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Images;
 
 public sealed class ImageListTests : ComponentTest
@@ -11,21 +5,19 @@ public sealed class ImageListTests : ComponentTest
     private const ulong GiB = 1UL << 30;
     private static readonly Guid HostId = Guid.NewGuid();
 
-    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
-
     [Fact]
     public void ImageList_PoolsAndVolumes_ShowSizesChainUsersAndUsage()
     {
         Context.SignInAs("vera", Roles.Viewer);
         var pool = Pool("images");
-        Store.Pools.Upsert(pool, Store.NextVersion());
-        Store.Volumes.Upsert(Volume(pool, "base.qcow2", "qcow2", 10 * GiB, 900UL << 20), Store.NextVersion());
+        Upsert(Store.Pools, pool);
+        Upsert(Store.Volumes, Volume(pool, "base.qcow2", "qcow2", 10 * GiB, 900UL << 20));
         Store.Volumes.Upsert(Volume(pool, "web1.qcow2", "qcow2", 10 * GiB, 20UL << 20) with
         {
             BackingChain = ["/images/base.qcow2"],
             UsedBy = ["web1"],
         }, Store.NextVersion());
-        Store.Volumes.Upsert(Volume(pool, "data.raw", "raw", 10 * GiB, 10 * GiB), Store.NextVersion());
+        Upsert(Store.Volumes, Volume(pool, "data.raw", "raw", 10 * GiB, 10 * GiB));
 
         var page = Context.Render<ImageList>();
 
@@ -47,18 +39,18 @@ public sealed class ImageListTests : ComponentTest
     {
         Context.SignInAs("vera", Roles.Viewer);
         var pool = Pool("images");
-        Store.Pools.Upsert(pool, Store.NextVersion());
+        Upsert(Store.Pools, pool);
         var page = Context.Render<ImageList>();
         page.WaitForAssertion(() => Assert.Equal(["images"], Texts(page, "pool-name")));
 
         var volume = Volume(pool, "new.qcow2", "qcow2", GiB, 200UL << 10);
-        Store.Volumes.Upsert(volume, Store.NextVersion());
+        Upsert(Store.Volumes, volume);
         page.WaitForAssertion(() => Assert.Equal(["new.qcow2"], Texts(page, "volume-name")));
 
-        Store.Volumes.Upsert(volume with { CapacityBytes = 2 * GiB }, Store.NextVersion());
+        Upsert(Store.Volumes, volume with { CapacityBytes = 2 * GiB });
         page.WaitForAssertion(() => Assert.Equal(["2 GiB"], Texts(page, "volume-capacity")));
 
-        Store.Pools.Upsert(pool with { State = StoragePoolState.Inactive }, Store.NextVersion());
+        Upsert(Store.Pools, pool with { State = StoragePoolState.Inactive });
         page.WaitForAssertion(() => Assert.Equal(["inactive"], Texts(page, "pool-state")));
 
         Store.Volumes.Remove(volume.Key, Store.NextVersion());
@@ -71,9 +63,8 @@ public sealed class ImageListTests : ComponentTest
     {
         Context.SignInAs("vera", Roles.Viewer);
         var pool = Pool("media");
-        Store.Pools.Upsert(pool, Store.NextVersion());
-        Store.Volumes.Upsert(Volume(pool, "debian.iso", "iso", 600UL << 20, 600UL << 20), Store.NextVersion());
-        Store.Volumes.Upsert(Volume(pool, "disk.qcow2", "qcow2", GiB, 1UL << 20), Store.NextVersion());
+        Upsert(Store.Pools, pool);
+        Upsert(Store.Volumes, Volume(pool, "debian.iso", "iso", 600UL << 20, 600UL << 20), Volume(pool, "disk.qcow2", "qcow2", GiB, 1UL << 20));
 
         var page = Context.Render<ImageList>();
 
@@ -85,8 +76,8 @@ public sealed class ImageListTests : ComponentTest
     {
         Context.SignInAs("vera", Roles.Viewer);
         var pool = Pool("images");
-        Store.Pools.Upsert(pool, Store.NextVersion());
-        Store.Volumes.Upsert(Volume(pool, "base.qcow2", "qcow2", GiB, 1UL << 20), Store.NextVersion());
+        Upsert(Store.Pools, pool);
+        Upsert(Store.Volumes, Volume(pool, "base.qcow2", "qcow2", GiB, 1UL << 20));
 
         var page = Context.Render<ImageList>();
 
@@ -105,8 +96,8 @@ public sealed class ImageListTests : ComponentTest
     {
         Context.SignInAs("olga", role);
         var pool = Pool("images");
-        Store.Pools.Upsert(pool, Store.NextVersion());
-        Store.Volumes.Upsert(Volume(pool, "base.qcow2", "qcow2", GiB, 1UL << 20), Store.NextVersion());
+        Upsert(Store.Pools, pool);
+        Upsert(Store.Volumes, Volume(pool, "base.qcow2", "qcow2", GiB, 1UL << 20));
 
         var page = Context.Render<ImageList>();
 
@@ -123,9 +114,8 @@ public sealed class ImageListTests : ComponentTest
     {
         Context.SignInAs("root", Roles.Administrator);
         var outside = Pool("etc") with { OutsideRoots = true };
-        Store.Pools.Upsert(outside, Store.NextVersion());
-        Store.Volumes.Upsert(Volume(outside, "passwd", "raw", 4096, 4096), Store.NextVersion());
-        Store.Volumes.Upsert(Volume(outside, "rescue.iso", "iso", GiB, GiB), Store.NextVersion());
+        Upsert(Store.Pools, outside);
+        Upsert(Store.Volumes, Volume(outside, "passwd", "raw", 4096, 4096), Volume(outside, "rescue.iso", "iso", GiB, GiB));
 
         var page = Context.Render<ImageList>();
 
@@ -147,7 +137,7 @@ public sealed class ImageListTests : ComponentTest
     public void ImageList_PoolDelete_OfferedToAdministratorsOfTheHostOnly(string role, bool offered)
     {
         Context.SignInAs("olga", role);
-        Store.Pools.Upsert(Pool("images"), Store.NextVersion());
+        Upsert(Store.Pools, Pool("images"));
 
         var page = Context.Render<ImageList>();
 

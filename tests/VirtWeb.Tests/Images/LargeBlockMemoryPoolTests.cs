@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Images;
 
 namespace VirtWeb.Tests.Images;
 

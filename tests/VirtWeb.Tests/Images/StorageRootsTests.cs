@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using VirtWeb.Images;
 
 namespace VirtWeb.Tests.Images;
 

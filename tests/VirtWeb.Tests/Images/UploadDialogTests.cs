@@ -1,9 +1,5 @@
 using Microsoft.AspNetCore.Components.Forms;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Images;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.Tests.Images;
 

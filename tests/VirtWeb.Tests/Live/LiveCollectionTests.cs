@@ -1,5 +1,3 @@
-using VirtWeb.Live;
-
 namespace VirtWeb.Tests.Live;
 
 public sealed class LiveCollectionTests

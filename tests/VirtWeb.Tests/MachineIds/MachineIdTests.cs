@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using VirtWeb.Libvirt.Xml;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.Tests.MachineIds;

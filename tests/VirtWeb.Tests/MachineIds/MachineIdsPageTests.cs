@@ -1,10 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
 using VirtWeb.MachineIds;
 
 namespace VirtWeb.Tests.MachineIds;
@@ -14,8 +7,6 @@ public sealed class MachineIdsPageTests : ComponentTest
     private static readonly Guid HostId = Guid.NewGuid();
     private static readonly string HostUuid = Guid.NewGuid().ToString();
     private static readonly DateTimeOffset Seen = DateTimeOffset.UtcNow;
-
-    private LiveStateStore Store => Context.Services.GetRequiredService<LiveStateStore>();
 
     private MachineIdRegistry Registry => Context.Services.GetRequiredService<MachineIdRegistry>();
 
@@ -100,12 +91,12 @@ public sealed class MachineIdsPageTests : ComponentTest
     {
         if (Store.Hosts.Find(HostId.ToString()) is null)
         {
-            Store.Hosts.Upsert(new HostState(HostId, "h", "qemu:///system", HostConnectionState.Connected, Seen, Facts: Facts()), Store.NextVersion());
+            Upsert(Store.Hosts, new HostState(HostId, "h", "qemu:///system", HostConnectionState.Connected, Seen, Facts: Facts()));
         }
 
         var guest = new GuestState(HostId, "h", Guid.NewGuid(), name, state, "", 1, 262144, 262144, VirtualizationMode.Hybrid, GuestKind.VirtualMachine,
             false, true, false, hasAgent, null, false, []);
-        Store.Guests.Upsert(guest, Store.NextVersion());
+        Upsert(Store.Guests, guest);
         return guest;
     }
 
