@@ -3,6 +3,7 @@ using System.Security.Claims;
 using VirtWeb.Access;
 using VirtWeb.Data;
 using VirtWeb.Hosts;
+using VirtWeb.Images;
 using VirtWeb.Libvirt;
 using VirtWeb.Live;
 
@@ -21,6 +22,7 @@ public sealed class GuestActionLock(
     GuestWatcher watcher,
     GuestTimeline timeline,
     AuditLog audit,
+    StorageRoots roots,
     ILogger<GuestActionLock> logger)
 {
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
@@ -32,6 +34,12 @@ public sealed class GuestActionLock(
 
     /// <summary>libvirt's own message, without the doubled prefixes some drivers add.</summary>
     public static string Plain(LibvirtException e) => e.Message.Trim().TrimEnd('.') + ".";
+
+    /// <summary>
+    /// <see cref="Plain"/> as a web user may read it: libvirt names files of the host in its errors, and those outside
+    /// VirtWeb's storage roots were not the user's to learn (guests may name only volumes inside them).
+    /// </summary>
+    public string ForUser(LibvirtException e) => roots.Redact(Plain(e));
 
     internal Task<GuestActionResult> RunAsync(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, string auditAction, Func<WatchedHost, LibvirtDomain, string> act,
@@ -79,7 +87,7 @@ public sealed class GuestActionLock(
                     }
                     catch (LibvirtException e)
                     {
-                        throw new GuestActionException($"Could not {title.ToLowerInvariant()} {name}: {Plain(e)}", e);
+                        throw new GuestActionException($"Could not {title.ToLowerInvariant()} {name}: {ForUser(e)}", e);
                     }
                 }
             }, cancellationToken);

@@ -137,7 +137,7 @@ public sealed class GuestCreationService(
                 }
                 catch (LibvirtException e)
                 {
-                    throw new GuestActionException($"Could not create {name}: {GuestActionLock.Plain(e)}", e);
+                    throw new GuestActionException($"Could not create {name}: {actions.ForUser(e)}", e);
                 }
             }
             finally

@@ -190,7 +190,7 @@ public sealed class GuestService(
                 }
                 catch (LibvirtException e)
                 {
-                    failures.Add($"{volume.Path}: {GuestActionLock.Plain(e)}");
+                    failures.Add($"{volume.Path}: {actions.ForUser(e)}");
                 }
             }
 

@@ -150,6 +150,19 @@ public sealed class GuestDefinitionPolicyQemuTests(VirtWebFactory factory) : Gue
         Assert.Equal([$"{name}.qcow2"], Directory.EnumerateFileSystemEntries(_pool.Directory).Select(Path.GetFileName));
     }
 
+    [Fact]
+    public async Task Start_LibvirtNamesAFileOutsideTheRoots_MessageHidesThePath()
+    {
+        // Defined with a shell (the binding, as virsh would): a CD-ROM that does not exist, outside the roots.
+        var missing = Path.Combine(Path.GetTempPath(), $"vw-missing-{Guid.NewGuid():N}.iso");
+        var (uuid, _) = await DefineAsync(devices: $"<disk type='file' device='cdrom'><source file='{missing}'/><target dev='sdb' bus='sata'/><readonly/></disk>");
+
+        var error = await Assert.ThrowsAsync<GuestActionException>(() => Guests.RunAsync(QemuPool.Operator, _pool.HostId, uuid, GuestAction.Start));
+
+        Assert.DoesNotContain(missing, error.Message, StringComparison.Ordinal);
+        Assert.Contains("(a path outside VirtWeb's storage roots)", error.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A shut-off guest on a disk volume of the test's pool, with <paramref name="os"/> and <paramref name="devices"/> added.</summary>
     private async Task<(Guid Uuid, string Name)> DefineAsync(string os = "", string devices = "")
     {
