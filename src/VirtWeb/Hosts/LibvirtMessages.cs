@@ -46,11 +46,13 @@ public static partial class LibvirtMessages
 
         var text = string.Join(" ", lines.Select(l => l.Trim()).Where(l => l.Length > 0));
         var decodedTyped = typed is not null && HostUriParameters.TryDecode(typed, out var decoded) ? decoded : typed;
-        return AbsolutePath().Replace(text, match =>
-            typed is not null && (typed.Contains(match.Value, StringComparison.Ordinal) || decodedTyped!.Contains(match.Value, StringComparison.Ordinal))
-                ? match.Value
-                : LocalPath);
+        return ReplacePaths(text, path =>
+            typed is not null && (typed.Contains(path, StringComparison.Ordinal) || decodedTyped!.Contains(path, StringComparison.Ordinal)), LocalPath);
     }
+
+    /// <summary>Every absolute path in <paramref name="message"/> that <paramref name="keep"/> refuses becomes <paramref name="placeholder"/>.</summary>
+    public static string ReplacePaths(string message, Func<string, bool> keep, string placeholder) =>
+        AbsolutePath().Replace(message, match => keep(match.Value) ? match.Value : placeholder);
 
     private static bool IsTestDriverWorld(string? uri) =>
         uri is not null && uri.StartsWith("test:", StringComparison.Ordinal) && uri != HostUriPolicy.DefaultTestUri;

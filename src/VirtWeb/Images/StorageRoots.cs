@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
 
 namespace VirtWeb.Images;
@@ -16,7 +16,7 @@ namespace VirtWeb.Images;
 /// process and it never opens the files it names, so its paths (<c>/images</c>, <c>/default-pool</c>) reach nothing.
 /// Every other driver, local or remote, is held to the roots.
 /// </remarks>
-public sealed partial class StorageRoots
+public sealed class StorageRoots
 {
     public StorageRoots(IOptions<PoolRootsOptions> options)
     {
@@ -149,9 +149,5 @@ public sealed partial class StorageRoots
     /// libvirt's message with every absolute path outside the roots replaced: paths inside are the volumes the Images
     /// page shows anyway, others (a symlink's target, another pool's directory) were not the user's to learn.
     /// </summary>
-    public string Redact(string message) =>
-        PathPattern().Replace(message, match => Contains(match.Value) ? match.Value : "(a path outside VirtWeb's storage roots)");
-
-    [GeneratedRegex(@"(?<![\w/.~:-])/[^\s'""(),;]*")]
-    private static partial Regex PathPattern();
+    public string Redact(string message) => LibvirtMessages.ReplacePaths(message, Contains, "(a path outside VirtWeb's storage roots)");
 }
