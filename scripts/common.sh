@@ -142,9 +142,8 @@ libvirt_answers_service_user() {
 
 # libvirtd for qemu:///system with the project's socket settings; started by hand because there is no systemd.
 # A libvirtd that answers root but not the VirtWeb user was started with other settings: it is restarted with
-# ours (running guests keep running across a libvirtd restart).
+# ours (running guests keep running across a libvirtd restart). Call ensure_service_user first.
 ensure_libvirtd() {
-  ensure_service_user
   if libvirt_answers_service_user; then
     return 0
   fi
