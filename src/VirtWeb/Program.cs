@@ -1,12 +1,7 @@
-using VirtWeb.Access;
 using VirtWeb.Account;
 using VirtWeb.Components;
 using VirtWeb.Consoles;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
 using VirtWeb.Images;
-using VirtWeb.Live;
 using VirtWeb.MachineIds;
 
 try

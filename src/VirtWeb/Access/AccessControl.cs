@@ -1,8 +1,4 @@
 using System.Collections.Frozen;
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using VirtWeb.Data;
-using VirtWeb.Live;
 
 namespace VirtWeb.Access;
 

@@ -1,8 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Identity;
 using VirtWeb.Account;
-using VirtWeb.Data;
 
 namespace VirtWeb.Access;
 

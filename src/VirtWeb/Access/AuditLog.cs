@@ -1,8 +1,4 @@
-using System.Security.Claims;
 using System.Text.RegularExpressions;
-using Microsoft.EntityFrameworkCore;
-using VirtWeb.Data;
-using VirtWeb.Live;
 
 namespace VirtWeb.Access;
 

@@ -1,7 +1,3 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using VirtWeb.Data;
-
 namespace VirtWeb.Access;
 
 /// <summary>Reads the audit trail for the audit page: who manages access (Administrators) may read it.</summary>

@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Data;
-using VirtWeb.Live;
-
 namespace VirtWeb.Access;
 
 public partial class AuditTrail

@@ -1,5 +1,3 @@
-using System.Security.Claims;
-
 namespace VirtWeb.Access;
 
 public static class ClaimsPrincipalExtensions

@@ -1,7 +1,4 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using VirtWeb.Data;
 
 namespace VirtWeb.Access;
 

@@ -1,11 +1,5 @@
-using System.Security.Claims;
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
 using VirtWeb.Components;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
 using VirtWeb.Images;
-using VirtWeb.Live;
 
 namespace VirtWeb.Access;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
-using VirtWeb.Data;
 
 namespace VirtWeb.Access;
 

@@ -1,7 +1,5 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
-using VirtWeb.Access;
-using VirtWeb.Data;
 
 namespace VirtWeb.Account;
 

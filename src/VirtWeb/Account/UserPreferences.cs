@@ -1,7 +1,3 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
-using VirtWeb.Data;
-
 namespace VirtWeb.Account;
 
 /// <summary>Per-user settings kept with the account, so they follow the user to any browser.</summary>

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using VirtWeb.Access;
 
 namespace VirtWeb.Consoles;
 

@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Live;
-
 namespace VirtWeb.Consoles;
 
 /// <summary>The console alone in a window, for working in the guest rather than looking at it.</summary>

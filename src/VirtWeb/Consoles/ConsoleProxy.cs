@@ -1,11 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-using VirtWeb.Live;
 
 namespace VirtWeb.Consoles;
 

@@ -1,8 +1,3 @@
-using System.Security.Claims;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
-
 namespace VirtWeb.Consoles;
 
 /// <summary>A ticket and the websocket path it opens; the page connects within <see cref="ConsoleOptions.TicketLifetime"/>.</summary>

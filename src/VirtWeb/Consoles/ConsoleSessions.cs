@@ -1,8 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Guests;
 
 namespace VirtWeb.Consoles;
 

@@ -1,13 +1,9 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using VirtWeb.Access;
-
 namespace VirtWeb.Consoles;
 
 public partial class ConsoleSessionsPage : IDisposable
 {
     private IReadOnlyList<ConsoleSession> _sessions = [];
-    private System.Security.Claims.ClaimsPrincipal? _user;
+    private ClaimsPrincipal? _user;
     private string? _error;
 
     [CascadingParameter]

@@ -1,5 +1,3 @@
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Consoles;
 
 /// <summary>A libvirt console stream as a .NET <see cref="Stream"/>, so the proxy pipes it like a VNC socket.</summary>

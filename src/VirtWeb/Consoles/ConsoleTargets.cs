@@ -1,8 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
 
 namespace VirtWeb.Consoles;
 

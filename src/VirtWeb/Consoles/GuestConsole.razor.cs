@@ -1,7 +1,4 @@
-using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
-using MudBlazor;
-using VirtWeb.Guests;
 
 namespace VirtWeb.Consoles;
 

@@ -1,7 +1,4 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
-using VirtWeb.Access;
-using VirtWeb.Data;
 
 namespace VirtWeb.Consoles;
 

@@ -1,5 +1,3 @@
-using VirtWeb.Access;
-
 namespace VirtWeb.Data;
 
 /// <summary>A role one user holds on one object path and everything below it (see <see cref="AccessPolicy"/>).</summary>

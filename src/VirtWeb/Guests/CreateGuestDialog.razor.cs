@@ -1,11 +1,5 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Access;
 using VirtWeb.Components;
-using VirtWeb.Hosts;
 using VirtWeb.Images;
-using VirtWeb.Live;
 
 namespace VirtWeb.Guests;
 
@@ -52,7 +46,7 @@ public partial class CreateGuestDialog
     [Inject]
     public required AccessControl Access { get; init; }
 
-    private System.Security.Claims.ClaimsPrincipal _user = new();
+    private ClaimsPrincipal _user = new();
 
     /// <summary>The chosen host's active pools inside the roots that the user may see.</summary>
     private IReadOnlyList<PoolState> Pools { get; set; } = [];

@@ -1,7 +1,5 @@
 using System.Xml.Linq;
-using VirtWeb.Data;
 using VirtWeb.Images;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.Guests;
 

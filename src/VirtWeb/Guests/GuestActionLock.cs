@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
 using VirtWeb.Images;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Guests;
 

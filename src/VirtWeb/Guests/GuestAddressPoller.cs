@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Guests;
 

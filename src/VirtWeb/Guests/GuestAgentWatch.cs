@@ -1,5 +1,3 @@
-using VirtWeb.Live;
-
 namespace VirtWeb.Guests;
 
 /// <summary>

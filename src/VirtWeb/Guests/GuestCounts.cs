@@ -1,5 +1,3 @@
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Guests;
 
 /// <summary>How many guests a host has in each state, counted from the live guests rather than asked of libvirt.</summary>

@@ -1,11 +1,3 @@
-using System.Security.Claims;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
-
 namespace VirtWeb.Guests;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Live;
-
 namespace VirtWeb.Guests;
 
 public partial class GuestDetailsPage
@@ -12,7 +6,7 @@ public partial class GuestDetailsPage
     private LiveView<GuestState>? _guest;
     private string? _viewKey;
     private GuestDetails? _details;
-    private System.Security.Claims.ClaimsPrincipal _user = new();
+    private ClaimsPrincipal _user = new();
     private bool _editing;
     private bool _saving;
     private string? _draft;

@@ -1,12 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Live;
-
 namespace VirtWeb.Guests;
 
 public partial class GuestList
@@ -26,7 +17,7 @@ public partial class GuestList
     private LiveClock? _clock;
     private List<GuestState> _rows = [];
     private bool _canAct;
-    private System.Security.Claims.ClaimsPrincipal _user = new();
+    private ClaimsPrincipal _user = new();
     private string? _search;
     private Guid? _host;
     private DomainState? _state;

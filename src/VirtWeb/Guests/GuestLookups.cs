@@ -1,7 +1,3 @@
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-
 namespace VirtWeb.Guests;
 
 /// <summary>Finding a host's connection, a guest or a disk's volume, with the refusals the guest services show.</summary>

@@ -1,7 +1,3 @@
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-
 namespace VirtWeb.Guests;
 
 /// <summary>Reads one domain into a <see cref="GuestState"/>. Blocking libvirt calls: run it off the dispatcher.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Guests;
 
 /// <summary>

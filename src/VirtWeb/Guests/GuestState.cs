@@ -1,6 +1,3 @@
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-
 namespace VirtWeb.Guests;
 
 /// <summary>Whether a guest runs its own kernel (a VM) or shares the host's (a libvirt LXC container).</summary>

@@ -1,6 +1,4 @@
 using System.Text;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
 
 namespace VirtWeb.Guests;
 

@@ -1,7 +1,4 @@
 using System.Threading.Channels;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Guests;
 

@@ -1,5 +1,3 @@
-using VirtWeb.Hosts;
-
 namespace VirtWeb.Guests;
 
 public static class GuestsExtensions

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Components;
 using VirtWeb.Images;
 
 namespace VirtWeb.Guests;

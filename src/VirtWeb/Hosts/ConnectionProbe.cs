@@ -1,5 +1,3 @@
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Hosts;
 
 public sealed record ConnectionProbeResult(bool Succeeded, string Message);

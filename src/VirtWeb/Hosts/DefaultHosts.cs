@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 

@@ -1,9 +1,4 @@
 using System.Globalization;
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
 

@@ -1,5 +1,3 @@
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Hosts;
 
 /// <summary>Reads what a connected host says about itself.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 

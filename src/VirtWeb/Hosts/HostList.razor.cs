@@ -1,10 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Live;
-
 namespace VirtWeb.Hosts;
 
 public partial class HostList
@@ -36,7 +29,7 @@ public partial class HostList
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
 
-    private System.Security.Claims.ClaimsPrincipal _user = new();
+    private ClaimsPrincipal _user = new();
 
     private DateTimeOffset Now => _clock?.Now ?? TimeProvider.GetUtcNow();
 

@@ -1,8 +1,4 @@
-using System.Security.Claims;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using VirtWeb.Access;
-using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 

@@ -1,6 +1,4 @@
 using System.Threading.Channels;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Hosts;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using VirtWeb.Data;
 
 namespace VirtWeb.Hosts;
 

@@ -1,5 +1,3 @@
-using VirtWeb.Data;
-
 namespace VirtWeb.Hosts;
 
 /// <summary>The set of host connections: one <see cref="HostSupervisor"/> keeps each stored host connected.</summary>

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.Hosts;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.Hosts;
 

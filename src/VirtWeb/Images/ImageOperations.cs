@@ -1,11 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
 
 namespace VirtWeb.Images;
 

@@ -1,5 +1,3 @@
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.Images;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using VirtWeb.Hosts;
 
 namespace VirtWeb.Images;
 

@@ -1,9 +1,4 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Access;
 using VirtWeb.Components;
-using VirtWeb.Hosts;
 
 namespace VirtWeb.Images;
 

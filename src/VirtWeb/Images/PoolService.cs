@@ -1,7 +1,4 @@
-using System.Security.Claims;
 using System.Xml.Linq;
-using VirtWeb.Access;
-using VirtWeb.Libvirt;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;

@@ -1,6 +1,3 @@
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
-
 namespace VirtWeb.Images;
 
 /// <summary>Which guests' disks point at which files, read from every domain's XML.</summary>

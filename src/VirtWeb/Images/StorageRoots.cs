@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Options;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.Images;
 

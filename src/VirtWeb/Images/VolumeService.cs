@@ -1,7 +1,3 @@
-using System.Security.Claims;
-using VirtWeb.Libvirt.Xml;
-using VirtWeb.Access;
-using VirtWeb.Libvirt;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;

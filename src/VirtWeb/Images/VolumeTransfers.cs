@@ -1,8 +1,3 @@
-using System.Security.Claims;
-using VirtWeb.Access;
-using VirtWeb.Data;
-using VirtWeb.Libvirt;
-using VirtWeb.Libvirt.Xml;
 using static VirtWeb.Images.ImageOperations;
 
 namespace VirtWeb.Images;

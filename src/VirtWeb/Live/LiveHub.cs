@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
 
 namespace VirtWeb.Live;
 

@@ -1,6 +1,4 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.SignalR;
-using VirtWeb.Access;
 
 namespace VirtWeb.Live;
 

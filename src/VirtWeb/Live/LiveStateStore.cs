@@ -1,6 +1,4 @@
-using VirtWeb.Hosts;
 using VirtWeb.Images;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.Live;
 

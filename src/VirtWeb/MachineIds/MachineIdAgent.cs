@@ -1,8 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using VirtWeb.Guests;
-using VirtWeb.Libvirt;
 
 namespace VirtWeb.MachineIds;
 

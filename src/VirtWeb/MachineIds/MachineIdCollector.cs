@@ -1,8 +1,3 @@
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Libvirt;
-using VirtWeb.Live;
-
 namespace VirtWeb.MachineIds;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using VirtWeb.Guests;
-using VirtWeb.Libvirt;
-
 namespace VirtWeb.MachineIds;
 
 /// <summary>

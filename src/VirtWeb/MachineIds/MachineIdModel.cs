@@ -1,5 +1,3 @@
-using VirtWeb.Hosts;
-
 namespace VirtWeb.MachineIds;
 
 /// <summary>Where VirtWeb read a machine ID.</summary>

@@ -1,8 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using VirtWeb.Data;
-using VirtWeb.Hosts;
-using VirtWeb.Live;
-
 namespace VirtWeb.MachineIds;
 
 /// <summary>A machine ID seen somewhere, to be recorded.</summary>

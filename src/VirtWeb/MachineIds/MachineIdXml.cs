@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using VirtWeb.Libvirt.Xml;
 
 namespace VirtWeb.MachineIds;
 

@@ -1,11 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Authorization;
-using MudBlazor;
-using VirtWeb.Access;
-using VirtWeb.Guests;
-using VirtWeb.Hosts;
-using VirtWeb.Live;
-
 namespace VirtWeb.MachineIds;
 
 /// <summary>
@@ -20,7 +12,7 @@ public partial class MachineIdsPage
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
     private LiveClock? _clock;
-    private System.Security.Claims.ClaimsPrincipal _user = new();
+    private ClaimsPrincipal _user = new();
     private IReadOnlyList<MachineIdDuplicate> _duplicates = [];
     private HashSet<string> _duplicateIds = new(StringComparer.Ordinal);
 
@@ -60,7 +52,7 @@ public partial class MachineIdsPage
     }
 
     // Only the hosts and guests the user may see; a duplicate elsewhere shows to whoever may see both holders.
-    private bool MaySee(System.Security.Claims.ClaimsPrincipal user, MachineIdEntry entry) => entry.GuestUuid is { } uuid
+    private bool MaySee(ClaimsPrincipal user, MachineIdEntry entry) => entry.GuestUuid is { } uuid
         ? Access.Allows(user, AccessPaths.Guest(entry.HostId, uuid), Permission.View)
         : Access.MaySeeAnythingUnder(user, AccessPaths.Host(entry.HostId));
 
@@ -118,7 +110,7 @@ public partial class MachineIdsPage
     private Task AssignAsync(GuestState guest) =>
         ActAsync(guest, async user => await MachineIds.AssignAsync(user, guest.HostId, guest.Uuid));
 
-    private async Task ActAsync(GuestState guest, Func<System.Security.Claims.ClaimsPrincipal, Task<GuestActionResult>> act)
+    private async Task ActAsync(GuestState guest, Func<ClaimsPrincipal, Task<GuestActionResult>> act)
     {
         if (!_busy.Add(guest.Key))
         {

@@ -1,5 +1,3 @@
-using MudBlazor;
-
 namespace VirtWeb.Components.Layout;
 
 public static class VirtWebTheme
