@@ -28,6 +28,7 @@ public partial class GuestList
     private bool _canAct;
     private System.Security.Claims.ClaimsPrincipal _user = new();
     private string? _search;
+    private GuestSearch _matcher = new(null);
     private Guid? _host;
     private DomainState? _state;
     private VirtualizationMode? _mode;
@@ -143,20 +144,17 @@ public partial class GuestList
         _selected.IntersectWith(_guests?.Items.Select(g => g.Key) ?? []);
     }
 
-    private bool Matches(GuestState g)
-    {
-        var search = _search?.Trim();
-        return (_host is null || g.HostId == _host)
-            && (_state is null || g.State == _state)
-            && (_mode is null || g.Mode == _mode)
-            && (string.IsNullOrEmpty(search)
-                || g.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
-                || g.HostName.Contains(search, StringComparison.OrdinalIgnoreCase)
-                || g.Uuid.ToString().StartsWith(search, StringComparison.OrdinalIgnoreCase)
-                || g.Addresses.Any(a => a.Contains(search, StringComparison.OrdinalIgnoreCase)));
-    }
+    private bool Matches(GuestState g) =>
+        (_host is null || g.HostId == _host)
+        && (_state is null || g.State == _state)
+        && (_mode is null || g.Mode == _mode)
+        && _matcher.Matches(g);
 
-    private void SearchChanged(string? value) => FilterBy(ref _search, value);
+    private void SearchChanged(string? value)
+    {
+        _matcher = new GuestSearch(value);
+        FilterBy(ref _search, value);
+    }
 
     private void HostChanged(Guid? value) => FilterBy(ref _host, value);
 

@@ -28,18 +28,26 @@ public sealed class GuestListDeliveryTests : GuestListPageTest
     }
 
     [Fact]
-    public void GuestList_TenGuestsAddedInsideTheWindow_ShowInOneRenderOfTheList()
+    public async Task GuestList_TenGuestsAddedInsideTheWindow_ShowInOneRenderOfTheList()
     {
         Context.SignInAs("vera", Roles.Viewer);
         var page = RenderList();
         Upsert(Store.Guests, Guest("first", DomainState.Running));
         page.WaitForAssertion(() => Assert.Equal(["first"], RowNames(page)));
-        var renders = page.Instance.Renders;
+        var before = await RendersAsync(page);
 
         Upsert(Store.Guests, [.. Enumerable.Range(0, 10).Select(i => Guest($"g{i}", DomainState.Running))]);
         _clock.Advance(LiveStateStore.BatchWindow);
 
         page.WaitForAssertion(() => Assert.Equal(11, RowNames(page).Count));
-        Assert.Equal(renders + 1, page.Instance.Renders);
+        Assert.Equal(before + 1, await RendersAsync(page));
+    }
+
+    // Read on the renderer's dispatcher, so a render whose markup is out but whose OnAfterRender has not run yet is counted.
+    private static async Task<int> RendersAsync(IRenderedComponent<GuestList> page)
+    {
+        var renders = 0;
+        await page.InvokeAsync(() => renders = page.Instance.Renders);
+        return renders;
     }
 }
