@@ -16,11 +16,12 @@ public sealed class BulkBench(KestrelVirtWebFactory app, GuestListBench list)
 {
     private static readonly byte[] RenderBatch = Encoding.ASCII.GetBytes("JS.RenderBatch");
 
-    public async Task<(int RenderBatches, double Seconds)> RunAsync(Guid hostId, int guests)
+    public async Task<(int RenderBatches, int Frames, double Seconds)> RunAsync(Guid hostId, int guests)
     {
         var context = await list.SignedInContextAsync();
         var page = await context.NewPageAsync();
         var batches = 0;
+        var frames = 0;
         var counting = false;
         var lastFrame = Stopwatch.GetTimestamp();
         page.WebSocket += (_, socket) =>
@@ -32,6 +33,7 @@ public sealed class BulkBench(KestrelVirtWebFactory app, GuestListBench list)
                     Interlocked.Exchange(ref lastFrame, Stopwatch.GetTimestamp());
                     if (Volatile.Read(ref counting))
                     {
+                        Interlocked.Increment(ref frames);
                         Interlocked.Add(ref batches, Occurrences(frame.Binary ?? Encoding.UTF8.GetBytes(frame.Text ?? "")));
                     }
                 };
@@ -64,7 +66,7 @@ public sealed class BulkBench(KestrelVirtWebFactory app, GuestListBench list)
 
         Volatile.Write(ref counting, false);
         await page.CloseAsync();
-        return (Volatile.Read(ref batches), seconds);
+        return (Volatile.Read(ref batches), Volatile.Read(ref frames), seconds);
     }
 
     private static int Occurrences(byte[] frame)
