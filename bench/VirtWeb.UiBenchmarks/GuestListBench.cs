@@ -24,7 +24,7 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
 {
     // Records, in the page, when the state text of the watched guest's row changes: at the DOM change (a
     // MutationObserver runs before the next paint) on the shared wall clock the bench reads too.
-    private const string ObserverScript = """
+    public const string ObserverScript = """
         name => {
             const stateOf = () => {
                 for (const row of document.querySelectorAll('[data-testid=guests-table] tbody tr')) {
@@ -53,11 +53,14 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
 
     private readonly List<IBrowserContext> _contexts = [];
 
-    private static ClaimsPrincipal Admin { get; } =
+    public static ClaimsPrincipal Admin { get; } =
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "bench"), new Claim(ClaimTypes.Role, Roles.Administrator)], "bench"));
 
-    /// <summary>Writes a test-driver world with <paramref name="count"/> guests named <paramref name="prefix"/>-00000 on, every other one running.</summary>
-    public static string WriteWorld(string prefix, int count)
+    /// <summary>
+    /// Writes a test-driver world with <paramref name="count"/> guests named <paramref name="prefix"/>-00000 on, every
+    /// other one running (or none, with <paramref name="allShutOff"/>).
+    /// </summary>
+    public static string WriteWorld(string prefix, int count, bool allShutOff = false)
     {
         var xml = new StringBuilder("""
             <?xml version="1.0"?>
@@ -75,7 +78,7 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
                     <vcpu>1</vcpu>
                     <os><type arch='i686'>hvm</type></os>
                     <devices><interface type='network'><source network='default'/><model type='virtio'/></interface></devices>
-                    {(i % 2 == 0 ? "" : "<test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>")}
+                    {(i % 2 == 0 && !allShutOff ? "" : "<test:runstate xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>5</test:runstate>")}
                   </domain>
                 """);
         }
@@ -276,7 +279,7 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
     /// The change recorded after the first <paramref name="seen"/>, within 10 s. Polled inside the page: the time is the
     /// observer's, so the polling does not add to it (and WaitForFunction would need eval, which the CSP forbids).
     /// </summary>
-    private static Task<ChangeSeen> NextChangeAsync(IPage page, int seen) =>
+    public static Task<ChangeSeen> NextChangeAsync(IPage page, int seen) =>
         page.EvaluateAsync<ChangeSeen>("""
             seen => new Promise((resolve, reject) => {
                 const until = Date.now() + 10000;
@@ -286,7 +289,7 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
             })
             """, seen);
 
-    private static async Task<IPage> OpenListAsync(IBrowserContext context)
+    public static async Task<IPage> OpenListAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
         await page.GotoAsync("/guests");
@@ -306,12 +309,12 @@ public sealed class GuestListBench(KestrelVirtWebFactory app, IBrowser browser) 
 
     private static long Size(IWebSocketFrame frame) => frame.Binary?.Length ?? Encoding.UTF8.GetByteCount(frame.Text ?? "");
 
-    private static double NowMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+    public static double NowMs() => (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
 
     private LibvirtConnection Connection(Guid hostId) => app.Services.GetRequiredService<IHostConnections>().GetConnection(hostId);
 
     // Playwright fills results through a parameterless constructor and setters.
-    private sealed class ChangeSeen
+    public sealed class ChangeSeen
     {
         public string Text { get; set; } = "";
 

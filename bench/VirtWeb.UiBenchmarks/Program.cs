@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Globalization;
 using Microsoft.Playwright;
 using VirtWeb.IntegrationTests.Infrastructure;
@@ -5,13 +6,16 @@ using VirtWeb.UiBenchmarks;
 
 // The guest list in Chromium (issue 5's targets). Needs PostgreSQL (VIRTWEB_TEST_POSTGRES, as for the tests) and
 // Debian's /usr/bin/chromium; makes its own database and test-driver worlds and removes the database after.
-//   dotnet run -c Release --project bench/VirtWeb.UiBenchmarks -- [all|latency|list] [--changes 200] [--guests 5000]
+//   dotnet run -c Release --project bench/VirtWeb.UiBenchmarks -- [all|latency|list|search|bulk|virsh] [--changes 200] [--guests 5000]
+//     [--runs 3] [--cycles 20] [--rounds 25] [--bulk 500]
+// virsh needs libvirtd (qemu:///system) and virsh; it defines up to 5,001 shut-off vwlive-… guests there and removes them.
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var changes = Option("--changes", 200);
 var guests = Option("--guests", 5000);
-if (mode is not ("all" or "latency" or "list"))
+var runs = Option("--runs", 3);
+if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh"))
 {
-    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency or list.");
+    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk or virsh.");
     return 2;
 }
 
@@ -73,6 +77,74 @@ try
         rows.Add(new($"event to screen, {guests:N0} guests: p95", Ms(Percentile(latencies, 95)), "< 150 ms"));
         File.Delete(world);
     }
+
+    if (mode is "search")
+    {
+        var world = GuestListBench.WriteWorld("search", guests);
+        await bench.AddWorldAsync(world, guests);
+        var search = new SearchBench(app, bench);
+        await search.RunAsync(3, guests, seed: 0); // warm-up
+        var perRun = new List<IReadOnlyList<double>>();
+        for (var run = 1; run <= runs; run++)
+        {
+            perRun.Add(await search.RunAsync(Option("--rounds", 25), guests, seed: run));
+        }
+
+        rows.Add(new($"search keystroke to rows, {guests:N0} guests: p50 (median of {runs} runs, {perRun[0].Count} keys each)", Ms(Median(perRun, 50)), ""));
+        rows.Add(new($"search keystroke to rows, {guests:N0} guests: p95", Ms(Median(perRun, 95)), "<= 100 ms"));
+        File.Delete(world);
+    }
+
+    if (mode is "bulk")
+    {
+        var count = Option("--bulk", 500);
+        var results = new List<(int RenderBatches, int Frames, double Seconds)>();
+        for (var run = 1; run <= runs; run++)
+        {
+            var world = GuestListBench.WriteWorld($"bulk{run}", count, allShutOff: true);
+            var host = await bench.AddWorldAsync(world, count);
+            results.Add(await new BulkBench(app, bench).RunAsync(host, count));
+            await app.WithScopeAsync(async s =>
+            {
+                await s.GetRequiredService<VirtWeb.Hosts.HostService>().RemoveAsync(GuestListBench.Admin, host);
+                return host;
+            });
+            File.Delete(world);
+        }
+
+        rows.Add(new($"bulk start of {count} guests: render batches sent to the page (median of {runs})", $"{results.Select(r => (double)r.RenderBatches).Order().ElementAt(runs / 2)}", "<= 20"));
+        rows.Add(new($"bulk start of {count} guests: websocket frames to the page (median)", $"{results.Select(r => (double)r.Frames).Order().ElementAt(runs / 2)}", ""));
+        rows.Add(new($"bulk start of {count} guests: click to all running (median)", Ms(1000 * results.Select(r => r.Seconds).Order().ElementAt(runs / 2)), ""));
+    }
+
+    if (mode is "virsh")
+    {
+        await using var virsh = new VirshBench(app, bench);
+        var host = await virsh.AddHostAsync();
+        virsh.DefineTarget();
+        var cycles = Option("--cycles", 20);
+        foreach (var others in new[] { 1, 1_000, 5_000 })
+        {
+            await virsh.GrowToAsync(host, others);
+            await virsh.RunAsync(host, 3); // warm-up
+            var results = new List<VirshRun>();
+            for (var run = 1; run <= runs; run++)
+            {
+                results.Add(await virsh.RunAsync(host, cycles));
+            }
+
+            foreach (var (what, samples) in new[] { ("start", results.Select(r => r.Start).ToList()), ("destroy", results.Select(r => r.Destroy).ToList()) })
+            {
+                var label = $"virsh {what} returned to row, {others + 1:N0} vwlive guests";
+                rows.Add(new($"{label}: p50 (median of {runs} runs, {cycles} each)", Ms(Median(samples.Select(s => s.Select(x => x.FromReturn).ToList()).ToList(), 50)), ""));
+                rows.Add(new($"{label}: p95", Ms(Median(samples.Select(s => s.Select(x => x.FromReturn).ToList()).ToList(), 95)), others < 1_000 ? "<= 20 ms" : "<= 30 ms"));
+                rows.Add(new($"{label}: spawn to row p50", Ms(Median(samples.Select(s => s.Select(x => x.FromSpawn).ToList()).ToList(), 50)), ""));
+                rows.Add(new($"{label}: virsh itself p50", Ms(Median(samples.Select(s => s.Select(x => x.Virsh).ToList()).ToList(), 50)), ""));
+            }
+
+            rows.Add(new($"libvirt calls on the app's connection per virsh command, {others + 1:N0} vwlive guests (median)", $"{Median(results.Select(r => (IReadOnlyList<double>)r.CallsPerCommand).ToList(), 50)}", "<= 3"));
+        }
+    }
 }
 finally
 {
@@ -102,6 +174,10 @@ static double Percentile(IReadOnlyList<double> values, int percentile)
     var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1;
     return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
 }
+
+// Each run's percentile, then the median of those over the runs.
+static double Median(IReadOnlyList<IReadOnlyList<double>> perRun, int percentile) =>
+    perRun.Select(run => Percentile(run, percentile)).Order().ElementAt(perRun.Count / 2);
 
 static string Ms(double value) => $"{value.ToString("0.0", CultureInfo.InvariantCulture)} ms";
 

@@ -35,6 +35,9 @@ public sealed record DomainDefinition(
     IReadOnlyList<string> OemStrings,
     IReadOnlyDictionary<string, XElement> Metadata)
 {
+    /// <summary>The vCPUs the domain has now (<c>&lt;vcpu current='N'&gt;</c>); <see cref="Vcpus"/> when not set.</summary>
+    public int CurrentVcpus { get; init; } = Vcpus;
+
     public VirtualizationMode VirtualizationMode => Os.Type switch
     {
         "exe" => VirtualizationMode.Container,
@@ -75,7 +78,10 @@ public sealed record DomainDefinition(
             root.Elements("sysinfo").Where(s => s.Attr("type") == "smbios")
                 .SelectMany(s => s.Element("oemStrings")?.Elements("entry") ?? [])
                 .Select(e => e.Value).ToArray(),
-            ParseMetadata(root.Element("metadata")));
+            ParseMetadata(root.Element("metadata")))
+        {
+            CurrentVcpus = XmlReading.Int(root.Attr("vcpu", "current")) ?? XmlReading.Int(root.Text("vcpu")) ?? 1,
+        };
     }
 
     private static DomainDisk ParseDisk(XElement disk)

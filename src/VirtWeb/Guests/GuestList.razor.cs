@@ -10,7 +10,15 @@ public partial class GuestList
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _rowIndex = new(StringComparer.Ordinal);
     private readonly GuestRowRegistry _rowComponents = new();
-    private Func<GuestState, object?> _sortKey = g => g.Name;
+    private static readonly Func<GuestState, object?> s_byName = g => g.Name;
+
+    // Strings as the list shows names (culture order, case ignored); numbers, states and times in their own order.
+    private static readonly Comparer<object?> s_keyOrder = Comparer<object?>.Create((a, b) =>
+        a is string x && b is string y ? string.Compare(x, y, StringComparison.CurrentCultureIgnoreCase) : Comparer<object?>.Default.Compare(a, b));
+
+    private Func<GuestState, object?> _sortKey = s_byName;
+    private bool _descending;
+    private List<string> _order = [];
     private readonly LiveViews _live = new();
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
@@ -19,6 +27,7 @@ public partial class GuestList
     private bool _canAct;
     private ClaimsPrincipal _user = new();
     private string? _search;
+    private GuestSearch _matcher = new(null);
     private Guid? _host;
     private DomainState? _state;
     private VirtualizationMode? _mode;
@@ -75,6 +84,7 @@ public partial class GuestList
         _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged));
         _live.Add(AddressPoller.Look());
         Actions.BusyChanged += OnBusyChanged;
+        Sort();
         Filter();
     }
 
@@ -111,43 +121,56 @@ public partial class GuestList
         }
     }
 
-    private void Sorted(Func<GuestState, object?> key, SortDirection direction) => _sortKey = direction == SortDirection.None ? g => g.Name : key;
+    private void Sorted(Func<GuestState, object?> key, SortDirection direction)
+    {
+        (_sortKey, _descending) = direction == SortDirection.None ? (s_byName, false) : (key, direction == SortDirection.Descending);
+        Refresh();
+    }
 
     private void Refresh()
     {
+        Sort();
         Filter();
         StateHasChanged();
     }
 
+    /// <summary>
+    /// Puts every guest in the order the list shows them, when the guests or the sort changed. The table itself does not
+    /// sort (its labels have no SortBy), so a keystroke in the search box filters this order and sorts nothing.
+    /// </summary>
+    private void Sort()
+    {
+        var all = _guests?.Items ?? [];
+        var sorted = _descending ? all.OrderByDescending(_sortKey, s_keyOrder) : all.OrderBy(_sortKey, s_keyOrder);
+        _order = sorted.ThenBy(g => g.Name, StringComparer.CurrentCultureIgnoreCase).Select(g => g.Key).ToList();
+        _selected.IntersectWith(_order);
+    }
+
     private void Filter()
     {
-        _rows = (_guests?.Items ?? [])
-            .Where(Matches)
-            .OrderBy(g => g.Name, StringComparer.CurrentCultureIgnoreCase)
-            .ToList();
+        _rows = [];
         _rowIndex.Clear();
-        for (var i = 0; i < _rows.Count; i++)
+        foreach (var key in _order)
         {
-            _rowIndex[_rows[i].Key] = i;
+            if (_guests?.Find(key) is { } guest && Matches(guest))
+            {
+                _rowIndex[key] = _rows.Count;
+                _rows.Add(guest);
+            }
         }
-
-        _selected.IntersectWith(_guests?.Items.Select(g => g.Key) ?? []);
     }
 
-    private bool Matches(GuestState g)
+    private bool Matches(GuestState g) =>
+        (_host is null || g.HostId == _host)
+        && (_state is null || g.State == _state)
+        && (_mode is null || g.Mode == _mode)
+        && _matcher.Matches(g);
+
+    private void SearchChanged(string? value)
     {
-        var search = _search?.Trim();
-        return (_host is null || g.HostId == _host)
-            && (_state is null || g.State == _state)
-            && (_mode is null || g.Mode == _mode)
-            && (string.IsNullOrEmpty(search)
-                || g.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
-                || g.HostName.Contains(search, StringComparison.OrdinalIgnoreCase)
-                || g.Uuid.ToString().StartsWith(search, StringComparison.OrdinalIgnoreCase)
-                || g.Addresses.Any(a => a.Contains(search, StringComparison.OrdinalIgnoreCase)));
+        _matcher = new GuestSearch(value);
+        FilterBy(ref _search, value);
     }
-
-    private void SearchChanged(string? value) => FilterBy(ref _search, value);
 
     private void HostChanged(Guid? value) => FilterBy(ref _host, value);
 

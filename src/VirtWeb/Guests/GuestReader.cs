@@ -9,9 +9,34 @@ public static class GuestReader
     public static GuestState Read(WatchedHost host, LibvirtDomain domain, GuestState? previous, DateTimeOffset now, bool sawStart = false)
     {
         var state = domain.GetState();
-        var info = domain.GetInfo();
         var definition = domain.GetDefinition();
         var persistent = domain.IsPersistent;
+        return Compose(
+            host, domain.Uuid, state, definition, previous, now, sawStart,
+            persistent, persistent && TryRead(() => domain.Autostart), persistent && TryRead(() => domain.HasManagedSave));
+    }
+
+    /// <summary>
+    /// The re-read after a start or stop, in three calls whatever the host's size (the lookup, the state, the live XML):
+    /// persistence and autostart do not change by starting or stopping, so they come from <paramref name="previous"/>;
+    /// the managed save image is read again only when the event says it may have come or gone.
+    /// </summary>
+    public static GuestState ReadAfterEvent(WatchedHost host, LibvirtDomain domain, Guid uuid, GuestState previous, DateTimeOffset now, bool managedSaveMayHaveChanged)
+    {
+        var state = domain.GetState();
+        var definition = domain.GetDefinition();
+        var managedSave = managedSaveMayHaveChanged
+            ? previous.Persistent && TryRead(() => domain.HasManagedSave)
+            : previous.HasManagedSave;
+        return Compose(host, uuid, state, definition, previous, now, sawStart: false, previous.Persistent, previous.Autostart, managedSave);
+    }
+
+    // vCPUs and memory come from the live XML, which libvirt keeps current (balloon and vCPU changes update it), so no
+    // virDomainGetInfo call is needed beside it.
+    private static GuestState Compose(
+        WatchedHost host, Guid uuid, DomainStateInfo state, DomainDefinition definition, GuestState? previous, DateTimeOffset now,
+        bool sawStart, bool persistent, bool autostart, bool managedSave)
+    {
         var active = state.State is not DomainState.Shutoff;
         var hasAgent = definition.Channels.Any(c => c.TargetName == AgentChannel && c.TargetState == "connected");
 
@@ -34,21 +59,22 @@ public static class GuestReader
             }
         }
 
+        var maxMemory = definition.MemoryKiB ?? 0;
         return new GuestState(
             host.HostId,
             host.Name,
-            domain.Uuid,
-            domain.Name,
+            uuid,
+            definition.Name,
             state.State,
             GuestText.Reason(state),
-            info.VirtualCpus > 0 ? info.VirtualCpus : definition.Vcpus,
-            info.MaxMemoryKiB,
-            info.MemoryKiB,
+            definition.CurrentVcpus,
+            maxMemory,
+            definition.CurrentMemoryKiB ?? maxMemory,
             definition.VirtualizationMode,
             IsContainer(definition) ? GuestKind.Container : GuestKind.VirtualMachine,
-            persistent && TryRead(() => domain.Autostart),
+            autostart,
             persistent,
-            persistent && TryRead(() => domain.HasManagedSave),
+            managedSave,
             hasAgent,
             since,
             lowerBound,

@@ -34,15 +34,6 @@ public static class GuestText
         Enum other => Words(other.ToString()),
     };
 
-    /// <summary>The reason a lifecycle event implies, for patching suspend/resume without a re-read.</summary>
-    public static string Reason(DomainLifecycleEvent e) => e.Detail switch
-    {
-        DomainSuspendedDetail.Paused => "paused by user",
-        DomainSuspendedDetail.IOError => "paused on an I/O error",
-        DomainResumedDetail.Unpaused => "resumed",
-        Enum other => Words(other.ToString()),
-    };
-
     public static string Event(DomainLifecycleEvent e) => $"{Words(e.Type.ToString())} ({Words(e.Detail.ToString())})";
 
     public static string Mode(VirtualizationMode mode) => mode switch

@@ -4,9 +4,10 @@ namespace VirtWeb.Guests;
 
 /// <summary>
 /// Keeps <see cref="LiveStateStore.Guests"/> current for every host, from the domain events it subscribes to:
-/// define/undefine/start/stop are hints to re-read that one domain, suspend/resume are patched directly (they change
-/// nothing but the state). What is derived from the guests (a host's guest counts) is read from the store, so an event
-/// costs the host the same few calls whether it has ten guests or thousands.
+/// every lifecycle event that implies a state is patched onto the row at once (<see cref="GuestPatch"/>); define/undefine,
+/// start/stop and the agent coming or going are then hints to re-read that one domain, in as few calls as the event allows;
+/// suspend/resume change nothing but the state and need no re-read. What is derived from the guests (a host's guest
+/// counts) is read from the store, so an event costs the host the same few calls whether it has ten guests or thousands.
 /// </summary>
 public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, TimeProvider timeProvider, ILogger<GuestWatcher> logger)
     : IHostWatcher
@@ -71,8 +72,7 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
 
     private void Apply(WatchedHost host, IReadOnlyList<LibvirtEvent> events)
     {
-        var domainEvents = events.OfType<DomainEvent>().ToList();
-        foreach (var group in domainEvents.GroupBy(e => e.DomainUuid))
+        foreach (var group in events.OfType<DomainEvent>().GroupBy(e => e.DomainUuid))
         {
             var key = GuestState.KeyOf(host.HostId, group.Key);
             foreach (var e in group)
@@ -80,21 +80,27 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
                 timeline.Add(key, Describe(e));
             }
 
+            // The row shows what the events say before libvirt is asked anything; the re-read then fills in the rest
+            // (vCPUs, memory, the agent, what the XML says) as a second change, usually an empty one.
             var lifecycle = group.OfType<DomainLifecycleEvent>().ToList();
-            var needsReRead = lifecycle.Any(e => e.Type is not (DomainLifecycleEventType.Suspended or DomainLifecycleEventType.Resumed))
-                || group.Any(e => e is DomainAgentLifecycleEvent);
+            var patched = false;
+            foreach (var e in lifecycle)
+            {
+                patched |= Patch(key, e);
+            }
+
             try
             {
-                if (needsReRead)
+                if (lifecycle.Any(e => e.Type is DomainLifecycleEventType.Defined or DomainLifecycleEventType.Undefined)
+                    || store.Guests.Find(key) is null)
                 {
-                    ReRead(host, group.Key, sawStart: lifecycle.Any(e => e.Type == DomainLifecycleEventType.Started));
+                    ReRead(host, group.Key, sawStart: !patched && lifecycle.Any(e => e.Type == DomainLifecycleEventType.Started));
                 }
-                else
+                else if (lifecycle.Any(e => e.Type is not (DomainLifecycleEventType.Suspended or DomainLifecycleEventType.Resumed))
+                    || group.Any(e => e is DomainAgentLifecycleEvent))
                 {
-                    foreach (var e in lifecycle)
-                    {
-                        Patch(key, e);
-                    }
+                    ReReadAfterEvent(host, group.Key, managedSaveMayHaveChanged: lifecycle.Any(e =>
+                        e.Detail is DomainStoppedDetail.Saved or DomainStartedDetail.Restored));
                 }
             }
             catch (LibvirtException e) when (host.Connection.IsAlive)
@@ -105,7 +111,16 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
     }
 
     /// <summary>Reads one guest afresh; removes it when libvirt no longer knows it.</summary>
-    public void ReRead(WatchedHost host, Guid uuid, bool sawStart = false)
+    public void ReRead(WatchedHost host, Guid uuid, bool sawStart = false) =>
+        ReadOne(host, uuid, (domain, previous, now) => GuestReader.Read(host, domain, previous, now, sawStart));
+
+    /// <summary>The re-read after an event, which knows what the event cannot have changed (see <see cref="GuestReader.ReadAfterEvent"/>).</summary>
+    private void ReReadAfterEvent(WatchedHost host, Guid uuid, bool managedSaveMayHaveChanged) =>
+        ReadOne(host, uuid, (domain, previous, now) => previous is null
+            ? GuestReader.Read(host, domain, previous, now)
+            : GuestReader.ReadAfterEvent(host, domain, uuid, previous, now, managedSaveMayHaveChanged));
+
+    private void ReadOne(WatchedHost host, Guid uuid, Func<LibvirtDomain, GuestState?, DateTimeOffset, GuestState> read)
     {
         // Taken before reading: anything libvirt reports after this point outranks what this read returns.
         var version = store.NextVersion();
@@ -113,7 +128,7 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
         try
         {
             using var domain = host.Connection.GetDomainByUuid(uuid);
-            store.Guests.Upsert(GuestReader.Read(host, domain, store.Guests.Find(key), timeProvider.GetUtcNow(), sawStart), version);
+            store.Guests.Upsert(read(domain, store.Guests.Find(key), timeProvider.GetUtcNow()), version);
         }
         catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
         {
@@ -121,16 +136,11 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
         }
     }
 
-    private void Patch(string key, DomainLifecycleEvent e)
-    {
-        if (store.Guests.Find(key) is not { } guest)
-        {
-            return;
-        }
-
-        var state = e.Type == DomainLifecycleEventType.Suspended ? DomainState.Paused : DomainState.Running;
-        store.Guests.Upsert(guest with { State = state, Reason = GuestText.Reason(e), HostConnected = true }, e.Sequence);
-    }
+    /// <summary>Shows the state <paramref name="e"/> implies on the guest's row, at the event's own version.</summary>
+    private bool Patch(string key, DomainLifecycleEvent e) =>
+        store.Guests.Find(key) is { } guest
+        && GuestPatch.Apply(guest, e, timeProvider.GetUtcNow()) is { } patched
+        && store.Guests.Upsert(patched, e.Sequence);
 
     private static string Describe(DomainEvent e) => e switch
     {

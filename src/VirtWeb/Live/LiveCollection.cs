@@ -42,7 +42,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         }
     }
 
-    /// <summary>Stores <paramref name="item"/> unless a newer version of it (or of its removal) is stored.</summary>
+    /// <summary>
+    /// Stores <paramref name="item"/> unless a newer version of it (or of its removal) is stored; subscribers hear of it
+    /// when it differs from what was stored.
+    /// </summary>
     public bool Upsert(TItem item, long version)
     {
         var key = keyOf(item);
@@ -51,6 +54,14 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             if (_entries.TryGetValue(key, out var existing) && existing.Version > version)
             {
                 return false;
+            }
+
+            // The same item again (the re-read after an event that was already patched in, mostly) outranks what came
+            // before, but tells no page anything: it is stored without a change going out.
+            if (existing?.Item is { } stored && stored.Equals(item))
+            {
+                _entries[key] = existing with { Version = version };
+                return true;
             }
 
             _entries[key] = new Entry(item, version);
@@ -209,35 +220,29 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         }
     }
 
+    /// <summary>
+    /// Leading edge, then coalescing: a change that finds the subscriber quiet (nothing sent within the window) goes out
+    /// at once; what follows within the window waits for its end and goes out as one batch, with the latest change per
+    /// key. A lone event costs no wait; a burst (a host resync, a bulk action) still becomes a few renders, not hundreds.
+    /// </summary>
     private async IAsyncEnumerable<IReadOnlyList<LiveChange<TItem>>> ReadBatchesAsync(
         Subscriber subscriber, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var reader = subscriber.Channel.Reader;
+        long? lastSent = null;
         try
         {
             while (await reader.WaitToReadAsync(cancellationToken))
             {
-                // A burst (a host resync, a bulk action) becomes one render instead of hundreds.
-                if (batchWindow > TimeSpan.Zero)
+                var rest = lastSent is { } sent ? batchWindow - timeProvider.GetElapsedTime(sent) : TimeSpan.Zero;
+                if (rest > TimeSpan.Zero)
                 {
-                    await Task.Delay(batchWindow, timeProvider, cancellationToken);
+                    await Task.Delay(rest, timeProvider, cancellationToken);
                 }
 
-                var latestByKey = new Dictionary<string, LiveChange<TItem>>(StringComparer.Ordinal);
-                var order = new List<string>();
-                while (reader.TryRead(out var change))
-                {
-                    if (latestByKey.TryAdd(change.Key, change))
-                    {
-                        order.Add(change.Key);
-                    }
-                    else
-                    {
-                        latestByKey[change.Key] = change;
-                    }
-                }
-
-                yield return order.Select(key => latestByKey[key]).ToList();
+                var batch = Drain(reader);
+                lastSent = timeProvider.GetTimestamp();
+                yield return batch;
             }
         }
         finally
@@ -247,6 +252,25 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                 _subscribers.Remove(subscriber);
             }
         }
+    }
+
+    private static List<LiveChange<TItem>> Drain(ChannelReader<LiveChange<TItem>> reader)
+    {
+        var latestByKey = new Dictionary<string, LiveChange<TItem>>(StringComparer.Ordinal);
+        var order = new List<string>();
+        while (reader.TryRead(out var change))
+        {
+            if (latestByKey.TryAdd(change.Key, change))
+            {
+                order.Add(change.Key);
+            }
+            else
+            {
+                latestByKey[change.Key] = change;
+            }
+        }
+
+        return order.ConvertAll(key => latestByKey[key]);
     }
 
     private sealed record Entry(TItem? Item, long Version);

@@ -9,7 +9,10 @@ namespace VirtWeb.Live;
 /// </summary>
 public sealed class LiveStateStore
 {
-    /// <summary>Changes reach a page at most this late, and a burst of them as one render.</summary>
+    /// <summary>
+    /// A change that finds a page quiet reaches it at once; the changes that follow within this window reach it together,
+    /// so a burst becomes one render per window.
+    /// </summary>
     public static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(75);
 
     public LiveStateStore(TimeProvider timeProvider)

@@ -22,6 +22,16 @@ public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputH
         Assert.Equal(few.DestroyAndSuspend, many.DestroyAndSuspend);
     }
 
+    [Fact]
+    public async Task LifecycleEvent_FiveThousandGuestsOnTheHost_CostsAtMostThreeCalls()
+    {
+        var cost = await MeasureAsync(5_000);
+
+        output.WriteLine($"5,000 guests: {cost}");
+        // The destroy: the lookup, the state and the live XML for the re-read after the patch; the suspend: none.
+        Assert.InRange(cost.DestroyAndSuspend, 0, 3);
+    }
+
     /// <summary>
     /// A <c>virsh destroy</c> of one guest, then a suspend of another as a marker: the supervisor applies batches one
     /// after the other, so once the suspend shows, every watcher has finished with the destroy.

@@ -2,8 +2,6 @@ namespace VirtWeb.Tests.Guests;
 
 public sealed class GuestListTests : GuestListPageTest
 {
-    private static readonly Guid HostId = Guid.NewGuid();
-
     [Fact]
     public void GuestList_SnapshotThenUpsertsAndDeletes_ShowsEveryChangeWithoutReload()
     {
@@ -141,16 +139,4 @@ public sealed class GuestListTests : GuestListPageTest
             Assert.Contains("Unknown", StateOf(page, "web"));
         });
     }
-
-    private static GuestState Guest(string name, DomainState state) =>
-        new(HostId, "alpha", Guid.NewGuid(), name, state, "", 2, 262144, 262144, VirtualizationMode.Hybrid, GuestKind.VirtualMachine,
-            false, true, false, false, state == DomainState.Running ? DateTimeOffset.UtcNow : null, false, []);
-
-    private static List<string> RowNames(IRenderedComponent<GuestList> page) =>
-        page.FindAll("[data-testid=guest-name]").Select(td => td.TextContent.Trim()).ToList();
-
-    private static string StateOf(IRenderedComponent<GuestList> page, string name) =>
-        page.FindAll("[data-testid=guests-table] tbody tr")
-            .First(tr => tr.QuerySelector("[data-testid=guest-name]")?.TextContent.Trim() == name)
-            .QuerySelector("[data-testid=guest-state]")!.TextContent;
 }

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace VirtWeb.Tests.Guests;
+
+/// <summary>
+/// The guest list on a fake clock that never moves unless a test moves it: a lone change shows at once, and what
+/// follows it within the batch window shows in one render when the window ends.
+/// </summary>
+public sealed class GuestListDeliveryTests : GuestListPageTest
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+
+    public GuestListDeliveryTests() => Context.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
+
+    [Fact]
+    public void GuestList_LoneChange_ShowsWithoutTheClockMoving()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var web = Guest("web", DomainState.Running);
+        Upsert(Store.Guests, web);
+        var page = RenderList();
+        page.WaitForAssertion(() => Assert.Equal(["web"], RowNames(page)));
+
+        Upsert(Store.Guests, web with { State = DomainState.Shutoff, Reason = "destroyed" });
+
+        page.WaitForAssertion(() => Assert.Contains("Shut off", StateOf(page, "web")));
+    }
+
+    [Fact]
+    public async Task GuestList_TenGuestsAddedInsideTheWindow_ShowInOneRenderOfTheList()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var page = RenderList();
+        Upsert(Store.Guests, Guest("first", DomainState.Running));
+        page.WaitForAssertion(() => Assert.Equal(["first"], RowNames(page)));
+        var before = await RendersAsync(page);
+
+        Upsert(Store.Guests, [.. Enumerable.Range(0, 10).Select(i => Guest($"g{i}", DomainState.Running))]);
+        _clock.Advance(LiveStateStore.BatchWindow);
+
+        page.WaitForAssertion(() => Assert.Equal(11, RowNames(page).Count));
+        Assert.Equal(before + 1, await RendersAsync(page));
+    }
+
+    // Read on the renderer's dispatcher, so a render whose markup is out but whose OnAfterRender has not run yet is counted.
+    private static async Task<int> RendersAsync(IRenderedComponent<GuestList> page)
+    {
+        var renders = 0;
+        await page.InvokeAsync(() => renders = page.Instance.Renders);
+        return renders;
+    }
+}
