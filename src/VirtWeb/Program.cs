@@ -8,6 +8,7 @@ using VirtWeb.Hosts;
 using VirtWeb.Images;
 using VirtWeb.Live;
 using VirtWeb.MachineIds;
+using VirtWeb.Snapshots;
 
 try
 {
@@ -20,6 +21,7 @@ try
     builder.AddImages();
     builder.AddConsoles();
     builder.AddMachineIds();
+    builder.AddSnapshots();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
