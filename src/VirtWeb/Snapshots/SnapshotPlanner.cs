@@ -117,7 +117,8 @@ public static class SnapshotPlanner
         var flags = input.Kind == SnapshotKind.External
             ? SnapshotCreateFlags.DiskOnly | SnapshotCreateFlags.Atomic | (quiesce ? SnapshotCreateFlags.Quiesce : 0)
             : SnapshotCreateFlags.None;
-        var snapshotXml = SnapshotDefinition.Build(input.Name, input.Description, withMemory ? "internal" : "no", diskSpecs);
+        // Built only for a snapshot that can be taken: a refused name may hold what XML cannot carry (NUL).
+        var snapshotXml = cost.Refusal is null ? SnapshotDefinition.Build(input.Name, input.Description, withMemory ? "internal" : "no", diskSpecs) : "";
         return new SnapshotPlan(snapshotXml, flags, overlays, cost);
     }
 
@@ -141,9 +142,9 @@ public static class SnapshotPlanner
             return $"{guest} already has a snapshot named {input.Name}; choose another name.";
         }
 
-        if (input.Description?.Length > 4096 || input.Description?.Contains('\0') == true)
+        if (input.Description?.Length > 4096 || input.Description?.Any(c => char.IsControl(c) && c is not '\n' and not '\r' and not '\t') == true)
         {
-            return "The description is longer than 4096 characters or contains a NUL character; shorten it.";
+            return "The description is longer than 4096 characters or contains a control character (such as NUL); shorten or retype it.";
         }
 
         var other = input.Kind == SnapshotKind.Internal ? SnapshotKind.External : SnapshotKind.Internal;
