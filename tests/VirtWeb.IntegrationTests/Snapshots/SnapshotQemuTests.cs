@@ -1,6 +1,7 @@
 using System.Text;
 using VirtWeb.IntegrationTests.Images;
 using VirtWeb.Snapshots;
+using VirtWeb.TestGuest;
 
 namespace VirtWeb.IntegrationTests.Snapshots;
 
@@ -140,6 +141,46 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
         Assert.Equal(["vwsnap-leaf", "vwsnap-root"], SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath).Order(StringComparer.Ordinal));
         await DeleteAllAsync(hostId);
         Assert.Empty(SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath));
+    }
+
+    [Fact]
+    public async Task ExternalOfShutOffGuest_DeleteMergesWithoutRunningItThenGuestDeleteLeavesNoFile()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        await using var off = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwsnap-off", WorkParent = PoolRootsOptions.DefaultRoot });
+        using var pool = Connection(hostId).CreateStoragePool(
+            $"<pool type='dir'><name>{$"vwsnap-off-{Guid.NewGuid():N}"[..24]}</name><target><path>{System.Security.SecurityElement.Escape(off.WorkDirectory)}</path></target></pool>");
+        try
+        {
+            var first = await Snapshots.CreateAsync(Operator, hostId, off.Domain.Uuid, new SnapshotCreateInput("vwsnap-one", null, SnapshotKind.External, WithMemory: false));
+            Assert.True(first.Done, first.Message);
+            var overlay = SnapshotPlanner.OverlayPath(off.DiskPath, "vwsnap-one");
+            Assert.Equal([overlay, off.DiskPath], SnapshotQemuGuest.BackingChainOf(overlay));
+            Assert.Equal(SnapshotMode.ShutOff, (await Snapshots.ReadTreeAsync(Operator, hostId, off.Domain.Uuid)).Find("vwsnap-one")!.Mode);
+
+            var merged = await Snapshots.DeleteAsync(Operator, hostId, off.Domain.Uuid, "vwsnap-one", withDescendants: false);
+
+            Assert.True(merged.Done, merged.Message);
+            Assert.Equal(DomainState.Shutoff, off.Domain.GetState().State);
+            Assert.Equal(off.DiskPath, off.Domain.GetDefinition(DomainXmlFlags.Inactive).Disks.Single(d => d.Device == "disk").SourceFile);
+            Assert.False(File.Exists(overlay));
+
+            await Snapshots.CreateAsync(Operator, hostId, off.Domain.Uuid, new SnapshotCreateInput("vwsnap-two", null, SnapshotKind.External, WithMemory: false));
+            var second = SnapshotPlanner.OverlayPath(off.DiskPath, "vwsnap-two");
+            var guests = Service<GuestService>();
+            var refused = await Assert.ThrowsAsync<GuestActionException>(() => guests.DeleteAsync(Operator, hostId, off.Domain.Uuid, off.Name, deleteDisks: false));
+            Assert.Contains("vwsnap-two", refused.Message, StringComparison.Ordinal);
+
+            var deleted = await guests.DeleteAsync(Operator, hostId, off.Domain.Uuid, off.Name, deleteDisks: true);
+
+            Assert.True(deleted.Done, deleted.Message);
+            Assert.False(File.Exists(second), "the overlay went with the guest");
+            Assert.False(File.Exists(off.DiskPath), "the file under it went too");
+        }
+        finally
+        {
+            pool.Stop();
+        }
     }
 
     private async Task DeleteAllAsync(Guid hostId)

@@ -235,6 +235,23 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
         await NextWhere(second, t => t.Snapshots.Count == 0);
     }
 
+    [Fact]
+    public async Task DeleteGuest_WithSnapshots_RefusedWithoutDisksDeletedWithThem()
+    {
+        var hostId = await AddHostAsync();
+        await TakeAsync(hostId, Db, "kept-in-the-disk");
+        var guests = Service<GuestService>();
+
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => guests.DeleteAsync(Operator, hostId, Db, "db", deleteDisks: false));
+        Assert.Contains("1 snapshot(s) (kept-in-the-disk)", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(5, DomainAndVolumes(hostId).Domains);
+
+        var deleted = await guests.DeleteAsync(Operator, hostId, Db, "db", deleteDisks: true);
+
+        Assert.True(deleted.Done, deleted.Message);
+        Assert.Equal((4, 4), DomainAndVolumes(hostId));
+    }
+
     private static async Task<SnapshotTree> NextWhere(IAsyncEnumerator<SnapshotTree> trees, Func<SnapshotTree, bool> done)
     {
         while (!done(trees.Current))
