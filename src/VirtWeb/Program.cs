@@ -3,6 +3,7 @@ using VirtWeb.Components;
 using VirtWeb.Consoles;
 using VirtWeb.Images;
 using VirtWeb.MachineIds;
+using VirtWeb.Snapshots;
 
 try
 {
@@ -15,6 +16,7 @@ try
     builder.AddImages();
     builder.AddConsoles();
     builder.AddMachineIds();
+    builder.AddSnapshots();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

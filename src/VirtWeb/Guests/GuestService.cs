@@ -155,6 +155,11 @@ public sealed class GuestService(
             throw new GuestActionException($"{name} is running; force it off first, then delete it.");
         }
 
+        if (!deleteDisks && Snapshots.SnapshotFiles.RefusalWithoutDisks(domain) is { } snapshotsLeft)
+        {
+            throw new GuestActionException(snapshotsLeft);
+        }
+
         var definition = domain.GetDefinition(DomainXmlFlags.Inactive);
         var volumes = new List<LibvirtStorageVolume>();
         try
@@ -169,6 +174,13 @@ public sealed class GuestService(
                             $"{name}'s disk {disk.TargetDev} ({disk.SourceFile ?? disk.SourceDevice ?? "no source"}) is not a volume in a storage pool of {host.Name}; " +
                             "delete the guest and keep its disks, then remove that file by hand."));
                     definitions.RequireDeletable(volumes[^1], $"{name}'s disk {disk.TargetDev}");
+                }
+
+                // Under external snapshots' overlays: the files they froze, deleted after the overlays above them.
+                foreach (var frozen in Snapshots.SnapshotFiles.FrozenFiles(host.Connection, domain, definition))
+                {
+                    volumes.Add(frozen);
+                    definitions.RequireDeletable(frozen, $"{name}'s snapshot file {frozen.Name}");
                 }
             }
 

@@ -43,6 +43,9 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
         Assert.Contains("HostService.TestConnectionAsync", names);
         Assert.Contains("UserDirectory.SetRoleAsync", names);
         Assert.Contains("GrantDirectory.SetAsync", names);
+        Assert.Contains("SnapshotService.CreateAsync", names);
+        Assert.Contains("SnapshotService.RevertAsync", names);
+        Assert.Contains("SnapshotService.DeleteAsync", names);
     }
 
     [Theory]
@@ -98,6 +101,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             _ when type.IsEnum => Enum.GetValues(type).GetValue(0),
             _ when type == typeof(Stream) => new MemoryStream(new byte[4096]),
             _ when type == typeof(GuestCreateInput) => new GuestCreateInput(hostId, "reflect-new", Disk: GuestDiskChoice.None),
+            _ when type == typeof(VirtWeb.Snapshots.SnapshotCreateInput) => new VirtWeb.Snapshots.SnapshotCreateInput("reflect-snap", null, VirtWeb.Snapshots.SnapshotKind.Internal, WithMemory: false),
             _ when type == typeof(HostInput) => new HostInput("reflect-host", "test:///default"),
             _ when parameter.HasDefaultValue => parameter.DefaultValue,
             _ => throw new InvalidOperationException($"Teach ServicePolicyTests to make a {type.Name} for '{parameter.Name}'."),

@@ -1,0 +1,13 @@
+namespace VirtWeb.Libvirt.Interop;
+
+/// <summary>A <c>virDomainSnapshotPtr</c>; it holds a reference on its domain until released.</summary>
+internal sealed class DomainSnapshotHandle : LibvirtHandle
+{
+    public DomainSnapshotHandle()
+    {
+    }
+
+    internal DomainSnapshotHandle(nint existing) => Adopt(existing);
+
+    protected override bool ReleaseHandle() => Native.virDomainSnapshotFree(handle) == 0;
+}

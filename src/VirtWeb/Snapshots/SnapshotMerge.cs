@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Xml.Linq;
+using VirtWeb.Guests;
+using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
+
+namespace VirtWeb.Snapshots;
+
+/// <summary>
+/// Deletes an external snapshot the way libvirt 9.0 cannot itself: merges its overlays back into the files they cover
+/// (QEMU's active block commit, then a pivot, so the disk is the original file again with the data written since),
+/// then removes the overlay files and the metadata. A shut-off guest's QEMU is started with its CPUs stopped for the
+/// commit and stopped again: the guest never runs. Only the newest external snapshot can be merged this way; older ones
+/// are refused with what to delete first, so no chain is left that cannot be deleted.
+/// </summary>
+internal static class SnapshotMerge
+{
+    private static readonly TimeSpan JobDeadline = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Why <paramref name="snapshot"/> cannot be merged now, or null when it can.</summary>
+    public static string? Problem(LibvirtDomain domain, SnapshotTree tree, GuestSnapshot snapshot)
+    {
+        if (tree.ChildrenOf(snapshot.Name).Select(c => c.Name).ToList() is { Count: > 0 } children)
+        {
+            return $"Snapshot {snapshot.Name} has newer snapshots ({string.Join(", ", children)}) on top of its overlay; delete those first, or delete it with its descendants.";
+        }
+
+        var current = domain.GetDefinition(domain.IsActive ? DomainXmlFlags.None : DomainXmlFlags.Inactive);
+        foreach (var disk in snapshot.Disks.Where(d => d.Kind == SnapshotKind.External))
+        {
+            var source = current.Disks.FirstOrDefault(d => d.TargetDev == disk.Target)?.SourceFile;
+            if (source != disk.OverlayPath)
+            {
+                return $"{domain.Name}'s disk {disk.Target} is {source ?? "gone"}, not snapshot {snapshot.Name}'s overlay {disk.OverlayPath}; VirtWeb merges only the overlay the guest writes to. " +
+                    "Put the disk back, or delete only the snapshot's metadata with virsh snapshot-delete --metadata.";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Merges every overlay of <paramref name="snapshot"/> into its backing file; returns the overlays, now unused.</summary>
+    public static IReadOnlyList<string> Merge(LibvirtDomain domain, GuestSnapshot snapshot)
+    {
+        var startedPaused = false;
+        if (!domain.IsActive)
+        {
+            domain.Start(DomainCreateFlags.StartPaused);
+            startedPaused = true;
+        }
+
+        var merged = new List<string>();
+        try
+        {
+            foreach (var disk in snapshot.Disks.Where(d => d.Kind == SnapshotKind.External && d.OverlayPath is not null))
+            {
+                var backing = BackingOf(domain, disk.Target)
+                    ?? throw new GuestActionException($"{domain.Name}'s overlay {disk.OverlayPath} has no backing file; there is nothing to merge it into.");
+                CommitActiveLayer(domain, disk.Target);
+                KeepInPersistentDefinition(domain, disk.Target, disk.OverlayPath!, backing);
+                merged.Add(disk.OverlayPath!);
+            }
+        }
+        finally
+        {
+            if (startedPaused && domain.IsActive)
+            {
+                domain.Destroy();
+            }
+        }
+
+        return merged;
+    }
+
+    private static string? BackingOf(LibvirtDomain domain, string target)
+    {
+        var disk = XDocument.Parse(domain.GetXml()).Root?.Element("devices")?.Elements("disk")
+            .FirstOrDefault(d => d.Element("target")?.Attribute("dev")?.Value == target);
+        return disk?.Element("backingStore")?.Element("source")?.Attribute("file")?.Value;
+    }
+
+    private static void CommitActiveLayer(LibvirtDomain domain, string target)
+    {
+        domain.BlockCommit(target, null, null, BlockCommitFlags.Active);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var job = domain.GetBlockJob(target);
+            if (job is { End: > 0 } && job.Cur == job.End)
+            {
+                try
+                {
+                    domain.AbortBlockJob(target, BlockJobAbortFlags.Pivot);
+                    break;
+                }
+                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationInvalid && clock.Elapsed < JobDeadline)
+                {
+                    // Caught up but not yet reported ready: QEMU says so a moment later.
+                }
+            }
+            else if (job is null)
+            {
+                throw new GuestActionException($"The merge of {domain.Name}'s disk {target} ended before it could be switched over; the disk is unchanged.");
+            }
+
+            if (clock.Elapsed >= JobDeadline)
+            {
+                domain.AbortBlockJob(target);
+                throw new GuestActionException($"Merging {domain.Name}'s disk {target} took longer than {JobDeadline.TotalMinutes:0} minutes and was cancelled; the disk is unchanged. Try again when the guest writes less.");
+            }
+
+            Thread.Sleep(Poll);
+        }
+
+        // The pivot finishes asynchronously: the job disappears when the disk has switched.
+        while (domain.GetBlockJob(target) is not null && clock.Elapsed < JobDeadline)
+        {
+            Thread.Sleep(Poll);
+        }
+    }
+
+    /// <summary>libvirt rewrites the persistent disk after a pivot; where it did not, VirtWeb points it at the merged file.</summary>
+    private static void KeepInPersistentDefinition(LibvirtDomain domain, string target, string overlay, string backing)
+    {
+        if (!domain.IsPersistent)
+        {
+            return;
+        }
+
+        var document = XDocument.Parse(domain.GetXml(DomainXmlFlags.Inactive));
+        var source = document.Root?.Element("devices")?.Elements("disk")
+            .FirstOrDefault(d => d.Element("target")?.Attribute("dev")?.Value == target)?.Element("source");
+        if (source?.Attribute("file")?.Value == overlay)
+        {
+            source.SetAttributeValue("file", backing);
+            source.Parent?.Element("backingStore")?.Remove();
+            using var _ = domain.Connection.DefineDomain(document.Root!.ToString());
+        }
+    }
+}

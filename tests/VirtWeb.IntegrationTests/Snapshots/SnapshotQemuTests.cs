@@ -1,0 +1,202 @@
+using System.Text;
+using VirtWeb.IntegrationTests.Images;
+using VirtWeb.Snapshots;
+using VirtWeb.TestGuest;
+
+namespace VirtWeb.IntegrationTests.Snapshots;
+
+/// <summary>
+/// Issue #16's acceptance on libvirtd + QEMU with one tiny guest booted for all of them, checked against the files with
+/// <c>qemu-img</c> and inside the guest through its agent. Each test leaves the guest running without snapshots.
+/// </summary>
+[Collection(AppCollection.Name)]
+public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest guest) : IntegrationTest(factory), IClassFixture<SnapshotQemuGuest>
+{
+    private const string BootIdFile = "/proc/sys/kernel/random/boot_id";
+
+    protected override TimeSpan Deadline => TimeSpan.FromSeconds(120);
+
+    private SnapshotService Snapshots => Service<SnapshotService>();
+
+    private static ClaimsPrincipal Operator => QemuPool.Operator;
+
+    [Fact]
+    public async Task MemorySnapshot_FileWrittenThenReverted_FileGoneAndGuestRunsOnWithoutReboot()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        var bootId = await guest.Agent.ReadTextFileAsync(BootIdFile);
+        var uptimeAtSnapshot = await UptimeAsync();
+
+        var taken = await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput("vwsnap-mem", "before the file", SnapshotKind.Internal, WithMemory: true));
+        Assert.True(taken.Done, taken.Message);
+        Assert.Contains("vwsnap-mem", SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath));
+        await guest.Agent.WriteFileAsync("/sysroot/vwsnap-mem.txt", Encoding.UTF8.GetBytes("written after the snapshot"));
+        Assert.Equal("written after the snapshot", await guest.Agent.ReadTextFileAsync("/sysroot/vwsnap-mem.txt"));
+
+        var reverted = await Snapshots.RevertAsync(Operator, hostId, guest.Uuid, "vwsnap-mem", safetySnapshot: false);
+        await guest.WaitForAgentAsync(Deadline);
+
+        Assert.True(reverted.Done, reverted.Message);
+        Assert.False(await ExistsInGuestAsync("/sysroot/vwsnap-mem.txt"), "the file written after the snapshot is gone");
+        Assert.Equal(bootId, await guest.Agent.ReadTextFileAsync(BootIdFile));
+        Assert.True(await UptimeAsync() >= uptimeAtSnapshot, "the guest's uptime counts on from the snapshot");
+        Assert.Equal(DomainState.Running, guest.Guest.Domain.GetState().State);
+        await DeleteAllAsync(hostId);
+        Assert.DoesNotContain("vwsnap-mem", SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath));
+    }
+
+    [Fact]
+    public async Task ExternalDiskOnly_Running_OverlayOnTheOldDiskThenDeleteMergesBack()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        var overlay = SnapshotPlanner.OverlayPath(guest.DiskPath, "vwsnap-ext");
+
+        var taken = await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput("vwsnap-ext", null, SnapshotKind.External, WithMemory: false));
+        try
+        {
+            await WritesIntoTheOverlayThenMergesAsync(hostId, overlay, taken);
+        }
+        catch
+        {
+            // Leave the guest as the other tests expect it: merged, without snapshots.
+            await Snapshots.DeleteAsync(Operator, hostId, guest.Uuid, "vwsnap-ext", withDescendants: false);
+            throw;
+        }
+    }
+
+    private async Task WritesIntoTheOverlayThenMergesAsync(Guid hostId, string overlay, GuestActionResult taken)
+    {
+        Assert.True(taken.Done, taken.Message);
+        Assert.Contains(overlay, taken.Message, StringComparison.Ordinal);
+        Assert.Equal([overlay, guest.DiskPath], SnapshotQemuGuest.BackingChainOf(overlay));
+        Assert.Equal(overlay, guest.Guest.Domain.GetDefinition().Disks.Single(d => d.Device == "disk").SourceFile);
+        var listed = Store.Volumes.Current(v => v.HostId == hostId && v.Path == overlay).Single();
+        Assert.Equal([guest.DiskPath], listed.BackingChain);
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid);
+        Assert.Equal(SnapshotKind.External, tree.Find("vwsnap-ext")!.Kind);
+        Assert.Equal(SnapshotMode.DiskOnly, tree.Find("vwsnap-ext")!.Mode);
+
+        var before = QemuPool.AllocatedBytes(overlay);
+        Assert.Equal(0, (await guest.Agent.ExecAsync("/bin/sh", ["-c", "dd if=/dev/urandom of=/sysroot/vwsnap-ext.bin bs=1M count=4"])).ExitCode);
+        await guest.Agent.WriteFileAsync("/sysroot/vwsnap-ext-mark.txt", Encoding.UTF8.GetBytes("kept through the merge"));
+        Assert.Equal(0, (await guest.Agent.ExecAsync("/bin/sync")).ExitCode);
+        Assert.True(QemuPool.AllocatedBytes(overlay) > before, "the guest writes into the overlay");
+
+        var deleted = await Snapshots.DeleteAsync(Operator, hostId, guest.Uuid, "vwsnap-ext", withDescendants: false);
+
+        Assert.True(deleted.Done, deleted.Message);
+        Assert.Equal(guest.DiskPath, guest.Guest.Domain.GetDefinition().Disks.Single(d => d.Device == "disk").SourceFile);
+        Assert.Equal(guest.DiskPath, guest.Guest.Domain.GetDefinition(DomainXmlFlags.Inactive).Disks.Single(d => d.Device == "disk").SourceFile);
+        Assert.Equal([guest.DiskPath], SnapshotQemuGuest.BackingChainOf(guest.DiskPath));
+        Assert.False(File.Exists(overlay), "the merged overlay is removed");
+        Assert.Empty(Store.Volumes.Current(v => v.HostId == hostId && v.Path == overlay));
+        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Snapshots);
+        await DropCachesAsync();
+        Assert.Equal("kept through the merge", await guest.Agent.ReadTextFileAsync("/sysroot/vwsnap-ext-mark.txt"));
+        await guest.Agent.ExecAsync("/bin/rm", ["-f", "/sysroot/vwsnap-ext.bin", "/sysroot/vwsnap-ext-mark.txt"]);
+    }
+
+    [Fact]
+    public async Task RevertWithSafetySnapshot_RevertBackToIt_StateBeforeTheFirstRevertIsBack()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput("vwsnap-a", null, SnapshotKind.Internal, WithMemory: true));
+        await guest.Agent.WriteFileAsync("/sysroot/vwsnap-before.txt", Encoding.UTF8.GetBytes("the state before the revert"));
+
+        var first = await Snapshots.RevertAsync(Operator, hostId, guest.Uuid, "vwsnap-a", safetySnapshot: true);
+        await guest.WaitForAgentAsync(Deadline);
+        Assert.True(first.Done, first.Message);
+        var safety = (await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Snapshots.Single(s => s.Name.StartsWith("before-vwsnap-a-", StringComparison.Ordinal));
+        Assert.Contains(safety.Name, SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath));
+        Assert.False(await ExistsInGuestAsync("/sysroot/vwsnap-before.txt"));
+        await guest.Agent.WriteFileAsync("/sysroot/vwsnap-after.txt", Encoding.UTF8.GetBytes("the state after the first revert"));
+
+        var back = await Snapshots.RevertAsync(Operator, hostId, guest.Uuid, safety.Name, safetySnapshot: false);
+        await guest.WaitForAgentAsync(Deadline);
+
+        Assert.True(back.Done, back.Message);
+        Assert.Equal("the state before the revert", await guest.Agent.ReadTextFileAsync("/sysroot/vwsnap-before.txt"));
+        Assert.False(await ExistsInGuestAsync("/sysroot/vwsnap-after.txt"), "the state after the first revert is gone");
+        await guest.Agent.ExecAsync("/bin/rm", ["-f", "/sysroot/vwsnap-before.txt"]);
+        await DeleteAllAsync(hostId);
+        Assert.DoesNotContain(SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath), n => n.Contains("vwsnap", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TreeOfThreeLevels_DeleteTheMiddle_ChildHangsFromTheRootAndTheQcow2Agrees()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        foreach (var name in new[] { "vwsnap-root", "vwsnap-middle", "vwsnap-leaf" })
+        {
+            var taken = await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput(name, null, SnapshotKind.Internal, WithMemory: true));
+            Assert.True(taken.Done, taken.Message);
+        }
+
+        var deleted = await Snapshots.DeleteAsync(Operator, hostId, guest.Uuid, "vwsnap-middle", withDescendants: false);
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid);
+
+        Assert.True(deleted.Done, deleted.Message);
+        Assert.Equal("vwsnap-root", tree.Find("vwsnap-leaf")!.Parent);
+        Assert.Null(tree.Find("vwsnap-middle"));
+        Assert.Equal(["vwsnap-leaf", "vwsnap-root"], SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath).Order(StringComparer.Ordinal));
+        await DeleteAllAsync(hostId);
+        Assert.Empty(SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath));
+    }
+
+    [Fact]
+    public async Task ExternalOfShutOffGuest_DeleteMergesWithoutRunningItThenGuestDeleteLeavesNoFile()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        await using var off = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwsnap-off", WorkParent = PoolRootsOptions.DefaultRoot });
+        using var pool = Connection(hostId).CreateStoragePool(
+            $"<pool type='dir'><name>{$"vwsnap-off-{Guid.NewGuid():N}"[..24]}</name><target><path>{System.Security.SecurityElement.Escape(off.WorkDirectory)}</path></target></pool>");
+        try
+        {
+            var first = await Snapshots.CreateAsync(Operator, hostId, off.Domain.Uuid, new SnapshotCreateInput("vwsnap-one", null, SnapshotKind.External, WithMemory: false));
+            Assert.True(first.Done, first.Message);
+            var overlay = SnapshotPlanner.OverlayPath(off.DiskPath, "vwsnap-one");
+            Assert.Equal([overlay, off.DiskPath], SnapshotQemuGuest.BackingChainOf(overlay));
+            Assert.Equal(SnapshotMode.ShutOff, (await Snapshots.ReadTreeAsync(Operator, hostId, off.Domain.Uuid)).Find("vwsnap-one")!.Mode);
+
+            var merged = await Snapshots.DeleteAsync(Operator, hostId, off.Domain.Uuid, "vwsnap-one", withDescendants: false);
+
+            Assert.True(merged.Done, merged.Message);
+            Assert.Equal(DomainState.Shutoff, off.Domain.GetState().State);
+            Assert.Equal(off.DiskPath, off.Domain.GetDefinition(DomainXmlFlags.Inactive).Disks.Single(d => d.Device == "disk").SourceFile);
+            Assert.False(File.Exists(overlay));
+
+            await Snapshots.CreateAsync(Operator, hostId, off.Domain.Uuid, new SnapshotCreateInput("vwsnap-two", null, SnapshotKind.External, WithMemory: false));
+            var second = SnapshotPlanner.OverlayPath(off.DiskPath, "vwsnap-two");
+            var guests = Service<GuestService>();
+            var refused = await Assert.ThrowsAsync<GuestActionException>(() => guests.DeleteAsync(Operator, hostId, off.Domain.Uuid, off.Name, deleteDisks: false));
+            Assert.Contains("vwsnap-two", refused.Message, StringComparison.Ordinal);
+
+            var deleted = await guests.DeleteAsync(Operator, hostId, off.Domain.Uuid, off.Name, deleteDisks: true);
+
+            Assert.True(deleted.Done, deleted.Message);
+            Assert.False(File.Exists(second), "the overlay went with the guest");
+            Assert.False(File.Exists(off.DiskPath), "the file under it went too");
+        }
+        finally
+        {
+            pool.Stop();
+        }
+    }
+
+    private async Task DeleteAllAsync(Guid hostId)
+    {
+        foreach (var root in (await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Roots.ToList())
+        {
+            var result = await Snapshots.DeleteAsync(Operator, hostId, guest.Uuid, root.Name, withDescendants: true);
+            Assert.True(result.Done, result.Message);
+        }
+    }
+
+    private async Task<double> UptimeAsync() =>
+        double.Parse((await guest.Agent.ReadTextFileAsync("/proc/uptime")).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    private async Task<bool> ExistsInGuestAsync(string path) => (await guest.Agent.ExecAsync("/bin/sh", ["-c", $"test -e {path}"])).ExitCode == 0;
+
+    private async Task DropCachesAsync() =>
+        Assert.Equal(0, (await guest.Agent.ExecAsync("/bin/sh", ["-c", "sync; echo 3 > /proc/sys/vm/drop_caches"])).ExitCode);
+}
