@@ -8,6 +8,7 @@ using VirtWeb.Hosts;
 using VirtWeb.Images;
 using VirtWeb.Live;
 using VirtWeb.MachineIds;
+using VirtWeb.Networks;
 
 try
 {
@@ -18,6 +19,7 @@ try
     builder.AddHosts();
     builder.AddGuests();
     builder.AddImages();
+    builder.AddNetworks();
     builder.AddConsoles();
     builder.AddMachineIds();
     builder.AddVirtWebComponents();

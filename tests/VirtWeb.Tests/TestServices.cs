@@ -4,6 +4,7 @@ using VirtWeb.Components;
 using VirtWeb.Consoles;
 using VirtWeb.Data;
 using VirtWeb.MachineIds;
+using VirtWeb.Networks;
 
 namespace VirtWeb.Tests;
 
@@ -24,7 +25,8 @@ public static class TestServices
             .AddGuestsServices()
             .AddConsolesServices()
             .AddMachineIdsServices()
-            .AddImagesServices();
+            .AddImagesServices()
+            .AddNetworksServices();
         context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         context.JSInterop.Mode = JSRuntimeMode.Loose;
