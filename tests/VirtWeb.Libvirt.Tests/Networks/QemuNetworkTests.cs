@@ -44,6 +44,30 @@ public sealed class QemuNetworkTests
     }
 
     [QemuFact]
+    public async Task TinyGuestOnNatNetwork_Boots_LeaseCarriesItsMacAndMachineIdDerivedClientId()
+    {
+        using var connection = QemuHost.Open();
+        var (name, bridge, subnet) = TestNetworks.Unique();
+        using var network = connection.CreateNetwork(new NetworkDefinition(name, null, NetworkMode.Nat, null, null, bridge,
+            [new NetworkAddress($"{subnet}.1", 24, new DhcpRange($"{subnet}.100", $"{subnet}.200"), [])], []).Build());
+        try
+        {
+            var machineId = VirtWeb.TestGuest.TinyGuest.NewMachineId();
+            await using var guest = await VirtWeb.TestGuest.TinyGuest.BootAsync(new() { NamePrefix = "net", MachineId = machineId, Network = name, Mac = "52:54:00:7e:00:01" });
+
+            var lease = await TestNetworks.WaitForLeaseAsync(network, "52:54:00:7e:00:01");
+
+            Assert.StartsWith($"{subnet}.", lease.IpAddress);
+            Assert.Equal(IpAddressType.IPv4, lease.Type);
+            Assert.Equal(TestNetworks.SystemdClientId(machineId), lease.ClientId);
+        }
+        finally
+        {
+            TestNetworks.StopQuietly(network);
+        }
+    }
+
+    [QemuFact]
     public void ListHostInterfaces_Qemu_ListsTheHostsInterfaces()
     {
         using var connection = QemuHost.Open();
@@ -62,6 +86,36 @@ internal static class TestNetworks
         var id = Guid.NewGuid().ToString("N");
         var bytes = Convert.FromHexString(id[..4]);
         return ($"vwtest-{id[..10]}", $"vwt{id[..10]}", $"10.{200 + bytes[0] % 50}.{bytes[1]}");
+    }
+
+    /// <summary>
+    /// The client identifier systemd-networkd sends with DUIDType=uuid (what the tiny guest imitates): ff, the IAID
+    /// (SHA-256 of "eth0" in the tiny guest), then DUID-UUID 00:04 and the machine-id's app-specific id. An oracle written
+    /// from systemd's definition, independent of the guest's shell script.
+    /// </summary>
+    public static string SystemdClientId(string machineId)
+    {
+        var app = Convert.FromHexString("a50ad112bf604577a2fb741ab1955b03");
+        var id = System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(machineId), app)[..16];
+        id[6] = (byte)((id[6] & 0x0f) | 0x40);
+        id[8] = (byte)((id[8] & 0x3f) | 0x80);
+        var iaid = System.Security.Cryptography.SHA256.HashData("eth0"u8)[..4];
+        byte[] all = [0xff, .. iaid, 0x00, 0x04, .. id];
+        return string.Join(':', all.Select(b => b.ToString("x2")));
+    }
+
+    public static async Task<DhcpLease> WaitForLeaseAsync(LibvirtNetwork network, string mac, Func<DhcpLease, bool>? match = null)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            if (network.GetDhcpLeases(mac).FirstOrDefault(l => match?.Invoke(l) ?? true) is { } lease)
+            {
+                return lease;
+            }
+
+            await Task.Delay(200, deadline.Token);
+        }
     }
 
     public static void StopQuietly(LibvirtNetwork network)
