@@ -18,6 +18,7 @@ public static class NetworksExtensions
         services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<NetworkWatcher>());
         services.AddSingleton<NetworkOperations>();
         services.AddSingleton<NetworkService>();
+        services.AddSingleton<NicService>();
         services.AddSingleton<LeasePoller>();
         return services;
     }
