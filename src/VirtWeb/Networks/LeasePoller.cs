@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
 using VirtWeb.Live;
@@ -17,11 +16,11 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
 
     private readonly SemaphoreSlim _wake = new(0);
 
-    // (host, MAC) -> the client ID last seen on a lease of that MAC.
-    private readonly ConcurrentDictionary<(Guid Host, string Mac), ClientIdSighting> _clientIds = new();
-
-    /// <summary>The client ID each card (by host and MAC) last presented, from every lease seen since VirtWeb started.</summary>
-    public IReadOnlyDictionary<(Guid Host, string Mac), ClientIdSighting> ClientIds => _clientIds;
+    /// <summary>
+    /// The client ID each card (by host and MAC) last presented, from every lease seen since VirtWeb started; kept in
+    /// memory only, so after a restart a takeover shows again once both cards renewed.
+    /// </summary>
+    public LiveCollection<ClientIdSighting> ClientIds { get; } = new(s => s.Key, LiveStateStore.BatchWindow, TimeProvider.System);
 
     /// <summary>Reads every host's leases soon rather than at the next tick.</summary>
     public void RefreshSoon() => _wake.Release();
@@ -31,8 +30,9 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
     {
         var version = store.NextVersion();
         var leases = await Task.Run(() => Read(hostId, connection));
-        Record(hostId, leases);
+        Record(hostId, leases, version);
         store.Leases.Replace(leases, version, l => l.HostId == hostId);
+        FillAddresses(hostId, leases);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -91,15 +91,45 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
         return leases;
     }
 
-    private void Record(Guid hostId, List<LeaseState> leases)
+    private void Record(Guid hostId, List<LeaseState> leases, long version)
     {
         // The newest lease of a card says what it sends now (a renewed client ID leaves the old lease until it expires).
         foreach (var lease in leases.Where(l => l.ClientId is not null).GroupBy(l => l.Mac).Select(g => g.MaxBy(l => l.Expiry)!))
         {
-            _clientIds[(hostId, lease.Mac)] = new ClientIdSighting(lease.ClientId!, lease.NetworkName, lease.IpAddress, lease.Expiry);
+            var sighting = new ClientIdSighting(hostId, lease.Mac, lease.ClientId!, lease.NetworkName, lease.IpAddress);
+            if (ClientIds.Find(sighting.Key) != sighting)
+            {
+                ClientIds.Upsert(sighting, version);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A running guest whose agent reports no address shows its cards' leases instead (IPv4 first); what the agent
+    /// reports wins whenever it answers (<see cref="Guests.GuestAddressPoller"/>).
+    /// </summary>
+    private void FillAddresses(Guid hostId, List<LeaseState> leases)
+    {
+        foreach (var group in store.Nics.Current(n => n.HostId == hostId && n.GuestRunning).GroupBy(n => n.GuestKey))
+        {
+            var macs = group.Select(n => n.Mac).ToHashSet(StringComparer.Ordinal);
+            var addresses = leases.Where(l => macs.Contains(l.Mac)).OrderBy(l => l.Type).ThenByDescending(l => l.Expiry)
+                .Select(l => l.IpAddress).Distinct().ToList();
+            if (addresses.Count == 0)
+            {
+                continue;
+            }
+
+            store.Guests.Update(group.Key, guest =>
+                guest.IsActive && (!guest.HasAgent || guest.Addresses.Count == 0) && !guest.Addresses.SequenceEqual(addresses, StringComparer.Ordinal)
+                    ? guest with { Addresses = addresses }
+                    : null);
         }
     }
 }
 
-/// <summary>A client ID seen on a lease: on which network, for which address, until when.</summary>
-public sealed record ClientIdSighting(string ClientId, string Network, string IpAddress, DateTimeOffset Expiry);
+/// <summary>The client ID a card (<see cref="Mac"/> on host <see cref="HostId"/>) last sent: on which network, for which address.</summary>
+public sealed record ClientIdSighting(Guid HostId, string Mac, string ClientId, string Network, string IpAddress)
+{
+    public string Key => $"{HostId}/{Mac}";
+}

@@ -87,6 +87,58 @@ public sealed class NetworksQemuTests(VirtWebFactory factory) : IntegrationTest(
         await Eventually.ValueAsync(() => Store.Nics.Find(second.Key) is null ? "gone" : null, _ => true, Deadline, "the card is gone from the list");
     }
 
+    /// <summary>
+    /// The acceptance: a raw clone (same machine ID) on the same NAT network sends its source's DHCP client ID,
+    /// so the Machine IDs page's duplicate group shows the shared client ID; after the clone's ID is regenerated and its
+    /// DHCP client restarted, its lease changes and both the machine-ID group and the shared client ID are gone.
+    /// </summary>
+    [Fact]
+    public async Task RawCloneOnNat_SharesClientIdInDuplicateGroup_GoneAfterRegenerateAndDhcpRestart()
+    {
+        var nat = await CreateAsync(NetworkMode.Nat);
+        var registry = Service<VirtWeb.MachineIds.MachineIdRegistry>();
+        var machineIds = Service<VirtWeb.MachineIds.MachineIdService>();
+        var poller = Service<LeasePoller>();
+        const string sourceMac = "52:54:00:7e:02:01", cloneMac = "52:54:00:7e:02:02";
+        await using var a = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwnet-src", Network = nat.Name, Mac = sourceMac }, Deadline);
+        var sharedId = await a.ReadMachineIdAsync();
+        var sourceLease = await Eventually.ValueAsync(() => LeaseOf(sourceMac), l => l.ClientId is not null, Deadline, "the source's lease with a client ID");
+        await Eventually.ValueAsync(() => poller.ClientIds.Find($"{_hostId}/{sourceMac}"), _ => true, Deadline, "the source's client ID is recorded");
+        await a.ShutdownAsync(deadline: Deadline);
+        var rawClone = await a.CloneDiskAsync();
+        var b = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwnet-cln", Disk = rawClone, Network = nat.Name, Mac = cloneMac });
+        await using (b)
+        {
+            await a.StartAsync(Deadline);
+            await b.StartAsync(Deadline);
+            Assert.Equal(sharedId, await b.ReadMachineIdAsync());
+
+            var cloneLease = await Eventually.ValueAsync(() => LeaseOf(cloneMac), l => l.ClientId is not null, Deadline, "the clone's lease");
+            Assert.Equal(sourceLease.ClientId, cloneLease.ClientId);
+            await Eventually.ValueAsync(() => registry.Duplicates().FirstOrDefault(d => d.MachineId == sharedId),
+                d => d.Holders.Select(h => h.GuestUuid).Distinct().Count() == 2, Deadline, "the registry groups both guests");
+            var shared = await Eventually.ValueAsync(() => Shared(sourceLease.ClientId!), s => s.Senders.Count == 2, Deadline, "the shared client ID of both cards");
+            Assert.Equal(new[] { a.Name, b.Name }.Order(StringComparer.Ordinal), shared.Senders.Select(s => s.Guest!).Order(StringComparer.Ordinal));
+            Assert.Equal(cloneMac, shared.HeldBy);
+
+            var regenerated = await machineIds.RegenerateAsync(GuestWorld.Admin, _hostId, b.Domain.Uuid);
+            Assert.True(regenerated.Done, regenerated.Message);
+            var dhcp = await b.Agent.ExecAsync("/usr/libexec/virtweb/network", deadline: Deadline);
+            Assert.True(dhcp.ExitCode == 0, $"the DHCP client failed: {dhcp}");
+            poller.RefreshSoon();
+
+            var renewed = await Eventually.ValueAsync(() => poller.ClientIds.Find($"{_hostId}/{cloneMac}"), s => s.ClientId != sourceLease.ClientId, Deadline, "the clone's new client ID");
+            Assert.NotEqual(sourceLease.ClientId, renewed.ClientId);
+            await Eventually.ValueAsync(() => Shared(sourceLease.ClientId!) is null ? "gone" : null, _ => true, Deadline, "the shared client ID is gone");
+            Assert.DoesNotContain(registry.Duplicates(), d => d.MachineId == sharedId);
+        }
+    }
+
+    private LeaseState? LeaseOf(string mac) => Store.Leases.Current(l => l.HostId == _hostId && l.Mac == mac).MaxBy(l => l.Expiry);
+
+    private SharedClientId? Shared(string clientId) =>
+        SharedClientIds.Find(Service<LeasePoller>().ClientIds.Current(), Store.Nics.Current(), Store.Leases.Current()).FirstOrDefault(s => s.ClientId == clientId);
+
     private async Task<NetworkState> CreateAsync(NetworkMode mode)
     {
         var id = Guid.NewGuid().ToString("N");
