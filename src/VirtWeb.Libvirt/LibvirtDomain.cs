@@ -7,7 +7,7 @@ namespace VirtWeb.Libvirt;
 /// A domain (<c>virDomainPtr</c>): a reference to a guest, valid even after the guest is undefined
 /// (calls then fail with <see cref="LibvirtErrorCode.NoDomain"/>). Dispose to drop the reference.
 /// </summary>
-public sealed unsafe class LibvirtDomain : IDisposable
+public sealed unsafe partial class LibvirtDomain : IDisposable
 {
     private readonly CountedHandle<DomainHandle> _handle;
     private string? _name;

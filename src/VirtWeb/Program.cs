@@ -4,6 +4,7 @@ using VirtWeb.Consoles;
 using VirtWeb.Images;
 using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
+using VirtWeb.Networks;
 
 try
 {
@@ -14,6 +15,7 @@ try
     builder.AddHosts();
     builder.AddGuests();
     builder.AddImages();
+    builder.AddNetworks();
     builder.AddConsoles();
     builder.AddMachineIds();
     builder.AddSnapshots();

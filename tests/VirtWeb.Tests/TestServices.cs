@@ -5,6 +5,7 @@ using VirtWeb.Consoles;
 using VirtWeb.Data;
 using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
+using VirtWeb.Networks;
 
 namespace VirtWeb.Tests;
 
@@ -26,7 +27,8 @@ public static class TestServices
             .AddConsolesServices()
             .AddMachineIdsServices()
             .AddImagesServices()
-            .AddSnapshotsServices();
+            .AddSnapshotsServices()
+            .AddNetworksServices();
         context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         context.JSInterop.Mode = JSRuntimeMode.Loose;

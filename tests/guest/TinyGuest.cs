@@ -60,6 +60,15 @@ internal sealed record TinyGuestOptions
     /// <summary>A qcow2 to boot (e.g. from <see cref="TinyGuest.CloneDiskAsync"/>) instead of a fresh system disk. The guest boots a copy of it.</summary>
     public string? Disk { get; init; }
 
+    /// <summary>
+    /// A libvirt network for the guest's card (its DHCP client then asks that network's dnsmasq, sending a client ID
+    /// derived from its machine-id, see rootfs/usr/libexec/virtweb/network); null keeps QEMU's user-mode network.
+    /// </summary>
+    public string? Network { get; init; }
+
+    /// <summary>The card's MAC on <see cref="Network"/>; null lets libvirt pick one.</summary>
+    public string? Mac { get; init; }
+
     /// <summary>Defaults to <see cref="TinyGuestImage.FromEnvironment"/>.</summary>
     public TinyGuestImage? Image { get; init; }
 
@@ -181,6 +190,10 @@ internal sealed partial class TinyGuest : IAsyncDisposable
                 ["SERIAL_LOG"] = SerialLogOf(work),
                 ["MACHINE_ID"] = options.MachineId ?? "",
             }, includeMachineId: options.MachineId is not null);
+            if (options.Network is { } network)
+            {
+                xml = OnNetwork(xml, network, options.Mac);
+            }
 
             var connection = Open(options.ConnectionUri);
             try
@@ -231,6 +244,18 @@ internal sealed partial class TinyGuest : IAsyncDisposable
         {
             text.Value = Fill(text.Value);
         }
+        return domain.ToString();
+    }
+
+    /// <summary>The domain XML with its card on libvirt network <paramref name="network"/> instead of user-mode networking.</summary>
+    public static string OnNetwork(string domainXml, string network, string? mac)
+    {
+        var domain = XElement.Parse(domainXml);
+        var nic = domain.Element("devices")!.Element("interface")!;
+        nic.ReplaceWith(new XElement("interface", new XAttribute("type", "network"),
+            mac is null ? null : new XElement("mac", new XAttribute("address", mac)),
+            new XElement("source", new XAttribute("network", network)),
+            new XElement("model", new XAttribute("type", "virtio"))));
         return domain.ToString();
     }
 

@@ -9,12 +9,12 @@ namespace VirtWeb.Libvirt;
 /// The callbacks run on the event-loop thread: they build an event record, hand it to the handler and
 /// swallow anything the handler throws, because an exception must never unwind into libvirt.
 /// </summary>
-internal sealed unsafe class EventHub(ConnectHandle connection)
+internal sealed unsafe partial class EventHub(ConnectHandle connection)
 {
     // libvirt refuses a second registration of the same C callback for the same event and filter on
     // one connection ("event callback already tracked"), so each (kind, filter) gets one native
     // registration whose dispatcher fans out to any number of managed subscribers.
-    private readonly Dictionary<(bool Pool, int Kind, Guid? Filter), Dispatcher> _dispatchers = [];
+    private readonly Dictionary<(EventFamily Family, int Kind, Guid? Filter), Dispatcher> _dispatchers = [];
     private readonly Lock _lock = new();
 
     internal IDisposable SubscribeDomain(LibvirtDomain? domain, DomainEventKind kind, Action<LibvirtEvent> handler)
@@ -28,7 +28,7 @@ internal sealed unsafe class EventHub(ConnectHandle connection)
             DomainEventKind.AgentLifecycle => (nint)(delegate* unmanaged<nint, nint, int, int, nint, void>)&OnDomainAgentLifecycle,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unsupported domain event"),
         };
-        return Subscribe(false, (int)kind, domain?.Handle, domain?.Uuid, handler,
+        return Subscribe(EventFamily.Domain, (int)kind, domain?.Handle, domain?.Uuid, handler,
             (conn, target, opaque) => Native.virConnectDomainEventRegisterAny(conn, target, (int)kind, callback, opaque, &FreeDispatcher),
             connection.TrackDomainCallback, connection.DeregisterDomainCallback);
     }
@@ -41,17 +41,17 @@ internal sealed unsafe class EventHub(ConnectHandle connection)
             StoragePoolEventKind.Refresh => (nint)(delegate* unmanaged<nint, nint, nint, void>)&OnPoolRefresh,
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unsupported storage pool event"),
         };
-        return Subscribe(true, (int)kind, pool?.Handle, pool?.Uuid, handler,
+        return Subscribe(EventFamily.StoragePool, (int)kind, pool?.Handle, pool?.Uuid, handler,
             (conn, target, opaque) => Native.virConnectStoragePoolEventRegisterAny(conn, target, (int)kind, callback, opaque, &FreeDispatcher),
             connection.TrackPoolCallback, connection.DeregisterPoolCallback);
     }
 
     private IDisposable Subscribe(
-        bool pool, int kind, LibvirtHandle? target, Guid? targetUuid, Action<LibvirtEvent> handler,
+        EventFamily family, int kind, LibvirtHandle? target, Guid? targetUuid, Action<LibvirtEvent> handler,
         Func<nint, nint, nint, int> register, Action<int> track, Action<int> deregister)
     {
         // libvirt keys a filter by the object's UUID, not by the handle.
-        var key = (pool, kind, targetUuid);
+        var key = (family, kind, targetUuid);
         var subscriber = new Subscriber(handler);
         lock (_lock)
         {
@@ -164,6 +164,14 @@ internal sealed unsafe class EventHub(ConnectHandle connection)
     private static string PoolName(nint pool) => NativeHelpers.BorrowString(Native.virStoragePoolGetName(pool));
 
     private static Guid PoolUuid(nint pool) => NativeHelpers.ReadUuid(&Native.virStoragePoolGetUUIDString, pool, "virStoragePoolGetUUIDString");
+
+    /// <summary>Which libvirt object kind a registration is for: ids of different kinds' events overlap.</summary>
+    private enum EventFamily
+    {
+        Domain,
+        StoragePool,
+        Network,
+    }
 
     private sealed class Subscriber(Action<LibvirtEvent> handler)
     {

@@ -67,6 +67,7 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
 {
     private readonly ConcurrentDictionary<int, byte> _domainCallbacks = new();
     private readonly ConcurrentDictionary<int, byte> _poolCallbacks = new();
+    private readonly ConcurrentDictionary<int, byte> _networkCallbacks = new();
     private delegate* unmanaged<nint, int, nint, void> _closeCallback;
 
     public ConnectHandle()
@@ -82,6 +83,10 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
     internal void DeregisterDomainCallback(int id) => Deregister(_domainCallbacks, id, &Native.virConnectDomainEventDeregisterAny);
 
     internal void DeregisterPoolCallback(int id) => Deregister(_poolCallbacks, id, &Native.virConnectStoragePoolEventDeregisterAny);
+
+    internal void TrackNetworkCallback(int id) => _networkCallbacks.TryAdd(id, 0);
+
+    internal void DeregisterNetworkCallback(int id) => Deregister(_networkCallbacks, id, &Native.virConnectNetworkEventDeregisterAny);
 
     /// <summary>Deregisters one callback unless the connection already did so while closing.</summary>
     private void Deregister(ConcurrentDictionary<int, byte> registered, int id, delegate* managed<nint, int, int> deregister)
@@ -123,6 +128,13 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
             if (_poolCallbacks.TryRemove(id, out _))
             {
                 Native.virConnectStoragePoolEventDeregisterAny(handle, id);
+            }
+        }
+        foreach (var id in _networkCallbacks.Keys)
+        {
+            if (_networkCallbacks.TryRemove(id, out _))
+            {
+                Native.virConnectNetworkEventDeregisterAny(handle, id);
             }
         }
         if (_closeCallback != null)

@@ -22,7 +22,7 @@ public enum Permission
     ManageAccess,
 }
 
-/// <summary>A role on a path, for one user: <c>/</c>, <c>/hosts/{host}</c>, <c>/hosts/{host}/guests/{uuid}</c>, <c>/hosts/{host}/pools/{pool}</c>.</summary>
+/// <summary>A role on a path, for one user: <c>/</c>, <c>/hosts/{host}</c>, <c>/hosts/{host}/guests/{uuid}</c>, <c>/hosts/{host}/pools/{pool}</c>, <c>/hosts/{host}/networks/{network}</c>.</summary>
 public sealed record Grant(string UserId, string Path, AccessRole Role);
 
 /// <summary>Builds and walks the object paths grants are given on.</summary>
@@ -44,6 +44,8 @@ public static class AccessPaths
 
     public static string Pool(Guid hostId, string poolName) => $"/hosts/{hostId}/pools/{poolName}";
 
+    public static string Network(Guid hostId, string networkName) => $"/hosts/{hostId}/networks/{networkName}";
+
     /// <summary>Where a volume's changes are audited; grants on it are checked on its pool, which it goes with.</summary>
     public static string Volume(Guid hostId, string poolName, string name) => $"{Pool(hostId, poolName)}/volumes/{name}";
 
@@ -56,7 +58,7 @@ public static class AccessPaths
     /// </summary>
     public static (string? Path, string? Problem) Normalize(string? path)
     {
-        const string expected = "Use /, /hosts/{host id}, /hosts/{host id}/guests/{guest uuid} or /hosts/{host id}/pools/{pool name}.";
+        const string expected = "Use /, /hosts/{host id}, /hosts/{host id}/guests/{guest uuid}, /hosts/{host id}/pools/{pool name} or /hosts/{host id}/networks/{network name}.";
         if (string.IsNullOrWhiteSpace(path))
         {
             return (null, "Choose what the grant is on. " + expected);
@@ -76,6 +78,8 @@ public static class AccessPaths
                 (Guest(hostId, uuid), null),
             ["hosts", var host, "pools", var pool] when Guid.TryParse(host, out var hostId) && Images.ImageNames.Problem(pool, "pool") is null =>
                 (Pool(hostId, pool), null),
+            ["hosts", var host, "networks", var network] when Guid.TryParse(host, out var hostId) && Networks.NetworkNames.Problem(network, "network") is null =>
+                (Network(hostId, network), null),
             _ => (null, $"'{path}' is not an object a grant can be on. {expected}"),
         };
     }

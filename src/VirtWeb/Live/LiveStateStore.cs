@@ -21,6 +21,9 @@ public sealed class LiveStateStore
         Pools = new LiveCollection<PoolState>(pool => pool.Key, BatchWindow, timeProvider);
         Volumes = new LiveCollection<VolumeState>(volume => volume.Key, BatchWindow, timeProvider);
         Guests = new LiveCollection<VirtWeb.Guests.GuestState>(guest => guest.Key, BatchWindow, timeProvider);
+        Networks = new LiveCollection<VirtWeb.Networks.NetworkState>(network => network.Key, BatchWindow, timeProvider);
+        Nics = new LiveCollection<VirtWeb.Networks.GuestNicState>(nic => nic.Key, BatchWindow, timeProvider);
+        Leases = new LiveCollection<VirtWeb.Networks.LeaseState>(lease => lease.Key, BatchWindow, timeProvider);
     }
 
     public LiveCollection<HostState> Hosts { get; }
@@ -31,6 +34,13 @@ public sealed class LiveStateStore
 
     public LiveCollection<VirtWeb.Guests.GuestState> Guests { get; }
 
+    public LiveCollection<VirtWeb.Networks.NetworkState> Networks { get; }
+
+    /// <summary>Every guest's network cards, by host, guest and MAC.</summary>
+    public LiveCollection<VirtWeb.Networks.GuestNicState> Nics { get; }
+
+    public LiveCollection<VirtWeb.Networks.LeaseState> Leases { get; }
+
     /// <summary>Re-evaluates every filtered page's view, after who may see what changed.</summary>
     public void Refilter()
     {
@@ -38,6 +48,9 @@ public sealed class LiveStateStore
         Pools.Refilter();
         Volumes.Refilter();
         Guests.Refilter();
+        Networks.Refilter();
+        Nics.Refilter();
+        Leases.Refilter();
     }
 
     /// <summary>A version for a write; take it when the fact was observed, not when it is stored.</summary>

@@ -46,6 +46,8 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
         Assert.Contains("SnapshotService.CreateAsync", names);
         Assert.Contains("SnapshotService.RevertAsync", names);
         Assert.Contains("SnapshotService.DeleteAsync", names);
+        Assert.Contains("NetworkService.CreateAsync", names);
+        Assert.Contains("NetworkService.DeleteAsync", names);
     }
 
     [Theory]
@@ -90,6 +92,9 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             (_, "userName") => victim.UserName,
             (_, "role") when type == typeof(string) => Roles.Administrator,
             (_, "poolName") => "images",
+            (_, "networkName") => "default",
+            (_, "mac") => "52:54:00:aa:00:01",
+            (_, "ip") => "192.168.122.10",
             (_, "path" or "sourcePath" or "backingPath") => "/images/base.qcow2",
             (_, "format") => "raw",
             (_, "confirmName") => "db",
@@ -102,6 +107,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             _ when type == typeof(Stream) => new MemoryStream(new byte[4096]),
             _ when type == typeof(GuestCreateInput) => new GuestCreateInput(hostId, "reflect-new", Disk: GuestDiskChoice.None),
             _ when type == typeof(VirtWeb.Snapshots.SnapshotCreateInput) => new VirtWeb.Snapshots.SnapshotCreateInput("reflect-snap", null, VirtWeb.Snapshots.SnapshotKind.Internal, WithMemory: false),
+            _ when type == typeof(VirtWeb.Networks.NetworkInput) => new VirtWeb.Networks.NetworkInput("reflect-net", VirtWeb.Libvirt.Xml.NetworkMode.Isolated, "10.99.0.1/24"),
             _ when type == typeof(HostInput) => new HostInput("reflect-host", "test:///default"),
             _ when parameter.HasDefaultValue => parameter.DefaultValue,
             _ => throw new InvalidOperationException($"Teach ServicePolicyTests to make a {type.Name} for '{parameter.Name}'."),
@@ -126,6 +132,13 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             }).Order(StringComparer.Ordinal));
             lines.AddRange(store.Pools.Current(p => p.HostId == hostId).Select(p => $"pool {p.Name} {p.State} autostart={p.Autostart}").Order(StringComparer.Ordinal));
             lines.AddRange(store.Volumes.Current(v => v.HostId == hostId).Select(v => $"volume {v.Path} {v.CapacityBytes}").Order(StringComparer.Ordinal));
+            lines.AddRange(connection.ListNetworks().Select(n =>
+            {
+                using (n)
+                {
+                    return $"network {n.Name} {n.IsActive} {n.GetXml()}";
+                }
+            }).Order(StringComparer.Ordinal));
         }
 
         await using var db = await Service<IDbContextFactory<VirtWebDbContext>>().CreateDbContextAsync();

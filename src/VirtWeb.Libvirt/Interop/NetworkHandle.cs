@@ -1,0 +1,12 @@
+namespace VirtWeb.Libvirt.Interop;
+
+internal sealed class NetworkHandle : LibvirtHandle
+{
+    public NetworkHandle()
+    {
+    }
+
+    internal NetworkHandle(nint existing) => Adopt(existing);
+
+    protected override bool ReleaseHandle() => Native.virNetworkFree(handle) == 0;
+}
