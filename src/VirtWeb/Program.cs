@@ -1,4 +1,5 @@
 using VirtWeb.Account;
+using VirtWeb.Api;
 using VirtWeb.Components;
 using VirtWeb.Consoles;
 using VirtWeb.Images;
@@ -15,6 +16,7 @@ try
     builder.AddImages();
     builder.AddConsoles();
     builder.AddMachineIds();
+    builder.AddApi();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
@@ -31,6 +33,7 @@ try
     app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
     app.UseOriginCheck();
     app.UseRouting();
+    app.UseApi();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UsePasswordChangeRequirement();
@@ -45,6 +48,7 @@ try
     app.MapLive();
     app.MapImages();
     app.MapConsoles();
+    app.MapApi();
 
     await app.RunAsync();
     return 0;
