@@ -38,7 +38,7 @@ public static class AccessApi
             directory.ListAsync(user, cancellationToken)).WithName("ListGrants");
         grants.MapPut("", (ClaimsPrincipal user, GrantDirectory directory, [FromBody] GrantRequest request, CancellationToken cancellationToken) =>
             NoContent(directory.SetAsync(user, request.UserName, request.Path, request.Role, cancellationToken))).WithName("SetGrant");
-        grants.MapDelete("/{grantId:long}", (ClaimsPrincipal user, GrantDirectory directory, long grantId, CancellationToken cancellationToken) =>
+        grants.MapDelete("/{grantId}", (ClaimsPrincipal user, GrantDirectory directory, long grantId, CancellationToken cancellationToken) =>
             NoContent(directory.RemoveAsync(user, grantId, cancellationToken))).WithName("RemoveGrant");
 
         api.MapGet("/audit", SearchAsync).WithTags("Audit").WithName("SearchAudit");

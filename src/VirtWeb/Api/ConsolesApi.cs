@@ -10,7 +10,7 @@ public static class ConsolesApi
 {
     public static RouteGroupBuilder MapConsolesApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/hosts/{hostId:guid}/guests/{uuid:guid}/console-tickets", IssueAsync).WithTags("Consoles").WithName("IssueConsoleTicket");
+        api.MapPost("/hosts/{hostId}/guests/{uuid}/console-tickets", IssueAsync).WithTags("Consoles").WithName("IssueConsoleTicket");
         return api;
     }
 

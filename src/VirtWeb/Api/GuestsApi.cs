@@ -12,7 +12,7 @@ public sealed record GuestCloneRequest(string? Name, GuestCloneDisks Disks = Gue
 public static class GuestsApi
 {
     public const int MaxPageSize = 500;
-    private const string GuestRoute = "/hosts/{hostId:guid}/guests/{uuid:guid}";
+    private const string GuestRoute = "/hosts/{hostId}/guests/{uuid}";
 
     public static RouteGroupBuilder MapGuestsApi(this RouteGroupBuilder api)
     {

@@ -11,10 +11,10 @@ public static class HostsApi
     {
         var hosts = api.MapGroup("/hosts").WithTags("Hosts");
         hosts.MapGet("", List).WithName("ListHosts");
-        hosts.MapGet("/{hostId:guid}", Get).WithName("GetHost");
+        hosts.MapGet("/{hostId}", Get).WithName("GetHost");
         hosts.MapPost("", AddAsync).WithName("AddHost");
-        hosts.MapPut("/{hostId:guid}", UpdateAsync).WithName("UpdateHost");
-        hosts.MapDelete("/{hostId:guid}", RemoveAsync).WithName("RemoveHost");
+        hosts.MapPut("/{hostId}", UpdateAsync).WithName("UpdateHost");
+        hosts.MapDelete("/{hostId}", RemoveAsync).WithName("RemoveHost");
         hosts.MapPost("/test-connection", TestAsync).WithName("TestHostConnection");
         return api;
     }

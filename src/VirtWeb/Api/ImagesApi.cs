@@ -22,14 +22,14 @@ public sealed record ImageActionResult(string? Path);
 /// <summary>Storage pools and volumes as the Images page lists them, and every change it makes, uploads and downloads included.</summary>
 public static class ImagesApi
 {
-    private const string PoolRoute = "/hosts/{hostId:guid}/pools/{pool}";
+    private const string PoolRoute = "/hosts/{hostId}/pools/{pool}";
 
     public static RouteGroupBuilder MapImagesApi(this RouteGroupBuilder api)
     {
         var images = api.MapGroup("").WithTags("Images");
         images.MapGet("/pools", ListPools).WithName("ListPools");
         images.MapGet("/volumes", ListVolumes).WithName("ListVolumes");
-        images.MapPost("/hosts/{hostId:guid}/pools", (ClaimsPrincipal user, PoolService pools, Guid hostId, [FromBody] PoolCreateRequest request) =>
+        images.MapPost("/hosts/{hostId}/pools", (ClaimsPrincipal user, PoolService pools, Guid hostId, [FromBody] PoolCreateRequest request) =>
             Changed(pools.CreateDirectoryPoolAsync(user, hostId, request.Name, request.Directory, request.Autostart))).WithName("CreatePool");
         images.MapPost(PoolRoute + "/start", (ClaimsPrincipal user, PoolService pools, Guid hostId, string pool) =>
             Changed(pools.StartPoolAsync(user, hostId, pool))).WithName("StartPool");
@@ -43,18 +43,18 @@ public static class ImagesApi
             Changed(pools.DeletePoolAsync(user, hostId, pool))).WithName("DeletePool");
 
         images.MapPost(PoolRoute + "/volumes", CreateVolumeAsync).WithName("CreateVolume");
-        images.MapPost("/hosts/{hostId:guid}/volumes/clone", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumeCloneRequest request) =>
+        images.MapPost("/hosts/{hostId}/volumes/clone", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumeCloneRequest request) =>
             Changed(volumes.CloneVolumeAsync(user, hostId, request.SourcePath, request.Pool, request.Name, request.Format))).WithName("CloneVolume");
-        images.MapPost("/hosts/{hostId:guid}/volumes/resize", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumeResizeRequest request) =>
+        images.MapPost("/hosts/{hostId}/volumes/resize", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumeResizeRequest request) =>
             Changed(volumes.ResizeVolumeAsync(user, hostId, request.Path, request.NewSizeBytes, request.ConfirmShrink))).WithName("ResizeVolume");
-        images.MapPost("/hosts/{hostId:guid}/volumes/wipe", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumePathRequest request) =>
+        images.MapPost("/hosts/{hostId}/volumes/wipe", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumePathRequest request) =>
             Changed(volumes.WipeVolumeAsync(user, hostId, request.Path))).WithName("WipeVolume");
-        images.MapPost("/hosts/{hostId:guid}/volumes/delete", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumePathRequest request) =>
+        images.MapPost("/hosts/{hostId}/volumes/delete", (ClaimsPrincipal user, VolumeService volumes, Guid hostId, [FromBody] VolumePathRequest request) =>
             Changed(volumes.DeleteVolumeAsync(user, hostId, request.Path))).WithName("DeleteVolume");
 
         images.MapPut(PoolRoute + "/volumes/{name}/content", UploadAsync).WithName("UploadVolume")
             .WithMetadata(new StreamedBody()).Accepts<Stream>("application/octet-stream");
-        images.MapGet("/hosts/{hostId:guid}/volumes/content", DownloadAsync).WithName("DownloadVolume").Produces<Stream>(contentType: "application/octet-stream");
+        images.MapGet("/hosts/{hostId}/volumes/content", DownloadAsync).WithName("DownloadVolume").Produces<Stream>(contentType: "application/octet-stream");
         return api;
     }
 

@@ -13,10 +13,10 @@ public static class MachineIdsApi
         var ids = api.MapGroup("").WithTags("MachineIds");
         ids.MapGet("/machine-ids", List).WithName("ListMachineIds");
         ids.MapGet("/machine-ids/duplicates", Duplicates).WithName("ListMachineIdDuplicates");
-        ids.MapPost("/hosts/{hostId:guid}/guests/{uuid:guid}/machine-id/regenerate",
+        ids.MapPost("/hosts/{hostId}/guests/{uuid}/machine-id/regenerate",
             async (ClaimsPrincipal user, MachineIdService machineIds, Guid hostId, Guid uuid, CancellationToken cancellationToken) =>
                 GuestsApi.Done(await machineIds.RegenerateAsync(user, hostId, uuid, cancellationToken))).WithName("RegenerateMachineId");
-        ids.MapPost("/hosts/{hostId:guid}/guests/{uuid:guid}/machine-id/assign",
+        ids.MapPost("/hosts/{hostId}/guests/{uuid}/machine-id/assign",
             async (ClaimsPrincipal user, MachineIdService machineIds, Guid hostId, Guid uuid, CancellationToken cancellationToken) =>
                 GuestsApi.Done(await machineIds.AssignAsync(user, hostId, uuid, cancellationToken))).WithName("AssignMachineId");
         return api;

@@ -21,7 +21,7 @@ public static class TokensApi
             var issued = await service.IssueAsync(user, request, cancellationToken);
             return TypedResults.Created($"{ApiRoutes.V1}/tokens/{issued.Token.Id}", issued);
         }).WithName("IssueToken");
-        tokens.MapDelete("/{tokenId:guid}", async (ClaimsPrincipal user, ApiTokenService service, Guid tokenId, CancellationToken cancellationToken) =>
+        tokens.MapDelete("/{tokenId}", async (ClaimsPrincipal user, ApiTokenService service, Guid tokenId, CancellationToken cancellationToken) =>
         {
             await service.RevokeAsync(user, tokenId, cancellationToken);
             return TypedResults.NoContent();
