@@ -1,4 +1,5 @@
 using VirtWeb.Account;
+using VirtWeb.Api;
 using VirtWeb.Components;
 using VirtWeb.Consoles;
 using VirtWeb.Images;
@@ -19,6 +20,7 @@ try
     builder.AddConsoles();
     builder.AddMachineIds();
     builder.AddSnapshots();
+    builder.AddApi();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
@@ -35,6 +37,7 @@ try
     app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
     app.UseOriginCheck();
     app.UseRouting();
+    app.UseApi();
     app.UseAuthentication();
     app.UseAuthorization();
     app.UsePasswordChangeRequirement();
@@ -49,6 +52,7 @@ try
     app.MapLive();
     app.MapImages();
     app.MapConsoles();
+    app.MapApi();
 
     await app.RunAsync();
     return 0;

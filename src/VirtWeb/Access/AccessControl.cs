@@ -36,6 +36,13 @@ public sealed class AccessControl(
         }
 
         var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
+        var token = ApiTokenScope.Of(user);
+        var role = StoredRoleOn(user, userId, token, path);
+        return token is null ? role : token.Narrow(role, path);
+    }
+
+    private AccessRole StoredRoleOn(ClaimsPrincipal user, string? userId, ApiTokenScope? token, string path)
+    {
         string? globalRole;
         if (userId is not null && Volatile.Read(ref _accounts).TryGetValue(userId, out var account))
         {
@@ -46,6 +53,11 @@ public sealed class AccessControl(
             }
 
             globalRole = account.Role;
+        }
+        else if (token is not null)
+        {
+            // A token counts only for an account stored now; it carries no role of its own.
+            return AccessRole.NoAccess;
         }
         else
         {
@@ -65,7 +77,7 @@ public sealed class AccessControl(
     /// <summary>Whether <paramref name="user"/> holds <paramref name="permission"/> on any object: for showing a page's actions at all.</summary>
     public bool AllowsAnywhere(ClaimsPrincipal user, Permission permission) =>
         Allows(user, AccessPaths.Root, permission) ||
-        GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier)).Any(g => Allows(user, g.Path, permission));
+        ScopedPaths(user).Any(p => Allows(user, p, permission));
 
     /// <summary>
     /// Whether <paramref name="user"/> may see <paramref name="path"/> itself or anything below it: a host is listed
@@ -73,8 +85,14 @@ public sealed class AccessControl(
     /// </summary>
     public bool MaySeeAnythingUnder(ClaimsPrincipal user, string path) =>
         Allows(user, path, Permission.View) ||
-        GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier))
-            .Any(g => g.Path.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal) && Allows(user, g.Path, Permission.View));
+        ScopedPaths(user).Any(p => p.StartsWith(path.TrimEnd('/') + "/", StringComparison.Ordinal) && Allows(user, p, Permission.View));
+
+    /// <summary>The paths where the user's rights may differ from their role on <c>/</c>: their grants and their token's paths.</summary>
+    private IEnumerable<string> ScopedPaths(ClaimsPrincipal user)
+    {
+        var grants = GrantsOf(user.FindFirstValue(ClaimTypes.NameIdentifier)).Select(g => g.Path);
+        return ApiTokenScope.Of(user) is { Paths.Count: > 0 } token ? grants.Concat(token.Paths) : grants;
+    }
 
     /// <summary>
     /// The check every protected service method makes before it touches anything; hidden buttons are only a

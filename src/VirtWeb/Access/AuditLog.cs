@@ -22,10 +22,13 @@ public sealed partial class AuditLog(
 
     public LiveCollection<AuditRecord> Recent { get; } = new(r => r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), LiveStateStore.BatchWindow, timeProvider);
 
+    /// <summary>Writes a row for <paramref name="user"/>; an action through an API token carries that token's id.</summary>
     public Task WriteAsync(ClaimsPrincipal user, string action, string target, AuditOutcome outcome, string? detail = null, string? remoteAddress = null) =>
-        WriteAsync(user.Identity?.Name ?? "anonymous", user.FindFirstValue(ClaimTypes.NameIdentifier), action, target, outcome, detail, remoteAddress);
+        WriteAsync(user.Identity?.Name ?? "anonymous", user.FindFirstValue(ClaimTypes.NameIdentifier), action, target, outcome, detail, remoteAddress,
+            ApiTokenScope.Of(user)?.TokenId);
 
-    public async Task WriteAsync(string userName, string? userId, string action, string target, AuditOutcome outcome, string? detail = null, string? remoteAddress = null)
+    public async Task WriteAsync(
+        string userName, string? userId, string action, string target, AuditOutcome outcome, string? detail = null, string? remoteAddress = null, Guid? apiTokenId = null)
     {
         var record = new AuditRecord
         {
@@ -37,6 +40,7 @@ public sealed partial class AuditLog(
             Outcome = outcome,
             Detail = detail is null ? null : Clean(MaskSecrets(detail), 2048),
             RemoteAddress = remoteAddress,
+            ApiTokenId = apiTokenId,
         };
 
         // The trail must not lose a row because the page that caused it was closed: no caller cancellation here.

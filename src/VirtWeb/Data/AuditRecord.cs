@@ -27,6 +27,9 @@ public sealed class AuditRecord
     public string? Detail { get; set; }
 
     public string? RemoteAddress { get; set; }
+
+    /// <summary>The API token the action came through (its id, never its secret); null for the pages.</summary>
+    public Guid? ApiTokenId { get; set; }
 }
 
 public enum AuditOutcome

@@ -20,6 +20,8 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
 
     public DbSet<MachineIdCloneRecord> MachineIdClones => Set<MachineIdCloneRecord>();
 
+    public DbSet<ApiTokenRecord> ApiTokens => Set<ApiTokenRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -44,6 +46,7 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             audit.Property(a => a.Outcome).HasConversion<string>().HasMaxLength(16);
             audit.Property(a => a.Detail).HasMaxLength(2048);
             audit.Property(a => a.RemoteAddress).HasMaxLength(64);
+            audit.HasIndex(a => a.ApiTokenId);
             audit.HasIndex(a => a.At);
             audit.HasIndex(a => new { a.UserName, a.At });
             audit.HasIndex(a => new { a.Target, a.At });
@@ -83,6 +86,20 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             clone.HasIndex(c => c.CloneUuid);
         });
 
+        builder.Entity<ApiTokenRecord>(token =>
+        {
+            token.ToTable("ApiTokens");
+            token.Property(t => t.UserId).HasMaxLength(450);
+            token.Property(t => t.Name).HasMaxLength(ApiTokenLimits.NameLength);
+            token.Property(t => t.Prefix).HasMaxLength(64);
+            token.Property(t => t.SecretHash).HasMaxLength(32);
+            token.Property(t => t.RevokedBy).HasMaxLength(256);
+            token.Property(t => t.Role).HasConversion<string>().HasMaxLength(16);
+            token.Property(t => t.LastUsedFrom).HasMaxLength(64);
+            token.HasIndex(t => t.UserId);
+            token.HasOne<ApplicationUser>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
         builder.Entity<SettingRecord>(setting =>
         {
             setting.ToTable("Settings");
@@ -90,6 +107,12 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             setting.Property(s => s.Key).HasMaxLength(128);
         });
     }
+}
+
+public static class ApiTokenLimits
+{
+    public const int NameLength = 64;
+    public const int MaxPaths = 16;
 }
 
 public static class HostRecordLimits

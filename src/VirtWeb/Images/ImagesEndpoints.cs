@@ -31,21 +31,9 @@ public static class ImagesEndpoints
             return Results.Text("The upload carried no valid antiforgery token; reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        if (context.Request.ContentLength is not { } length)
-        {
-            return Results.Text("Send the file with a Content-Length; VirtWeb needs the size before it creates the volume.", statusCode: StatusCodes.Status411LengthRequired);
-        }
-
-        // Kestrel's 30 MB default would cut off every disk image; the volume's size is the limit instead.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
-        {
-            limit.MaxRequestBodySize = length;
-        }
-
         try
         {
-            var path = await transfers.UploadAsync(context.User, host, pool, name, format, length, capacity, context.Request.Body, context.RequestAborted);
-            return Results.Text(path, statusCode: StatusCodes.Status201Created);
+            return await StreamUploadAsync(context, transfers, host, pool, name, format, capacity);
         }
         catch (AccessDeniedException e)
         {
@@ -60,6 +48,28 @@ public static class ImagesEndpoints
             // The browser cancelled; the service already deleted the partial volume and nobody reads a reply.
             return Results.Empty;
         }
+    }
+
+    /// <summary>
+    /// Streams the request body into a new volume (the page's upload and the API's); refusals are thrown for the
+    /// caller to answer in its own form.
+    /// </summary>
+    internal static async Task<IResult> StreamUploadAsync(
+        HttpContext context, VolumeTransfers transfers, Guid host, string pool, string name, string format, long? capacity)
+    {
+        if (context.Request.ContentLength is not { } length)
+        {
+            return Results.Text("Send the file with a Content-Length; VirtWeb needs the size before it creates the volume.", statusCode: StatusCodes.Status411LengthRequired);
+        }
+
+        // Kestrel's 30 MB default would cut off every disk image; the volume's size is the limit instead.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = length;
+        }
+
+        var path = await transfers.UploadAsync(context.User, host, pool, name, format, length, capacity, context.Request.Body, context.RequestAborted);
+        return Results.Text(path, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task DownloadAsync(HttpContext context, VolumeTransfers transfers, [FromQuery] Guid host, [FromQuery] string path)
@@ -80,6 +90,12 @@ public static class ImagesEndpoints
             return;
         }
 
+        await WriteDownloadAsync(context, download);
+    }
+
+    /// <summary>Sends a volume's bytes as the response, once the service allowed the download.</summary>
+    internal static async Task WriteDownloadAsync(HttpContext context, VolumeDownload download)
+    {
         context.Response.ContentType = "application/octet-stream";
         context.Response.ContentLength = download.Length;
         context.Response.Headers.ContentDisposition = new System.Net.Mime.ContentDisposition { FileName = download.FileName }.ToString();
@@ -95,7 +111,7 @@ public static class ImagesEndpoints
         }
     }
 
-    private static int StatusOf(ImageFailure failure) => failure switch
+    internal static int StatusOf(ImageFailure failure) => failure switch
     {
         ImageFailure.Conflict => StatusCodes.Status409Conflict,
         ImageFailure.TooLarge => StatusCodes.Status413PayloadTooLarge,

@@ -127,6 +127,11 @@ public sealed class MachineIdRegistry(
     /// Whether a guest subject was deleted: a host with that libvirt identity is connected and has no such guest. Stopped
     /// guests and guests of disconnected hosts are not gone: they come back with the id they had.
     /// </summary>
+    /// <summary>Who may see an entry: a guest's whoever may see the guest, a host's whoever may see anything on it.</summary>
+    public static bool MaySee(AccessControl access, ClaimsPrincipal user, MachineIdEntry entry) => entry.GuestUuid is { } uuid
+        ? access.Allows(user, AccessPaths.Guest(entry.HostId, uuid), Permission.View)
+        : access.MaySeeAnythingUnder(user, AccessPaths.Host(entry.HostId));
+
     public static bool IsGone(MachineIdEntry entry, IReadOnlyCollection<HostState> hosts, Func<Guid, Guid, bool> guestExists)
     {
         if (entry.Kind != MachineIdSubjectKind.Guest || entry.GuestUuid is not { } guest)

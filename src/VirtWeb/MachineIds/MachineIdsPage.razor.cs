@@ -52,9 +52,7 @@ public partial class MachineIdsPage
     }
 
     // Only the hosts and guests the user may see; a duplicate elsewhere shows to whoever may see both holders.
-    private bool MaySee(ClaimsPrincipal user, MachineIdEntry entry) => entry.GuestUuid is { } uuid
-        ? Access.Allows(user, AccessPaths.Guest(entry.HostId, uuid), Permission.View)
-        : Access.MaySeeAnythingUnder(user, AccessPaths.Host(entry.HostId));
+    private bool MaySee(ClaimsPrincipal user, MachineIdEntry entry) => MachineIdRegistry.MaySee(Access, user, entry);
 
     // Hides what the service would refuse anyway; MachineIdService checks the user's role on the guest for every change.
     private bool MayAct(GuestState guest) => Access.Allows(_user, guest.AccessPath, Permission.ManageGuests);
