@@ -179,10 +179,7 @@ public sealed class ConsoleProxy(
         }
     }
 
-    private static Task ToBrowserAsync(Stream target, WebSocket socket, CancellationToken cancellationToken) =>
-        target is NetworkStream { Socket: var guest } ? ToBrowserOnThreadAsync(guest, socket) : CopyToBrowserAsync(target, socket, cancellationToken);
-
-    private static async Task CopyToBrowserAsync(Stream target, WebSocket socket, CancellationToken cancellationToken)
+    private static async Task ToBrowserAsync(Stream target, WebSocket socket, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -204,52 +201,6 @@ public sealed class ConsoleProxy(
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>
-    /// A socket to the guest is read with blocking receives on a thread of its own: the thread wakes as the bytes arrive,
-    /// where an async read waits for the socket event loop to queue its continuation to the thread pool, a hop per
-    /// message each way of a round trip. The send into the websocket completes at once unless the browser lags.
-    /// Disposing the target (the proxy's way to end this copy) unblocks the receive.
-    /// </summary>
-    private static Task ToBrowserOnThreadAsync(Socket guest, WebSocket socket)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-            try
-            {
-                while (guest.Receive(buffer) is var read and > 0)
-                {
-                    var send = socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
-                    if (!send.IsCompletedSuccessfully)
-                    {
-                        send.AsTask().GetAwaiter().GetResult();
-                    }
-                }
-
-                done.TrySetResult();
-            }
-            catch (Exception e) when (IsDisconnect(e))
-            {
-                done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                done.TrySetException(e);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        })
-        {
-            IsBackground = true,
-            Name = "VirtWeb console to browser",
-        };
-        thread.Start();
-        return done.Task;
     }
 
     /// <returns>True when the user lost the right; false when the console closed for another reason.</returns>
