@@ -6,16 +6,16 @@ using VirtWeb.UiBenchmarks;
 
 // The guest list in Chromium (issue 5's targets). Needs PostgreSQL (VIRTWEB_TEST_POSTGRES, as for the tests) and
 // Debian's /usr/bin/chromium; makes its own database and test-driver worlds and removes the database after.
-//   dotnet run -c Release --project bench/VirtWeb.UiBenchmarks -- [all|latency|list|search|bulk|virsh] [--changes 200] [--guests 5000]
+//   dotnet run -c Release --project bench/VirtWeb.UiBenchmarks -- [all|latency|list|search|bulk|virsh|memory] [--changes 200] [--guests 5000]
 //     [--runs 3] [--cycles 20] [--rounds 25] [--bulk 500]
 // virsh needs libvirtd (qemu:///system) and virsh; it defines up to 5,001 shut-off vwlive-… guests there and removes them.
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var changes = Option("--changes", 200);
 var guests = Option("--guests", 5000);
 var runs = Option("--runs", 3);
-if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh"))
+if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory"))
 {
-    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk or virsh.");
+    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh or memory.");
     return 2;
 }
 
@@ -117,6 +117,27 @@ try
         rows.Add(new($"bulk start of {count} guests: click to all running (median)", Ms(1000 * results.Select(r => r.Seconds).Order().ElementAt(runs / 2)), ""));
     }
 
+    if (mode is "memory")
+    {
+        var world = GuestListBench.WriteWorld("memory", guests);
+        await bench.AddWorldAsync(world, guests);
+        var memory = new MemoryBench(bench, browser);
+        var virtWeb = new List<double>();
+        var template = new List<double>();
+        for (var run = 1; run <= runs; run++)
+        {
+            virtWeb.Add(await memory.VirtWebPerCircuitAsync());
+            template.Add(await memory.TemplatePerCircuitAsync());
+        }
+
+        var ours = virtWeb.Order().ElementAt(runs / 2);
+        var theirs = template.Order().ElementAt(runs / 2);
+        rows.Add(new($"circuit heap, /guests at {guests:N0} guests (median of {runs}, {MemoryBench.Circuits} circuits each)", Kib(ours), ""));
+        rows.Add(new($"circuit heap, template counter page (median of {runs})", Kib(theirs), ""));
+        rows.Add(new("circuit heap, /guests vs the template's counter page", $"{(ours / theirs).ToString("0.0", CultureInfo.InvariantCulture)}x", "<= 2x"));
+        File.Delete(world);
+    }
+
     if (mode is "virsh")
     {
         await using var virsh = new VirshBench(app, bench);
@@ -142,6 +163,7 @@ try
                 rows.Add(new($"{label}: virsh itself p50", Ms(Median(samples.Select(s => s.Select(x => x.Virsh).ToList()).ToList(), 50)), ""));
             }
 
+            rows.Add(new($"rows passing through another state first, {others + 1:N0} vwlive guests", string.Join(", ", results.SelectMany(r => r.Intermediate).GroupBy(t => t).Select(g => $"{g.Key} x{g.Count()}")) is { Length: > 0 } states ? states : "none", ""));
             rows.Add(new($"libvirt calls on the app's connection per virsh command, {others + 1:N0} vwlive guests (median)", $"{Median(results.Select(r => (IReadOnlyList<double>)r.CallsPerCommand).ToList(), 50)}", "<= 3"));
         }
     }
@@ -180,5 +202,7 @@ static double Median(IReadOnlyList<IReadOnlyList<double>> perRun, int percentile
     perRun.Select(run => Percentile(run, percentile)).Order().ElementAt(perRun.Count / 2);
 
 static string Ms(double value) => $"{value.ToString("0.0", CultureInfo.InvariantCulture)} ms";
+
+static string Kib(double value) => $"{(value / 1024).ToString("0", CultureInfo.InvariantCulture)} KiB";
 
 static string Bytes(double value) => $"{value.ToString("0", CultureInfo.InvariantCulture)} B";

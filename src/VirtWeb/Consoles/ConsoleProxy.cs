@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 
@@ -84,6 +85,13 @@ public sealed class ConsoleProxy(
 
         await using (target)
         {
+            // Each keystroke and each screen update is a small message sent at once: no Nagle delay on either leg (the
+            // guest's TCP leg sets it where it connects; a UNIX socket has none).
+            if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { ProtocolType: ProtocolType.Tcp } browserSocket)
+            {
+                browserSocket.NoDelay = true;
+            }
+
             var subProtocol = context.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subProtocol, DangerousEnableCompression = false });
             var guestName = store.Guests.Find(GuestState.KeyOf(hostId, uuid))?.Name ?? uuid.ToString();
@@ -237,7 +245,7 @@ public sealed class ConsoleProxy(
 
     private static bool IsDisconnect(Exception e) =>
         e is OperationCanceledException or WebSocketException or IOException or ObjectDisposedException or VirtWeb.Libvirt.LibvirtException
-            or System.Net.Sockets.SocketException or Microsoft.AspNetCore.Connections.ConnectionResetException;
+            or SocketException or Microsoft.AspNetCore.Connections.ConnectionResetException;
 
     private static string Describe(TicketRefusal refusal) => refusal switch
     {

@@ -33,10 +33,16 @@ public sealed record GuestState(
     IReadOnlyList<string> Addresses,
     bool HostConnected = true) : Live.ILiveItem
 {
-    public string Key => KeyOf(HostId, Uuid);
+    // Read-only, so that the key and access path made from them once cannot go stale through a `with`: every page's view,
+    // every subscriber's set and the list's order then share one key string per guest state instead of making their own.
+    public Guid HostId { get; } = HostId;
+
+    public Guid Uuid { get; } = Uuid;
+
+    public string Key { get; } = KeyOf(HostId, Uuid);
 
     /// <summary>Where grants on this guest are given (see <see cref="Access.AccessPolicy"/>).</summary>
-    public string AccessPath => Access.AccessPaths.Guest(HostId, Uuid);
+    public string AccessPath { get; } = Access.AccessPaths.Guest(HostId, Uuid);
 
     public static string KeyOf(Guid hostId, Guid uuid) => $"{hostId}/{uuid}";
 
