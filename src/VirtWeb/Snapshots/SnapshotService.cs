@@ -21,7 +21,8 @@ public sealed class SnapshotService(
     GuestActionLock actions,
     AccessControl access,
     SnapshotTrees trees,
-    StorageWatcher storage)
+    StorageWatcher storage,
+    StorageRoots roots)
 {
     public async Task<SnapshotTree> ReadTreeAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
@@ -117,7 +118,7 @@ public sealed class SnapshotService(
         input = input with { Name = input.Name ?? "", Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim() };
         var tree = SnapshotReader.Read(hostId, domain);
         var agent = domain.IsActive && domain.GetDefinition().Channels.Any(c => c.TargetName == GuestReader.AgentChannel && c.TargetState == "connected");
-        return SnapshotPlanner.Plan(domain, tree, input, agent);
+        return SnapshotPlanner.Plan(domain, tree, input, agent, roots);
     }
 
     private async Task<string> Create(WatchedHost host, LibvirtDomain domain, SnapshotCreateInput input)

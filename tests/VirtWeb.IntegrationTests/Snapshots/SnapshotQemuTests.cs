@@ -183,6 +183,28 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
         }
     }
 
+    [Fact]
+    public async Task External_DiskInAPoolOutsideTheRoots_RefusedAndNothingMade()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        await using var outside = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwsnap-out" });
+        using var pool = Connection(hostId).CreateStoragePool(
+            $"<pool type='dir'><name>{$"vwsnap-out-{Guid.NewGuid():N}"[..24]}</name><target><path>{System.Security.SecurityElement.Escape(outside.WorkDirectory)}</path></target></pool>");
+        try
+        {
+            var refused = await Assert.ThrowsAsync<GuestActionException>(() =>
+                Snapshots.CreateAsync(Operator, hostId, outside.Domain.Uuid, new SnapshotCreateInput("vwsnap-out", null, SnapshotKind.External, WithMemory: false)));
+
+            Assert.Contains("outside VirtWeb's storage roots", refused.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(SnapshotPlanner.OverlayPath(outside.DiskPath, "vwsnap-out")));
+            Assert.Empty(outside.Domain.ListSnapshots());
+        }
+        finally
+        {
+            pool.Stop();
+        }
+    }
+
     private async Task DeleteAllAsync(Guid hostId)
     {
         foreach (var root in (await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Roots.ToList())
