@@ -22,7 +22,8 @@ public sealed class SnapshotService(
     AccessControl access,
     SnapshotTrees trees,
     StorageWatcher storage,
-    StorageRoots roots)
+    StorageRoots roots,
+    SnapshotMachineIds machineIds)
 {
     public async Task<SnapshotTree> ReadTreeAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
@@ -90,7 +91,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.revert", AccessPaths.Guest(hostId, uuid), "revert to snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Revert", "snapshot.revert",
-            (host, domain) => Revert(hostId, domain, name, safetySnapshot), cancellationToken));
+            (host, domain) => RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
     }
 
     /// <summary>Deletes snapshot <paramref name="name"/> (its children move to its parent), or with <paramref name="withDescendants"/> it and everything below it.</summary>
@@ -172,7 +173,7 @@ public sealed class SnapshotService(
         }
     }
 
-    private string Revert(Guid hostId, LibvirtDomain domain, string name, bool safetySnapshot)
+    private async Task<string> RevertAsync(Guid hostId, LibvirtDomain domain, string name, bool safetySnapshot)
     {
         using var snapshot = Find(domain, name);
         var tree = SnapshotReader.Read(hostId, domain);
@@ -197,11 +198,13 @@ public sealed class SnapshotService(
             domain.CreateSnapshot(plan.Xml, plan.Flags).Dispose();
         }
 
+        var idBefore = await machineIds.ReadAsync(domain);
         snapshot.Revert();
         var state = target.Mode == SnapshotMode.RunningWithMemory ? "running on from that moment" : "shut off as it was then";
-        return safety is null
+        var idChange = await machineIds.CompareAfterRevertAsync(hostId, domain, idBefore, name);
+        return (safety is null
             ? $"Reverted {domain.Name} to {name}, {state}."
-            : $"Reverted {domain.Name} to {name}, {state}; the state before is kept as snapshot {safety}.";
+            : $"Reverted {domain.Name} to {name}, {state}; the state before is kept as snapshot {safety}.") + idChange;
     }
 
     private async Task<string> Delete(WatchedHost host, LibvirtDomain domain, string name, bool withDescendants)

@@ -46,6 +46,28 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
     }
 
     [Fact]
+    public async Task Revert_SnapshotHoldsAnOlderMachineId_RegistryFlagsTheIdItBroughtBack()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        var old = (await guest.Agent.ReadTextFileAsync("/etc/machine-id")).Trim();
+        await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput("vwsnap-mid", null, SnapshotKind.Internal, WithMemory: true));
+        var regenerated = TinyGuest.NewMachineId();
+        await guest.Agent.WriteFileAsync("/etc/machine-id", Encoding.ASCII.GetBytes(regenerated + "\n"));
+
+        var reverted = await Snapshots.RevertAsync(Operator, hostId, guest.Uuid, "vwsnap-mid", safetySnapshot: false);
+
+        Assert.Contains($"brought back machine ID {old} (it ran with {regenerated})", reverted.Message, StringComparison.Ordinal);
+        var machineIds = Service<VirtWeb.MachineIds.MachineIdService>();
+        var entry = await Eventually.ValueAsync(
+            () => Service<VirtWeb.MachineIds.MachineIdRegistry>().Entries.Find(VirtWeb.MachineIds.MachineIdEntry.KeyOf(machineIds.GuestSubject(hostId, guest.Uuid), VirtWeb.MachineIds.MachineIdSource.GuestAgent)),
+            e => e.MachineId == old, Deadline, "the registry holds the id the revert brought back");
+        Assert.True(entry.Flagged, entry.Note);
+        Assert.Contains("vwsnap-mid", entry.Note, StringComparison.Ordinal);
+        Assert.Equal(old, (await guest.Agent.ReadTextFileAsync("/etc/machine-id")).Trim());
+        await DeleteAllAsync(hostId);
+    }
+
+    [Fact]
     public async Task ExternalDiskOnly_Running_OverlayOnTheOldDiskThenDeleteMergesBack()
     {
         var hostId = await QemuPool.QemuHostAsync(Factory);
