@@ -23,7 +23,8 @@ public sealed class SnapshotService(
     SnapshotTrees trees,
     StorageWatcher storage,
     StorageRoots roots,
-    SnapshotMachineIds machineIds)
+    SnapshotMachineIds machineIds,
+    Live.LiveStateStore store)
 {
     public async Task<SnapshotTree> ReadTreeAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
@@ -32,7 +33,7 @@ public sealed class SnapshotService(
         return await Task.Run(() =>
         {
             using var domain = GuestLookups.Domain(connection, uuid);
-            return SnapshotReader.Read(hostId, domain);
+            return SnapshotLeftovers.With(SnapshotReader.Read(hostId, domain), store, SnapshotLeftovers.DiskPaths(domain));
         }, cancellationToken);
     }
 
@@ -100,6 +101,24 @@ public sealed class SnapshotService(
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.delete", AccessPaths.Guest(hostId, uuid), "delete snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Delete snapshot", "snapshot.delete",
             (host, domain) => Delete(host, domain, name, withDescendants), cancellationToken));
+    }
+
+    /// <summary>Removes an overlay a cut-off create left on the guest's disk (<see cref="SnapshotTree.Leftovers"/>), checked again first.</summary>
+    public async Task<GuestActionResult> RemoveLeftoverAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string path, CancellationToken cancellationToken = default)
+    {
+        await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.leftover.remove", AccessPaths.Guest(hostId, uuid), "remove snapshot leftovers");
+        return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Remove leftover", "snapshot.leftover.remove", async (host, domain) =>
+        {
+            var pools = RefreshDiskPools(domain);
+            try
+            {
+                return SnapshotLeftovers.Remove(domain, SnapshotReader.Read(hostId, domain), path ?? "");
+            }
+            finally
+            {
+                await RefreshPoolsAsync(host, pools);
+            }
+        }, cancellationToken));
     }
 
     private async Task<GuestActionResult> AfterwardsRefreshAsync(Guid hostId, Guid uuid, Task<GuestActionResult> action)

@@ -95,6 +95,7 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
         var listed = Store.Volumes.Current(v => v.HostId == hostId && v.Path == overlay).Single();
         Assert.Equal([guest.DiskPath], listed.BackingChain);
         var tree = await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid);
+        Assert.Empty(tree.Leftovers);
         Assert.Equal(SnapshotKind.External, tree.Find("vwsnap-ext")!.Kind);
         Assert.Equal(SnapshotMode.DiskOnly, tree.Find("vwsnap-ext")!.Mode);
 
@@ -225,6 +226,40 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
         {
             pool.Stop();
         }
+    }
+
+    [Fact]
+    public async Task CreateCutOffHalfWay_LeftoverOverlayAfterRescan_TreeNamesItAndRemoveMakesFilesAgree()
+    {
+        // What libvirtd killed between making the overlay and writing the metadata leaves; its restart rescans the pool.
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        var leftover = SnapshotPlanner.OverlayPath(guest.DiskPath, "vwsnap-cut");
+        await Task.Run(() =>
+        {
+            using var disk = Connection(hostId).GetStorageVolumeByPath(guest.DiskPath);
+            using var pool = disk.GetPool();
+            pool.CreateVolume($"""
+                <volume><name>{Path.GetFileName(leftover)}</name><capacity>{QemuPool.QemuImgInfo(guest.DiskPath).GetProperty("virtual-size").GetInt64()}</capacity>
+                <target><format type='qcow2'/></target>
+                <backingStore><path>{System.Security.SecurityElement.Escape(guest.DiskPath)}</path><format type='qcow2'/></backingStore></volume>
+                """).Dispose();
+            pool.Refresh();
+            return Service<StorageWatcher>().RefreshPoolAsync(hostId, Connection(hostId), pool.Uuid);
+        });
+
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid);
+        Assert.Equal([leftover], tree.Leftovers);
+        var viewer = QemuPool.Principal(Roles.Viewer, "vwsnap-viewer");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Snapshots.RemoveLeftoverAsync(viewer, hostId, guest.Uuid, leftover));
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => Snapshots.RemoveLeftoverAsync(Operator, hostId, guest.Uuid, guest.DiskPath));
+        Assert.Contains("is not a leftover overlay", refused.Message, StringComparison.Ordinal);
+
+        var removed = await Snapshots.RemoveLeftoverAsync(Operator, hostId, guest.Uuid, leftover);
+
+        Assert.True(removed.Done, removed.Message);
+        Assert.False(File.Exists(leftover));
+        Assert.True(File.Exists(guest.DiskPath));
+        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Leftovers);
     }
 
     private async Task DeleteAllAsync(Guid hostId)
