@@ -90,6 +90,7 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
     {
         Assert.True(taken.Done, taken.Message);
         Assert.Contains(overlay, taken.Message, StringComparison.Ordinal);
+        Assert.Contains("file systems frozen through the guest agent", taken.Message, StringComparison.Ordinal);
         Assert.Equal([overlay, guest.DiskPath], SnapshotQemuGuest.BackingChainOf(overlay));
         Assert.Equal(overlay, guest.Guest.Domain.GetDefinition().Disks.Single(d => d.Device == "disk").SourceFile);
         var listed = Store.Volumes.Current(v => v.HostId == hostId && v.Path == overlay).Single();
