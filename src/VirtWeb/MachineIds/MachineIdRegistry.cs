@@ -80,8 +80,13 @@ public sealed class MachineIdRegistry(
             row.GuestUuid = observation.GuestUuid;
             row.Name = AuditLogClean(observation.Name, 256);
             row.LastSeen = now;
-            row.Note = observation.Note is null ? null : AuditLogClean(observation.Note, 1024);
-            row.Flagged = observation.Flagged;
+            // A plain re-read of the same id (no note, no flag) keeps what an earlier sighting said about it: a revert
+            // that brought back an old id stays flagged when the collector next reads that id through the agent.
+            if (observation.Note is not null || observation.Flagged || row.Id == 0)
+            {
+                row.Note = observation.Note is null ? null : AuditLogClean(observation.Note, 1024);
+                row.Flagged = observation.Flagged;
+            }
             await db.SaveChangesAsync(cancellationToken);
         }
         finally

@@ -165,6 +165,12 @@ public partial class GuestSnapshots : IAsyncDisposable
         _confirm = null;
     });
 
+    private Task RemoveLeftoverAsync(string path) => _action.RunAsync(AuthenticationState, async user =>
+    {
+        var result = await Snapshots.RemoveLeftoverAsync(user, Guest.HostId, Guest.Uuid, path);
+        Snackbar.Add(result.Message, result.Done ? Severity.Success : Severity.Info);
+    });
+
     private Task CompareAsync(string name) => _action.RunAsync(AuthenticationState, async user =>
         _comparison = await Snapshots.ReadComparisonAsync(user, Guest.HostId, Guest.Uuid, name));
 

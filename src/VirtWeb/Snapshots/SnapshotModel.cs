@@ -41,6 +41,9 @@ public sealed record SnapshotTree(Guid HostId, Guid Uuid, IReadOnlyList<GuestSna
 {
     public static SnapshotTree Empty(Guid hostId, Guid uuid) => new(hostId, uuid, []);
 
+    /// <summary>Overlays on the guest's disks that no snapshot names and no guest uses: what a create cut off half-way leaves (see <see cref="SnapshotLeftovers"/>).</summary>
+    public IReadOnlyList<string> Leftovers { get; init; } = [];
+
     public string GuestKey => Guests.GuestState.KeyOf(HostId, Uuid);
 
     public GuestSnapshot? Find(string name) => Snapshots.FirstOrDefault(s => s.Name == name);

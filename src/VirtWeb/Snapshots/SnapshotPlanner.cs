@@ -21,7 +21,7 @@ public static class SnapshotPlanner
     /// <summary>An overlay's header and first tables; it then grows with what the guest writes.</summary>
     public const ulong OverlayStartBytes = 1UL << 20;
 
-    public static SnapshotPlan Plan(LibvirtDomain domain, SnapshotTree tree, SnapshotCreateInput input, bool agentConnected)
+    public static SnapshotPlan Plan(LibvirtDomain domain, SnapshotTree tree, SnapshotCreateInput input, bool agentConnected, StorageRoots roots)
     {
         var xml = domain.GetXml();
         var definition = DomainDefinition.Parse(xml);
@@ -61,10 +61,15 @@ public static class SnapshotPlanner
             string? overlay = null;
             if (input.Kind == SnapshotKind.External)
             {
-                var path = volume?.Path ?? disk.SourceFile;
-                if (path is null)
+                // The overlay is a new file the host makes: like every file VirtWeb makes, only in a pool inside the roots.
+                var path = volume?.Path;
+                if (volume is null || path is null)
                 {
-                    refusal ??= $"{definition.Name}'s disk {disk.TargetDev} has no file VirtWeb can put an overlay beside.";
+                    refusal ??= $"{definition.Name}'s disk {disk.TargetDev} is not a volume of a storage pool; VirtWeb puts overlays only beside volumes of pools inside its storage roots ({roots.Described}).";
+                }
+                else if (OutsideRoots(volume, roots) is { } outside)
+                {
+                    refusal ??= outside;
                 }
                 else
                 {
@@ -181,6 +186,13 @@ public static class SnapshotPlanner
         }
 
         return null;
+    }
+
+    private static string? OutsideRoots(LibvirtStorageVolume volume, StorageRoots roots)
+    {
+        using var pool = volume.GetPool();
+        var directory = pool.GetDefinition().TargetPath;
+        return roots.IsInside(volume.Connection, directory) ? null : roots.OutsideMessage(pool.Name, directory, "take external snapshots there");
     }
 
     private static bool Exists(LibvirtConnection connection, string path)

@@ -21,7 +21,10 @@ public sealed class SnapshotService(
     GuestActionLock actions,
     AccessControl access,
     SnapshotTrees trees,
-    StorageWatcher storage)
+    StorageWatcher storage,
+    StorageRoots roots,
+    SnapshotMachineIds machineIds,
+    Live.LiveStateStore store)
 {
     public async Task<SnapshotTree> ReadTreeAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
@@ -30,7 +33,7 @@ public sealed class SnapshotService(
         return await Task.Run(() =>
         {
             using var domain = GuestLookups.Domain(connection, uuid);
-            return SnapshotReader.Read(hostId, domain);
+            return SnapshotLeftovers.With(SnapshotReader.Read(hostId, domain), store, SnapshotLeftovers.DiskPaths(domain));
         }, cancellationToken);
     }
 
@@ -89,7 +92,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.revert", AccessPaths.Guest(hostId, uuid), "revert to snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Revert", "snapshot.revert",
-            (host, domain) => Revert(hostId, domain, name, safetySnapshot), cancellationToken));
+            (host, domain) => RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
     }
 
     /// <summary>Deletes snapshot <paramref name="name"/> (its children move to its parent), or with <paramref name="withDescendants"/> it and everything below it.</summary>
@@ -98,6 +101,24 @@ public sealed class SnapshotService(
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.delete", AccessPaths.Guest(hostId, uuid), "delete snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Delete snapshot", "snapshot.delete",
             (host, domain) => Delete(host, domain, name, withDescendants), cancellationToken));
+    }
+
+    /// <summary>Removes an overlay a cut-off create left on the guest's disk (<see cref="SnapshotTree.Leftovers"/>), checked again first.</summary>
+    public async Task<GuestActionResult> RemoveLeftoverAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, string path, CancellationToken cancellationToken = default)
+    {
+        await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.leftover.remove", AccessPaths.Guest(hostId, uuid), "remove snapshot leftovers");
+        return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Remove leftover", "snapshot.leftover.remove", async (host, domain) =>
+        {
+            var pools = RefreshDiskPools(domain);
+            try
+            {
+                return SnapshotLeftovers.Remove(domain, SnapshotReader.Read(hostId, domain), path ?? "");
+            }
+            finally
+            {
+                await RefreshPoolsAsync(host, pools);
+            }
+        }, cancellationToken));
     }
 
     private async Task<GuestActionResult> AfterwardsRefreshAsync(Guid hostId, Guid uuid, Task<GuestActionResult> action)
@@ -117,7 +138,7 @@ public sealed class SnapshotService(
         input = input with { Name = input.Name ?? "", Description = string.IsNullOrWhiteSpace(input.Description) ? null : input.Description.Trim() };
         var tree = SnapshotReader.Read(hostId, domain);
         var agent = domain.IsActive && domain.GetDefinition().Channels.Any(c => c.TargetName == GuestReader.AgentChannel && c.TargetState == "connected");
-        return SnapshotPlanner.Plan(domain, tree, input, agent);
+        return SnapshotPlanner.Plan(domain, tree, input, agent, roots);
     }
 
     private async Task<string> Create(WatchedHost host, LibvirtDomain domain, SnapshotCreateInput input)
@@ -171,7 +192,7 @@ public sealed class SnapshotService(
         }
     }
 
-    private string Revert(Guid hostId, LibvirtDomain domain, string name, bool safetySnapshot)
+    private async Task<string> RevertAsync(Guid hostId, LibvirtDomain domain, string name, bool safetySnapshot)
     {
         using var snapshot = Find(domain, name);
         var tree = SnapshotReader.Read(hostId, domain);
@@ -196,11 +217,13 @@ public sealed class SnapshotService(
             domain.CreateSnapshot(plan.Xml, plan.Flags).Dispose();
         }
 
+        var idBefore = await machineIds.ReadAsync(domain);
         snapshot.Revert();
         var state = target.Mode == SnapshotMode.RunningWithMemory ? "running on from that moment" : "shut off as it was then";
-        return safety is null
+        var idChange = await machineIds.CompareAfterRevertAsync(hostId, domain, idBefore, name);
+        return (safety is null
             ? $"Reverted {domain.Name} to {name}, {state}."
-            : $"Reverted {domain.Name} to {name}, {state}; the state before is kept as snapshot {safety}.";
+            : $"Reverted {domain.Name} to {name}, {state}; the state before is kept as snapshot {safety}.") + idChange;
     }
 
     private async Task<string> Delete(WatchedHost host, LibvirtDomain domain, string name, bool withDescendants)

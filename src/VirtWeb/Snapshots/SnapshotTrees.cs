@@ -92,7 +92,7 @@ public sealed class SnapshotTrees(IHostConnections hostConnections, LiveStateSto
         {
             var connection = hostConnections.GetConnection(hostId);
             using var domain = connection.GetDomainByUuid(uuid);
-            return SnapshotReader.Read(hostId, domain);
+            return SnapshotLeftovers.With(SnapshotReader.Read(hostId, domain), store, SnapshotLeftovers.DiskPaths(domain));
         }
         catch (Exception e) when (e is LibvirtException or HostUnavailableException)
         {

@@ -12,6 +12,7 @@ public static class SnapshotsExtensions
     public static IServiceCollection AddSnapshotsServices(this IServiceCollection services)
     {
         services.AddSingleton<SnapshotTrees>();
+        services.AddSingleton<SnapshotMachineIds>();
         services.AddSingleton<SnapshotService>();
         return services;
     }

@@ -46,6 +46,28 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
     }
 
     [Fact]
+    public async Task Revert_SnapshotHoldsAnOlderMachineId_RegistryFlagsTheIdItBroughtBack()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        var old = (await guest.Agent.ReadTextFileAsync("/etc/machine-id")).Trim();
+        await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput("vwsnap-mid", null, SnapshotKind.Internal, WithMemory: true));
+        var regenerated = TinyGuest.NewMachineId();
+        await guest.Agent.WriteFileAsync("/etc/machine-id", Encoding.ASCII.GetBytes(regenerated + "\n"));
+
+        var reverted = await Snapshots.RevertAsync(Operator, hostId, guest.Uuid, "vwsnap-mid", safetySnapshot: false);
+
+        Assert.Contains($"brought back machine ID {old} (it ran with {regenerated})", reverted.Message, StringComparison.Ordinal);
+        var machineIds = Service<VirtWeb.MachineIds.MachineIdService>();
+        var entry = await Eventually.ValueAsync(
+            () => Service<VirtWeb.MachineIds.MachineIdRegistry>().Entries.Find(VirtWeb.MachineIds.MachineIdEntry.KeyOf(machineIds.GuestSubject(hostId, guest.Uuid), VirtWeb.MachineIds.MachineIdSource.GuestAgent)),
+            e => e.MachineId == old, Deadline, "the registry holds the id the revert brought back");
+        Assert.True(entry.Flagged, entry.Note);
+        Assert.Contains("vwsnap-mid", entry.Note, StringComparison.Ordinal);
+        Assert.Equal(old, (await guest.Agent.ReadTextFileAsync("/etc/machine-id")).Trim());
+        await DeleteAllAsync(hostId);
+    }
+
+    [Fact]
     public async Task ExternalDiskOnly_Running_OverlayOnTheOldDiskThenDeleteMergesBack()
     {
         var hostId = await QemuPool.QemuHostAsync(Factory);
@@ -68,11 +90,13 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
     {
         Assert.True(taken.Done, taken.Message);
         Assert.Contains(overlay, taken.Message, StringComparison.Ordinal);
+        Assert.Contains("file systems frozen through the guest agent", taken.Message, StringComparison.Ordinal);
         Assert.Equal([overlay, guest.DiskPath], SnapshotQemuGuest.BackingChainOf(overlay));
         Assert.Equal(overlay, guest.Guest.Domain.GetDefinition().Disks.Single(d => d.Device == "disk").SourceFile);
         var listed = Store.Volumes.Current(v => v.HostId == hostId && v.Path == overlay).Single();
         Assert.Equal([guest.DiskPath], listed.BackingChain);
         var tree = await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid);
+        Assert.Empty(tree.Leftovers);
         Assert.Equal(SnapshotKind.External, tree.Find("vwsnap-ext")!.Kind);
         Assert.Equal(SnapshotMode.DiskOnly, tree.Find("vwsnap-ext")!.Mode);
 
@@ -181,6 +205,62 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
         {
             pool.Stop();
         }
+    }
+
+    [Fact]
+    public async Task External_DiskInAPoolOutsideTheRoots_RefusedAndNothingMade()
+    {
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        await using var outside = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwsnap-out" });
+        using var pool = Connection(hostId).CreateStoragePool(
+            $"<pool type='dir'><name>{$"vwsnap-out-{Guid.NewGuid():N}"[..24]}</name><target><path>{System.Security.SecurityElement.Escape(outside.WorkDirectory)}</path></target></pool>");
+        try
+        {
+            var refused = await Assert.ThrowsAsync<GuestActionException>(() =>
+                Snapshots.CreateAsync(Operator, hostId, outside.Domain.Uuid, new SnapshotCreateInput("vwsnap-out", null, SnapshotKind.External, WithMemory: false)));
+
+            Assert.Contains("outside VirtWeb's storage roots", refused.Message, StringComparison.Ordinal);
+            Assert.False(File.Exists(SnapshotPlanner.OverlayPath(outside.DiskPath, "vwsnap-out")));
+            Assert.Empty(outside.Domain.ListSnapshots());
+        }
+        finally
+        {
+            pool.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task CreateCutOffHalfWay_LeftoverOverlayAfterRescan_TreeNamesItAndRemoveMakesFilesAgree()
+    {
+        // What libvirtd killed between making the overlay and writing the metadata leaves; its restart rescans the pool.
+        var hostId = await QemuPool.QemuHostAsync(Factory);
+        var leftover = SnapshotPlanner.OverlayPath(guest.DiskPath, "vwsnap-cut");
+        await Task.Run(() =>
+        {
+            using var disk = Connection(hostId).GetStorageVolumeByPath(guest.DiskPath);
+            using var pool = disk.GetPool();
+            pool.CreateVolume($"""
+                <volume><name>{Path.GetFileName(leftover)}</name><capacity>{QemuPool.QemuImgInfo(guest.DiskPath).GetProperty("virtual-size").GetInt64()}</capacity>
+                <target><format type='qcow2'/></target>
+                <backingStore><path>{System.Security.SecurityElement.Escape(guest.DiskPath)}</path><format type='qcow2'/></backingStore></volume>
+                """).Dispose();
+            pool.Refresh();
+            return Service<StorageWatcher>().RefreshPoolAsync(hostId, Connection(hostId), pool.Uuid);
+        });
+
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid);
+        Assert.Equal([leftover], tree.Leftovers);
+        var viewer = QemuPool.Principal(Roles.Viewer, "vwsnap-viewer");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => Snapshots.RemoveLeftoverAsync(viewer, hostId, guest.Uuid, leftover));
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => Snapshots.RemoveLeftoverAsync(Operator, hostId, guest.Uuid, guest.DiskPath));
+        Assert.Contains("is not a leftover overlay", refused.Message, StringComparison.Ordinal);
+
+        var removed = await Snapshots.RemoveLeftoverAsync(Operator, hostId, guest.Uuid, leftover);
+
+        Assert.True(removed.Done, removed.Message);
+        Assert.False(File.Exists(leftover));
+        Assert.True(File.Exists(guest.DiskPath));
+        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Leftovers);
     }
 
     private async Task DeleteAllAsync(Guid hostId)

@@ -4,11 +4,8 @@ namespace VirtWeb.IntegrationTests.Snapshots;
 
 /// <summary>Snapshots through <see cref="SnapshotService"/> on private test-driver worlds (libvirt keeps their metadata in process).</summary>
 [Collection(AppCollection.Name)]
-public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTest(factory)
+public sealed class SnapshotServiceTests(VirtWebFactory factory) : GuestTest(factory)
 {
-    private static readonly Guid Web = SnapshotWorld.Web;
-    private static readonly Guid Db = SnapshotWorld.Db;
-
     private static ClaimsPrincipal Operator => GuestWorld.Principal(Roles.Operator, "olga");
 
     private SnapshotService Snapshots => Service<SnapshotService>();
@@ -23,10 +20,10 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     {
         var hostId = await AddHostAsync();
 
-        var first = await TakeAsync(hostId, Web, "root");
-        await TakeAsync(hostId, Web, "middle");
-        await TakeAsync(hostId, Web, "leaf");
-        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, Web);
+        var first = await TakeAsync(hostId, SnapshotWorld.Web, "root");
+        await TakeAsync(hostId, SnapshotWorld.Web, "middle");
+        await TakeAsync(hostId, SnapshotWorld.Web, "leaf");
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web);
 
         Assert.True(first.Done, first.Message);
         Assert.Contains("with memory", first.Message, StringComparison.Ordinal);
@@ -38,7 +35,7 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
         Assert.All(tree.Snapshots, s => Assert.Equal(SnapshotKind.Internal, s.Kind));
         Assert.Equal("about root", tree.Find("root")!.Description);
         Assert.Equal(256UL << 20, tree.Find("root")!.MemoryBytes);
-        var audit = await AuditRowsAsync(r => r.Action == "snapshot.create" && r.Target == AccessPaths.Guest(hostId, Web));
+        var audit = await AuditRowsAsync(r => r.Action == "snapshot.create" && r.Target == AccessPaths.Guest(hostId, SnapshotWorld.Web));
         Assert.Equal(3, audit.Count(r => r.Outcome == AuditOutcome.Success));
     }
 
@@ -46,12 +43,12 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     public async Task DeleteMiddle_ThreeLevels_ChildHangsFromTheRoot()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Db, "root");
-        await TakeAsync(hostId, Db, "middle");
-        await TakeAsync(hostId, Db, "leaf");
+        await TakeAsync(hostId, SnapshotWorld.Db, "root");
+        await TakeAsync(hostId, SnapshotWorld.Db, "middle");
+        await TakeAsync(hostId, SnapshotWorld.Db, "leaf");
 
-        var result = await Snapshots.DeleteAsync(Operator, hostId, Db, "middle", withDescendants: false);
-        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, Db);
+        var result = await Snapshots.DeleteAsync(Operator, hostId, SnapshotWorld.Db, "middle", withDescendants: false);
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Db);
 
         Assert.True(result.Done, result.Message);
         Assert.Equal(["root", "leaf"], tree.Snapshots.Select(s => s.Name).Order(StringComparer.Ordinal).Reverse());
@@ -63,25 +60,25 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     public async Task DeleteWithDescendants_RemovesTheSubtreeOnly()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Db, "root");
-        await TakeAsync(hostId, Db, "middle");
-        await TakeAsync(hostId, Db, "leaf");
+        await TakeAsync(hostId, SnapshotWorld.Db, "root");
+        await TakeAsync(hostId, SnapshotWorld.Db, "middle");
+        await TakeAsync(hostId, SnapshotWorld.Db, "leaf");
 
-        var result = await Snapshots.DeleteAsync(Operator, hostId, Db, "middle", withDescendants: true);
+        var result = await Snapshots.DeleteAsync(Operator, hostId, SnapshotWorld.Db, "middle", withDescendants: true);
 
         Assert.Contains("the 1 below it", result.Message, StringComparison.Ordinal);
-        Assert.Equal(["root"], (await Snapshots.ReadTreeAsync(Operator, hostId, Db)).Snapshots.Select(s => s.Name));
+        Assert.Equal(["root"], (await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Db)).Snapshots.Select(s => s.Name));
     }
 
     [Fact]
     public async Task Revert_WithSafetySnapshot_KeepsThePresentAsAChildOfTheOldCurrent()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Web, "first");
-        await TakeAsync(hostId, Web, "second");
+        await TakeAsync(hostId, SnapshotWorld.Web, "first");
+        await TakeAsync(hostId, SnapshotWorld.Web, "second");
 
-        var result = await Snapshots.RevertAsync(Operator, hostId, Web, "first", safetySnapshot: true);
-        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, Web);
+        var result = await Snapshots.RevertAsync(Operator, hostId, SnapshotWorld.Web, "first", safetySnapshot: true);
+        var tree = await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web);
 
         Assert.True(result.Done, result.Message);
         var safety = Assert.Single(tree.Snapshots, s => s.Name.StartsWith("before-first-", StringComparison.Ordinal));
@@ -90,10 +87,10 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
         Assert.Equal(SnapshotMode.RunningWithMemory, safety.Mode);
         Assert.Equal("first", tree.Current?.Name);
 
-        var back = await Snapshots.RevertAsync(Operator, hostId, Web, safety.Name, safetySnapshot: false);
+        var back = await Snapshots.RevertAsync(Operator, hostId, SnapshotWorld.Web, safety.Name, safetySnapshot: false);
         Assert.True(back.Done, back.Message);
-        Assert.Equal(safety.Name, (await Snapshots.ReadTreeAsync(Operator, hostId, Web)).Current?.Name);
-        Assert.Equal(3, (await Snapshots.ReadTreeAsync(Operator, hostId, Web)).Snapshots.Count);
+        Assert.Equal(safety.Name, (await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web)).Current?.Name);
+        Assert.Equal(3, (await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web)).Snapshots.Count);
     }
 
     [Theory]
@@ -105,25 +102,25 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     {
         var hostId = await AddHostAsync();
 
-        var refused = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, Web, name));
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, SnapshotWorld.Web, name));
 
         Assert.Contains(expected, refused.Message, StringComparison.Ordinal);
-        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, Web)).Snapshots);
-        Assert.Single(await AuditRowsAsync(r => r.Action == "snapshot.create" && r.Target == AccessPaths.Guest(hostId, Web) && r.Outcome == AuditOutcome.Failure));
+        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web)).Snapshots);
+        Assert.Single(await AuditRowsAsync(r => r.Action == "snapshot.create" && r.Target == AccessPaths.Guest(hostId, SnapshotWorld.Web) && r.Outcome == AuditOutcome.Failure));
     }
 
     [Fact]
     public async Task Create_NameOf300CharactersOrTaken_Refused()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Web, "taken");
+        await TakeAsync(hostId, SnapshotWorld.Web, "taken");
 
-        var tooLong = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, Web, new string('n', 300)));
-        var taken = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, Web, "taken"));
+        var tooLong = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, SnapshotWorld.Web, new string('n', 300)));
+        var taken = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, SnapshotWorld.Web, "taken"));
 
         Assert.Contains("300 characters", tooLong.Message, StringComparison.Ordinal);
         Assert.Contains("already has a snapshot named taken", taken.Message, StringComparison.Ordinal);
-        Assert.Equal(["taken"], (await Snapshots.ReadTreeAsync(Operator, hostId, Web)).Snapshots.Select(s => s.Name));
+        Assert.Equal(["taken"], (await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web)).Snapshots.Select(s => s.Name));
     }
 
     [Fact]
@@ -141,7 +138,7 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
         Assert.Contains("Pool images has 100 GiB free", refused.Message, StringComparison.Ordinal);
         Assert.Contains("memory", refused.Message, StringComparison.Ordinal);
         Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Huge)).Snapshots);
-        Assert.Equal(5, DomainAndVolumes(hostId).Volumes);
+        Assert.Equal(5, DomainAndVolumeCount(hostId).Volumes);
     }
 
     [Fact]
@@ -165,7 +162,7 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     {
         var hostId = await AddHostAsync();
 
-        var refused = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, Web, "disk", withMemory: false));
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => TakeAsync(hostId, SnapshotWorld.Web, "disk", withMemory: false));
 
         Assert.Contains("always includes its memory", refused.Message, StringComparison.Ordinal);
         Assert.Contains("external disk-only", refused.Message, StringComparison.Ordinal);
@@ -175,41 +172,41 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     public async Task Revert_DeletedSnapshot_RefusedNamingIt()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Web, "gone");
-        await Snapshots.DeleteAsync(Operator, hostId, Web, "gone", withDescendants: false);
+        await TakeAsync(hostId, SnapshotWorld.Web, "gone");
+        await Snapshots.DeleteAsync(Operator, hostId, SnapshotWorld.Web, "gone", withDescendants: false);
 
-        var refused = await Assert.ThrowsAsync<GuestActionException>(() => Snapshots.RevertAsync(Operator, hostId, Web, "gone", safetySnapshot: true));
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => Snapshots.RevertAsync(Operator, hostId, SnapshotWorld.Web, "gone", safetySnapshot: true));
 
         Assert.Contains("no snapshot named 'gone'", refused.Message, StringComparison.Ordinal);
-        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, Web)).Snapshots);
+        Assert.Empty((await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web)).Snapshots);
     }
 
     [Fact]
     public async Task Delete_TwoOperatorsAtOnce_DeletedOnceTheOtherToldWhy()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Web, "keep");
-        await TakeAsync(hostId, Web, "contested");
+        await TakeAsync(hostId, SnapshotWorld.Web, "keep");
+        await TakeAsync(hostId, SnapshotWorld.Web, "contested");
         var other = GuestWorld.Principal(Roles.Operator, "otto");
 
         var outcomes = await Task.WhenAll(
-            Outcome(() => Snapshots.DeleteAsync(Operator, hostId, Web, "contested", withDescendants: false)),
-            Outcome(() => Snapshots.DeleteAsync(other, hostId, Web, "contested", withDescendants: false)));
+            Outcome(() => Snapshots.DeleteAsync(Operator, hostId, SnapshotWorld.Web, "contested", withDescendants: false)),
+            Outcome(() => Snapshots.DeleteAsync(other, hostId, SnapshotWorld.Web, "contested", withDescendants: false)));
 
         Assert.Single(outcomes, o => o.StartsWith("done", StringComparison.Ordinal));
         Assert.Single(outcomes, o => o.Contains("still running", StringComparison.Ordinal) || o.Contains("no snapshot named 'contested'", StringComparison.Ordinal));
-        Assert.Equal(["keep"], (await Snapshots.ReadTreeAsync(Operator, hostId, Web)).Snapshots.Select(s => s.Name));
+        Assert.Equal(["keep"], (await Snapshots.ReadTreeAsync(Operator, hostId, SnapshotWorld.Web)).Snapshots.Select(s => s.Name));
     }
 
     [Fact]
     public async Task Compare_AfterAnXmlEdit_ShowsTheChangedLines()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Db, "before-edit");
-        var xml = Connection(hostId).GetDomainByUuid(Db).GetXml(DomainXmlFlags.Inactive).Replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>", StringComparison.Ordinal);
-        await Service<GuestService>().UpdateXmlAsync(GuestWorld.Admin, hostId, Db, xml);
+        await TakeAsync(hostId, SnapshotWorld.Db, "before-edit");
+        var xml = Connection(hostId).GetDomainByUuid(SnapshotWorld.Db).GetXml(DomainXmlFlags.Inactive).Replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>", StringComparison.Ordinal);
+        await Service<GuestService>().UpdateXmlAsync(GuestWorld.Admin, hostId, SnapshotWorld.Db, xml);
 
-        var comparison = await Snapshots.ReadComparisonAsync(Operator, hostId, Db, "before-edit");
+        var comparison = await Snapshots.ReadComparisonAsync(Operator, hostId, SnapshotWorld.Db, "before-edit");
 
         Assert.Contains(comparison.Lines, l => l.Kind == DiffKind.Removed && l.Text.Contains(">1</vcpu>", StringComparison.Ordinal));
         Assert.Contains(comparison.Lines, l => l.Kind == DiffKind.Added && l.Text.Contains(">2</vcpu>", StringComparison.Ordinal));
@@ -220,17 +217,17 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     {
         var hostId = await AddHostAsync();
         using var stop = new CancellationTokenSource(Deadline);
-        await using var first = Snapshots.WatchAsync(Operator, hostId, Web, stop.Token).GetAsyncEnumerator(stop.Token);
-        await using var second = Snapshots.WatchAsync(GuestWorld.Principal(Roles.Viewer, "vic"), hostId, Web, stop.Token).GetAsyncEnumerator(stop.Token);
+        await using var first = Snapshots.WatchAsync(Operator, hostId, SnapshotWorld.Web, stop.Token).GetAsyncEnumerator(stop.Token);
+        await using var second = Snapshots.WatchAsync(GuestWorld.Principal(Roles.Viewer, "vic"), hostId, SnapshotWorld.Web, stop.Token).GetAsyncEnumerator(stop.Token);
         Assert.True(await first.MoveNextAsync());
         Assert.True(await second.MoveNextAsync());
         Assert.Empty(first.Current.Snapshots);
 
-        await TakeAsync(hostId, Web, "live");
+        await TakeAsync(hostId, SnapshotWorld.Web, "live");
 
         Assert.Equal(["live"], (await NextWhere(first, t => t.Snapshots.Count == 1)).Snapshots.Select(s => s.Name));
         Assert.Equal(["live"], (await NextWhere(second, t => t.Snapshots.Count == 1)).Snapshots.Select(s => s.Name));
-        await Snapshots.DeleteAsync(Operator, hostId, Web, "live", withDescendants: false);
+        await Snapshots.DeleteAsync(Operator, hostId, SnapshotWorld.Web, "live", withDescendants: false);
         await NextWhere(first, t => t.Snapshots.Count == 0);
         await NextWhere(second, t => t.Snapshots.Count == 0);
     }
@@ -239,17 +236,17 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
     public async Task DeleteGuest_WithSnapshots_RefusedWithoutDisksDeletedWithThem()
     {
         var hostId = await AddHostAsync();
-        await TakeAsync(hostId, Db, "kept-in-the-disk");
+        await TakeAsync(hostId, SnapshotWorld.Db, "kept-in-the-disk");
         var guests = Service<GuestService>();
 
-        var refused = await Assert.ThrowsAsync<GuestActionException>(() => guests.DeleteAsync(Operator, hostId, Db, "db", deleteDisks: false));
+        var refused = await Assert.ThrowsAsync<GuestActionException>(() => guests.DeleteAsync(Operator, hostId, SnapshotWorld.Db, "db", deleteDisks: false));
         Assert.Contains("1 snapshot(s) (kept-in-the-disk)", refused.Message, StringComparison.Ordinal);
-        Assert.Equal(5, DomainAndVolumes(hostId).Domains);
+        Assert.Equal(5, DomainAndVolumeCount(hostId).Domains);
 
-        var deleted = await guests.DeleteAsync(Operator, hostId, Db, "db", deleteDisks: true);
+        var deleted = await guests.DeleteAsync(Operator, hostId, SnapshotWorld.Db, "db", deleteDisks: true);
 
         Assert.True(deleted.Done, deleted.Message);
-        Assert.Equal((4, 4), DomainAndVolumes(hostId));
+        Assert.Equal((4, 4), DomainAndVolumeCount(hostId));
     }
 
     private static async Task<SnapshotTree> NextWhere(IAsyncEnumerator<SnapshotTree> trees, Func<SnapshotTree, bool> done)
@@ -273,25 +270,5 @@ public sealed class SnapshotServiceTests(VirtWebFactory factory) : IntegrationTe
         {
             return e.Message;
         }
-    }
-
-    private (int Domains, int Volumes) DomainAndVolumes(Guid hostId)
-    {
-        var connection = Connection(hostId);
-        using var pool = connection.GetStoragePoolByName("images");
-        var volumes = pool.ListVolumes();
-        var domains = connection.ListDomains();
-        var counts = (domains.Count, volumes.Count);
-        foreach (var d in domains)
-        {
-            d.Dispose();
-        }
-
-        foreach (var v in volumes)
-        {
-            v.Dispose();
-        }
-
-        return counts;
     }
 }
