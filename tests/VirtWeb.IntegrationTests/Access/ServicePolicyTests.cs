@@ -45,6 +45,8 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
         Assert.Contains("GrantDirectory.SetAsync", names);
         Assert.Contains("NetworkService.CreateAsync", names);
         Assert.Contains("NetworkService.DeleteAsync", names);
+        Assert.Contains("NicService.AttachNicAsync", names);
+        Assert.Contains("HostReadiness.MakeReadyAsync", names);
     }
 
     [Theory]
@@ -103,6 +105,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             _ when type.IsEnum => Enum.GetValues(type).GetValue(0),
             _ when type == typeof(Stream) => new MemoryStream(new byte[4096]),
             _ when type == typeof(GuestCreateInput) => new GuestCreateInput(hostId, "reflect-new", Disk: GuestDiskChoice.None),
+            _ when type == typeof(VirtWeb.Networks.NicInput) => new VirtWeb.Networks.NicInput("default"),
             _ when type == typeof(VirtWeb.Networks.NetworkInput) => new VirtWeb.Networks.NetworkInput("reflect-net", VirtWeb.Libvirt.Xml.NetworkMode.Isolated, "10.99.0.1/24"),
             _ when type == typeof(HostInput) => new HostInput("reflect-host", "test:///default"),
             _ when parameter.HasDefaultValue => parameter.DefaultValue,
@@ -123,7 +126,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             {
                 using (d)
                 {
-                    return $"domain {d.Name} {d.GetState().State} autostart={d.Autostart}";
+                    return $"domain {d.Name} {d.GetState().State} autostart={d.Autostart} {d.GetXml()}";
                 }
             }).Order(StringComparer.Ordinal));
             lines.AddRange(store.Pools.Current(p => p.HostId == hostId).Select(p => $"pool {p.Name} {p.State} autostart={p.Autostart}").Order(StringComparer.Ordinal));
