@@ -1,4 +1,3 @@
-using VirtWeb.Libvirt;
 using VirtWeb.Libvirt.Xml;
 using VirtWeb.Networks;
 using VirtWeb.TestGuest;
@@ -96,7 +95,7 @@ public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture brow
                 await context.DisposeAsync();
             }
 
-            RemoveNetworks(nat, created);
+            VirtWeb.IntegrationTests.Networks.NetworkWorld.RemoveQemuNetworks([nat, created]);
             await App.WithScopeAsync(async services =>
             {
                 await services.GetRequiredService<HostService>().RemoveAsync(Admin, host.Id);
@@ -121,29 +120,5 @@ public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture brow
 
         await SignInAsync(name, password, page);
         return page;
-    }
-
-    private static void RemoveNetworks(params string[] names)
-    {
-        using var connection = LibvirtConnection.Open("qemu:///system");
-        foreach (var name in names)
-        {
-            try
-            {
-                using var network = connection.GetNetworkByName(name);
-                if (network.IsActive)
-                {
-                    network.Stop();
-                }
-
-                if (network.IsPersistent)
-                {
-                    network.Undefine();
-                }
-            }
-            catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoNetwork)
-            {
-            }
-        }
     }
 }
