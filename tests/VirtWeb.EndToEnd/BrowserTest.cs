@@ -8,6 +8,9 @@ public abstract class BrowserTest(KestrelVirtWebFactory app, BrowserFixture brow
 
     protected KestrelVirtWebFactory App => app;
 
+    /// <summary>The browser, for a test that needs a second context (another user watching at the same time).</summary>
+    protected BrowserFixture Browser => browser;
+
     protected IPage Page { get; private set; } = null!;
 
     /// <summary>Errors the page printed to its console, such as a script the content security policy blocked.</summary>
@@ -31,20 +34,22 @@ public abstract class BrowserTest(KestrelVirtWebFactory app, BrowserFixture brow
 
     public async Task DisposeAsync() => await _context.DisposeAsync();
 
-    /// <summary>Fills and submits the sign-in form on the current page.</summary>
-    protected async Task SubmitSignInAsync(string userName, string password)
+    /// <summary>Fills and submits the sign-in form on the current page (or on <paramref name="page"/>).</summary>
+    protected async Task SubmitSignInAsync(string userName, string password, IPage? page = null)
     {
-        await Page.GetByLabel("User name").FillAsync(userName);
-        await Page.GetByLabel("Password").FillAsync(password);
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        page ??= Page;
+        await page.GetByLabel("User name").FillAsync(userName);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }
 
     /// <summary>Signs in from the sign-in page and waits for the start page with its live connection.</summary>
-    protected async Task SignInAsync(string userName, string password)
+    protected async Task SignInAsync(string userName, string password, IPage? page = null)
     {
-        await Page.GotoAsync("/Account/Login");
-        await SubmitSignInAsync(userName, password);
-        await Assertions.Expect(Page.GetByTestId("start-title")).ToBeVisibleAsync();
-        await Page.WaitForInteractiveAsync();
+        page ??= Page;
+        await page.GotoAsync("/Account/Login");
+        await SubmitSignInAsync(userName, password, page);
+        await Assertions.Expect(page.GetByTestId("start-title")).ToBeVisibleAsync();
+        await page.WaitForInteractiveAsync();
     }
 }

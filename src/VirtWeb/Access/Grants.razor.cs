@@ -9,6 +9,7 @@ public enum GrantScope
     Host,
     Guest,
     Pool,
+    Network,
 }
 
 public partial class Grants
@@ -22,6 +23,7 @@ public partial class Grants
     private Guid? _hostId;
     private Guid? _guestUuid;
     private string? _poolName;
+    private string? _networkName;
     private AccessRole _role = AccessRole.Viewer;
 
     [CascadingParameter]
@@ -50,7 +52,14 @@ public partial class Grants
             ? LiveState.Pools.Current(p => p.HostId == hostId && Access.Allows(_user, p.AccessPath, Permission.ManageAccess)).OrderBy(p => p.Name, StringComparer.Ordinal)
             : [];
 
-    private string? ChosenPath => (_scope, _hostId, _guestUuid, _poolName) switch
+    private IEnumerable<Networks.NetworkState> NetworkChoices =>
+        _hostId is { } hostId
+            ? LiveState.Networks.Current(n => n.HostId == hostId && Access.Allows(_user, n.AccessPath, Permission.ManageAccess)).OrderBy(n => n.Name, StringComparer.Ordinal)
+            : [];
+
+    private string? ChosenPath => _scope == GrantScope.Network
+        ? (_hostId, _networkName) is ({ } networkHost, { } network) ? AccessPaths.Network(networkHost, network) : null
+        : (_scope, _hostId, _guestUuid, _poolName) switch
     {
         (GrantScope.Everything, _, _, _) => AccessPaths.Root,
         (GrantScope.Host, { } host, _, _) => AccessPaths.Host(host),
@@ -66,9 +75,9 @@ public partial class Grants
         await RunAsync(async () => _userNames = await Directory.UserNamesAsync(_user));
     }
 
-    private void ScopeChanged(GrantScope scope) => (_scope, _guestUuid, _poolName) = (scope, null, null);
+    private void ScopeChanged(GrantScope scope) => (_scope, _guestUuid, _poolName, _networkName) = (scope, null, null, null);
 
-    private void HostChanged(Guid? hostId) => (_hostId, _guestUuid, _poolName) = (hostId, null, null);
+    private void HostChanged(Guid? hostId) => (_hostId, _guestUuid, _poolName, _networkName) = (hostId, null, null, null);
 
     private Task GrantAsync() => RunAsync(() => Directory.SetAsync(_user, _userName, ChosenPath, _role));
 
@@ -89,6 +98,7 @@ public partial class Grants
             [_, _, "guests", var uuid] when Guid.TryParse(uuid, out var guest) =>
                 $"Guest {LiveState.Guests.Find(GuestState.KeyOf(hostId, guest))?.Name ?? uuid} on {host}",
             [_, _, "pools", var pool] => $"Pool {pool} on {host}",
+            [_, _, "networks", var network] => $"Network {network} on {host}",
             _ => $"Host {host}",
         };
     }

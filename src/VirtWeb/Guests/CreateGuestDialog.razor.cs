@@ -46,6 +46,16 @@ public partial class CreateGuestDialog
     [Inject]
     public required AccessControl Access { get; init; }
 
+    [Inject]
+    public required VirtWeb.Networks.NetworkService Networks { get; init; }
+
+    /// <summary>The host's networks (name, mode, state) or its bridges, whichever the network choice asks for.</summary>
+    internal IReadOnlyList<(string Value, string Text)> NetworkChoices => NetworkSources;
+
+    private IReadOnlyList<(string Value, string Text)> NetworkSources { get; set; } = [];
+
+    private IReadOnlyList<string> _bridges = [];
+
     private ClaimsPrincipal _user = new();
 
     /// <summary>The chosen host's active pools inside the roots that the user may see.</summary>
@@ -77,6 +87,37 @@ public partial class CreateGuestDialog
         _isoPath = Volumes.Any(v => v.Path == _isoPath) ? _isoPath : null;
         _kernelPath = Volumes.Any(v => v.Path == _kernelPath) ? _kernelPath : null;
         _initrdPath = Volumes.Any(v => v.Path == _initrdPath) ? _initrdPath : null;
+        _ = LoadBridgesAsync();
+        NetworkChoiceChanged();
+    }
+
+    private void NetworkChoiceChanged()
+    {
+        NetworkSources = _network == GuestNetworkChoice.Bridge
+            ? [.. _bridges.Select(b => (b, b))]
+            : [.. LiveState.Networks.Current(n => n.HostId == _hostId && Access.Allows(_user, n.AccessPath, Permission.View))
+                .OrderBy(n => n.Name != "default").ThenBy(n => n.Name, StringComparer.Ordinal)
+                .Select(n => (n.Name, $"{n.Name} ({VirtWeb.Networks.NetworkModes.Title(n.Mode)}{(n.Active ? "" : ", not running")})"))];
+        // The default network unless the user chose otherwise; a name from another host names nothing here.
+        _networkSource = NetworkSources.Any(s => s.Value == _networkSource) ? _networkSource : NetworkSources.FirstOrDefault().Value;
+    }
+
+    private async Task LoadBridgesAsync()
+    {
+        try
+        {
+            _bridges = await Networks.ListHostBridgesAsync(_user, _hostId);
+        }
+        catch (Exception e) when (e is VirtWeb.Networks.NetworkException or AccessDeniedException or VirtWeb.Libvirt.LibvirtException)
+        {
+            _bridges = [];
+        }
+
+        await InvokeAsync(() =>
+        {
+            NetworkChoiceChanged();
+            StateHasChanged();
+        });
     }
 
     private Task CreateAsync() => _action.RunAsync(AuthenticationState, async user =>

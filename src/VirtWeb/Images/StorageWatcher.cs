@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace VirtWeb.Images;
@@ -8,17 +7,13 @@ namespace VirtWeb.Images;
 /// re-read that pool; a guest defined or undefined re-reads the host, since it changes who uses which volume. libvirt
 /// has no volume events, so the pool and volume services re-read a pool themselves after changing it.
 /// </summary>
-/// <remarks>
-/// Re-reads of one host come from the supervisor's events and from actions at the same time. They run one at a time
-/// per host, and each takes its version only once its turn has come: version order is then read order, so a listing
-/// made before a change can never outrank (or leave a tombstone over) a listing made after it.
-/// </remarks>
+/// <remarks>Re-reads of one host run one at a time, in version order (see <see cref="HostReadGate"/>).</remarks>
 public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILogger<StorageWatcher> logger) : IHostWatcher
 {
     // A pool read again this many times when it keeps changing under the listing (stopped, undefined, volume deleted).
     private const int ReadAttempts = 3;
 
-    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _gates = new();
+    private readonly HostReadGate _reads = new(store, logger, "storage");
 
     public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events) =>
     [
@@ -60,7 +55,7 @@ public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILo
     public void Removed(Guid hostId, long version)
     {
         Forget(hostId, version);
-        _gates.TryRemove(hostId, out _);
+        _reads.Forget(hostId);
     }
 
     /// <summary>Re-reads one pool and its volumes now, for an action that just changed it.</summary>
@@ -77,27 +72,8 @@ public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILo
         return ReadAsync(host, version => ResyncHost(host, version), tolerateFailure: true, CancellationToken.None);
     }
 
-    private async Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken)
-    {
-        var gate = _gates.GetOrAdd(host.HostId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            var version = store.NextVersion();
-            await Task.Run(() => read(version), cancellationToken);
-        }
-        catch (LibvirtException e) when (tolerateFailure && host.Connection.IsAlive)
-        {
-            // A re-read that failed on a live connection is not a lost connection: thrown to the supervisor it would
-            // drop the host and reconnect, thrown to an action it would report a change that did happen as failed.
-            // The store keeps what it had until the next event or action reads again.
-            logger.LogWarning("Re-reading storage of {Host} failed: {Message}", host.Name, e.Message);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    private Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken) =>
+        _reads.ReadAsync(host, read, tolerateFailure, cancellationToken);
 
     private WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
         new(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? connection.Uri, connection);

@@ -55,7 +55,8 @@ public partial class GuestNics
         var user = _user;
         _networks = _views.Add(new LiveView<NetworkState>(LiveState.Networks, n => n.Key, InvokeAsync, _ => StateHasChanged(), n => n.HostId == hostId && Access.Allows(user, n.AccessPath, Permission.View)));
         _leases = _views.Add(new LiveView<LeaseState>(LiveState.Leases, l => l.Key, InvokeAsync, _ => StateHasChanged(), l => l.HostId == hostId));
-        _network = Networks.FirstOrDefault(n => n.Name == "default")?.Name ?? Networks.FirstOrDefault()?.Name;
+        // A running guest can only be plugged into a running network: default if it runs, else the first that does.
+        _network = Networks.OrderBy(n => !n.Active).ThenBy(n => n.Name != "default").FirstOrDefault()?.Name;
     }
 
     private IEnumerable<LeaseState> LeasesOf(GuestNicState nic) => _leases?.Items.Where(l => l.Mac == nic.Mac) ?? Enumerable.Empty<LeaseState>();

@@ -32,7 +32,7 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
         var leases = await Task.Run(() => Read(hostId, connection));
         Record(hostId, leases, version);
         store.Leases.Replace(leases, version, l => l.HostId == hostId);
-        FillAddresses(hostId, leases);
+        FillAddresses(store, hostId, leases);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -108,7 +108,7 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
     /// A running guest whose agent reports no address shows its cards' leases instead (IPv4 first); what the agent
     /// reports wins whenever it answers (<see cref="Guests.GuestAddressPoller"/>).
     /// </summary>
-    private void FillAddresses(Guid hostId, List<LeaseState> leases)
+    internal static void FillAddresses(LiveStateStore store, Guid hostId, IReadOnlyList<LeaseState> leases)
     {
         foreach (var group in store.Nics.Current(n => n.HostId == hostId && n.GuestRunning).GroupBy(n => n.GuestKey))
         {

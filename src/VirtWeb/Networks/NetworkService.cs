@@ -12,7 +12,7 @@ namespace VirtWeb.Networks;
 /// <c>/hosts/{h}/networks/{n}</c> gives or takes it for one network); creating one is checked on the host. Every
 /// attempt is audited under the network's path.
 /// </summary>
-public sealed class NetworkService(NetworkOperations operations)
+public sealed class NetworkService(NetworkOperations operations, AccessControl access)
 {
     public Task<string> CreateAsync(ClaimsPrincipal user, Guid hostId, NetworkInput input) =>
         operations.RunAsync(user, hostId, "network.create", AccessPaths.Network(hostId, Clean(input.Name)), AccessPaths.Host(hostId), Permission.ManageHosts,
@@ -149,6 +149,14 @@ public sealed class NetworkService(NetworkOperations operations)
             network.Update(NetworkUpdateCommand.Delete, NetworkUpdateSection.IpDhcpHost, entry.ToXml(), UpdateFlags(network));
             return $"{networkName}: removed the static entry {entry.Mac} → {entry.Ip}.";
         });
+
+    /// <summary>The host's bridges (for a guest card plugged into one directly); whoever may see the host may list them.</summary>
+    public async Task<IReadOnlyList<string>> ListHostBridgesAsync(ClaimsPrincipal user, Guid hostId)
+    {
+        await access.RequireAsync(user, Permission.View, "host.bridges.read", AccessPaths.Host(hostId), "see this host");
+        var connection = operations.Connection(hostId);
+        return await Task.Run(() => NetworkOperations.ReadFacts(connection).Interfaces.Where(i => i.IsBridge).Select(i => i.Name).Order(StringComparer.Ordinal).ToList());
+    }
 
     private Task<string> OnNetworkAsync(
         ClaimsPrincipal user, Guid hostId, string networkName, string action, string what, Func<LibvirtConnection, LibvirtNetwork, string> act)

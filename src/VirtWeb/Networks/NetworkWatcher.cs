@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using VirtWeb.Hosts;
 using VirtWeb.Libvirt;
@@ -9,12 +8,11 @@ namespace VirtWeb.Networks;
 /// <summary>
 /// Keeps every host's virtual networks and guests' network cards in the live store. Network lifecycle events are hints
 /// to re-read that network; a guest defined, started, stopped or undefined, or a device added to or removed from it,
-/// re-reads that guest's cards. Re-reads of one host run one at a time and take their version inside the turn, so a
-/// listing made before a change never outranks one made after it (as the storage watcher does).
+/// re-reads that guest's cards. Re-reads of one host run one at a time, in version order (see <see cref="HostReadGate"/>).
 /// </summary>
 public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher> logger) : IHostWatcher
 {
-    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _gates = new();
+    private readonly HostReadGate _reads = new(store, logger, "networks");
 
     public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events)
     {
@@ -66,7 +64,7 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
     public void Removed(Guid hostId, long version)
     {
         Forget(hostId, version);
-        _gates.TryRemove(hostId, out _);
+        _reads.Forget(hostId);
     }
 
     /// <summary>Re-reads one network now, for an action that just changed it (or removed it).</summary>
@@ -81,25 +79,8 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
     public Task RefreshHostAsync(WatchedHost host) =>
         ReadAsync(host, version => ResyncHost(host, version), tolerateFailure: true, CancellationToken.None);
 
-    private async Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken)
-    {
-        var gate = _gates.GetOrAdd(host.HostId, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            var version = store.NextVersion();
-            await Task.Run(() => read(version), cancellationToken);
-        }
-        catch (LibvirtException e) when (tolerateFailure && host.Connection.IsAlive)
-        {
-            // As for storage: a failed re-read on a live connection keeps what the store has until the next one.
-            logger.LogWarning("Re-reading networks of {Host} failed: {Message}", host.Name, e.Message);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    private Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken) =>
+        _reads.ReadAsync(host, read, tolerateFailure, cancellationToken);
 
     private void ResyncHost(WatchedHost host, long version)
     {

@@ -19,6 +19,7 @@ public static class NetworksExtensions
         services.AddSingleton<NetworkOperations>();
         services.AddSingleton<NetworkService>();
         services.AddSingleton<NicService>();
+        services.AddSingleton<HostReadiness>();
         services.AddSingleton<LeasePoller>();
         return services;
     }

@@ -89,6 +89,8 @@ public sealed class GrantTests(VirtWebFactory factory) : GuestTest(factory)
     [InlineData("/hosts/00000000-0000-0000-0000-000000000001/guests/x")]
     [InlineData("/hosts/00000000-0000-0000-0000-000000000001/pools/a/b")]
     [InlineData("/hosts/00000000-0000-0000-0000-000000000001/pools/..")]
+    [InlineData("/hosts/00000000-0000-0000-0000-000000000001/networks/..")]
+    [InlineData("/hosts/00000000-0000-0000-0000-000000000001/networks/a b")]
     [InlineData("/hosts/00000000-0000-0000-0000-000000000001\0")]
     [InlineData("/users/admin")]
     [InlineData("   ")]

@@ -53,6 +53,8 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
         Assert.Contains("NetworkService.CreateAsync", names);
         Assert.Contains("NetworkService.DeleteAsync", names);
         Assert.Contains("ApiTokenService.RevokeAsync", names);
+        Assert.Contains("NicService.AttachNicAsync", names);
+        Assert.Contains("HostReadiness.MakeReadyAsync", names);
     }
 
     [Theory]
@@ -112,6 +114,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             _ when type == typeof(Stream) => new MemoryStream(new byte[4096]),
             _ when type == typeof(GuestCreateInput) => new GuestCreateInput(hostId, "reflect-new", Disk: GuestDiskChoice.None),
             _ when type == typeof(VirtWeb.Snapshots.SnapshotCreateInput) => new VirtWeb.Snapshots.SnapshotCreateInput("reflect-snap", null, VirtWeb.Snapshots.SnapshotKind.Internal, WithMemory: false),
+            _ when type == typeof(VirtWeb.Networks.NicInput) => new VirtWeb.Networks.NicInput("default"),
             _ when type == typeof(VirtWeb.Networks.NetworkInput) => new VirtWeb.Networks.NetworkInput("reflect-net", VirtWeb.Libvirt.Xml.NetworkMode.Isolated, "10.99.0.1/24"),
             _ when type == typeof(HostInput) => new HostInput("reflect-host", "test:///default"),
             _ when parameter.HasDefaultValue => parameter.DefaultValue,
@@ -132,7 +135,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             {
                 using (d)
                 {
-                    return $"domain {d.Name} {d.GetState().State} autostart={d.Autostart}";
+                    return $"domain {d.Name} {d.GetState().State} autostart={d.Autostart} {d.GetXml()}";
                 }
             }).Order(StringComparer.Ordinal));
             lines.AddRange(store.Pools.Current(p => p.HostId == hostId).Select(p => $"pool {p.Name} {p.State} autostart={p.Autostart}").Order(StringComparer.Ordinal));

@@ -37,6 +37,31 @@ public static class NetworkWorld
         </node>
         """);
 
+    /// <summary>Stops and forgets the named networks on the machine's libvirtd, whatever state they are in (test clean-up).</summary>
+    public static void RemoveQemuNetworks(IEnumerable<string> names)
+    {
+        using var connection = LibvirtConnection.Open("qemu:///system");
+        foreach (var name in names)
+        {
+            try
+            {
+                using var network = connection.GetNetworkByName(name);
+                if (network.IsActive)
+                {
+                    network.Stop();
+                }
+
+                if (network.IsPersistent)
+                {
+                    network.Undefine();
+                }
+            }
+            catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoNetwork)
+            {
+            }
+        }
+    }
+
     private static string Guest(string name, string uuid, string mac, bool running) => $"""
         <domain type='test'>
           <name>{name}</name>

@@ -24,32 +24,7 @@ public sealed class NetworksQemuTests(VirtWebFactory factory) : IntegrationTest(
 
     public async Task InitializeAsync() => _hostId = await GuestWorld.AddQemuHostAsync(Factory);
 
-    public async Task DisposeAsync()
-    {
-        await Task.Run(() =>
-        {
-            using var connection = LibvirtConnection.Open("qemu:///system");
-            foreach (var name in _networks)
-            {
-                try
-                {
-                    using var network = connection.GetNetworkByName(name);
-                    if (network.IsActive)
-                    {
-                        network.Stop();
-                    }
-
-                    if (network.IsPersistent)
-                    {
-                        network.Undefine();
-                    }
-                }
-                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoNetwork)
-                {
-                }
-            }
-        });
-    }
+    public Task DisposeAsync() => Task.Run(() => NetworkWorld.RemoveQemuNetworks(_networks));
 
     [Fact]
     public async Task IsolatedAndNatNetworks_GuestOnNat_CardAttachedSeenByAgentThenDetachedAndInUseDeleteRefused()

@@ -67,6 +67,48 @@ public sealed class CreateGuestDialogTests : ComponentTest
         });
     }
 
+    [Fact]
+    public async Task CreateGuestDialog_Network_PickedFromTheHostsNetworksDefaultFirst()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        Upsert(Store.Pools, Pool(HostId, "default"));
+        Upsert(Store.Networks,
+            Network(HostId, "lab", active: false), Network(HostId, "default", active: true), Network(OtherHostId, "elsewhere", active: true));
+
+        var dialog = await OpenAsync();
+
+        dialog.WaitForAssertion(() =>
+        {
+            Assert.Equal("default (NAT)", dialog.Find("[data-testid=create-network]").TextContent.Trim());
+            Assert.Equal("default", PoolChosen(dialog));
+        });
+        Assert.Equal(["default (NAT)", "lab (Isolated, not running)"], NetworkTexts(dialog));
+    }
+
+    [Fact]
+    public async Task CreateGuestDialog_HostWithoutPoolOrNetwork_OffersReadyThisHostToAdministrators()
+    {
+        Context.SignInAs("root", Roles.Administrator);
+        Upsert(Store.Hosts, new HostState(HostId, "qemu", "qemu:///system", HostConnectionState.Connected, DateTimeOffset.UtcNow));
+
+        var dialog = await OpenAsync();
+
+        dialog.WaitForAssertion(() =>
+        {
+            var steps = dialog.FindAll("[data-testid=ready-host-step]").Select(e => e.TextContent).ToList();
+            Assert.Equal(2, steps.Count);
+            Assert.Contains("Create the directory pool default at /var/lib/libvirt/images", steps[0]);
+            Assert.Contains("Create the NAT network default (192.168.122.1/24", steps[1]);
+            Assert.Single(dialog.FindAll("[data-testid=ready-host-submit]"));
+        });
+    }
+
+    private static List<string> NetworkTexts(IRenderedComponent<MudDialogProvider> dialog) =>
+        dialog.FindComponents<CreateGuestDialog>().Single().Instance.NetworkChoices.Select(c => c.Text).ToList();
+
+    private static VirtWeb.Networks.NetworkState Network(Guid hostId, string name, bool active) => new(
+        hostId, "qemu", Guid.NewGuid(), name, name == "lab" ? NetworkMode.Isolated : NetworkMode.Nat, null, null, "virbr0", active, true, true, []);
+
     private async Task<IRenderedComponent<MudDialogProvider>> OpenAsync()
     {
         Context.Render<MudPopoverProvider>();

@@ -43,6 +43,44 @@ public sealed class MachineIdsPageTests : ComponentTest
     }
 
     [Fact]
+    public void MachineIdsPage_GroupsGuestsSendOneDhcpClientId_SharedClientIdShownInTheGroupUntilOneRenews()
+    {
+        Context.SignInAs("vera", Roles.Viewer);
+        var shared = MachineId.New().Value;
+        var a = AddGuest("alpha", DomainState.Running, hasAgent: true);
+        var b = AddGuest("bravo", DomainState.Running, hasAgent: true);
+        Observe(a, MachineIdSource.GuestAgent, shared);
+        Observe(b, MachineIdSource.GuestAgent, shared);
+        var sightings = Context.Services.GetRequiredService<VirtWeb.Networks.LeasePoller>().ClientIds;
+        const string clientId = "ff:9c:32:a8:c7:00:04:8b:af:2d:96:b4:a2:48:6c:9e:15:ce:ee:09:6b:5c:cd";
+        foreach (var (guest, mac) in new[] { (a, "52:54:00:00:00:0a"), (b, "52:54:00:00:00:0b") })
+        {
+            Upsert(Store.Nics, new VirtWeb.Networks.GuestNicState(HostId, guest.Uuid, guest.Name, true, mac, "network", "default", null, "virtio", true, null));
+            sightings.Upsert(new VirtWeb.Networks.ClientIdSighting(HostId, mac, clientId, "default", "192.168.122.50"), Store.NextVersion());
+        }
+
+        Upsert(Store.Leases, new VirtWeb.Networks.LeaseState(HostId, "default", "52:54:00:00:00:0b", "192.168.122.50", 24, IpAddressType.IPv4, null, clientId, Seen));
+
+        var page = Context.Render<MachineIdsPage>();
+
+        page.WaitForAssertion(() =>
+        {
+            var group = Assert.Single(page.FindAll("[data-testid=machineid-duplicate-group]"));
+            var alert = group.QuerySelector("[data-testid=shared-client-id]");
+            Assert.NotNull(alert);
+            Assert.Equal(clientId, alert.QuerySelector("[data-testid=shared-client-id-value]")!.TextContent);
+            Assert.Contains("from alpha (52:54:00:00:00:0a) and bravo (52:54:00:00:00:0b)", alert.TextContent, StringComparison.Ordinal);
+            Assert.Contains("The lease (192.168.122.50) is now held by 52:54:00:00:00:0b", alert.TextContent, StringComparison.Ordinal);
+            Assert.Contains("dnsmasq keys leases by client ID", alert.TextContent, StringComparison.Ordinal);
+        });
+
+        // bravo's DHCP client renewed with a client ID from a new machine ID.
+        sightings.Upsert(new VirtWeb.Networks.ClientIdSighting(HostId, "52:54:00:00:00:0b", "ff:9c:32:a8:c7:00:04:11", "default", "192.168.122.51"), Store.NextVersion());
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=shared-client-id]")));
+    }
+
+    [Fact]
     public void MachineIdsPage_Viewer_SeesIdsAndSourcesButNoActions()
     {
         Context.SignInAs("vera", Roles.Viewer);
