@@ -22,7 +22,12 @@ public static class ApiExtensions
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(ApiTokenAuthenticationHandler.ApiSchemeName, null, options => options.ForwardDefaultSelector = context =>
-                ApiTokenAuthenticationHandler.HasBearer(context.Request) ? ApiTokenAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme);
+                context.Request.Path.StartsWithSegments(ApiRoutes.Prefix) && ApiTokenAuthenticationHandler.HasBearer(context.Request)
+                    ? ApiTokenAuthenticationHandler.SchemeName
+                    : IdentityConstants.ApplicationScheme);
+        // The default scheme becomes that choice, so that what no endpoint answers under /api (a 404, a 415) sees the token
+        // as well; everywhere else it is the sign-in cookie, as AddAccess set it, and a token is never read there.
+        services.Configure<AuthenticationOptions>(options => options.DefaultScheme = ApiTokenAuthenticationHandler.ApiSchemeName);
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.ApiSchemeName)
             .RequireAuthenticatedUser());
@@ -69,9 +74,7 @@ public static class ApiExtensions
         v1.MapAccessApi();
         v1.MapTokensApi();
 
-        // Anything else under /api/v1 is a 404 in problem details, not the pages' not-found page.
-        v1.Map("{**rest}", () => ApiProblems.Result(StatusCodes.Status404NotFound, "There is no such API endpoint; the OpenAPI document lists them."))
-            .ExcludeFromDescription();
+        // Anything else under /api is answered by ApiPipeline: a 404 (or 405, 415) in problem details, not the pages' not-found page.
         return app;
     }
 
