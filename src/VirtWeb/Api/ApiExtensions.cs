@@ -18,6 +18,7 @@ public static class ApiExtensions
     {
         var services = builder.Services;
         services.AddApiServices();
+        services.AddApiDocuments();
         services.AddProblemDetails();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
@@ -46,6 +47,8 @@ public static class ApiExtensions
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
             // A misspelt field would otherwise be dropped without a word, and the call do something else than asked.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // "vcpus": "2" is a wrong type, not a number; and the document then says plainly "integer".
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         // Bad bodies and parameters throw, so that ApiPipeline can say what was wrong instead of an empty 400.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -73,6 +76,7 @@ public static class ApiExtensions
         v1.MapConsolesApi();
         v1.MapAccessApi();
         v1.MapTokensApi();
+        app.MapApiDocuments();
 
         // Anything else under /api is answered by ApiPipeline: a 404 (or 405, 415) in problem details, not the pages' not-found page.
         return app;
