@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using VirtWeb.Api.Events;
 using VirtWeb.Api.Tokens;
 
 namespace VirtWeb.Api;
@@ -18,6 +19,7 @@ public static class ApiExtensions
     {
         var services = builder.Services;
         services.AddApiServices();
+        services.AddHostedService(provider => provider.GetRequiredService<ApiEventFeed>());
         services.AddApiDocuments();
         services.AddProblemDetails();
         services.AddAuthentication()
@@ -61,6 +63,7 @@ public static class ApiExtensions
         services.AddSingleton<InstallationIdentity>();
         services.AddSingleton<ApiTokenValidator>();
         services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<ApiEventFeed>();
         return services;
     }
 
@@ -76,6 +79,7 @@ public static class ApiExtensions
         v1.MapConsolesApi();
         v1.MapAccessApi();
         v1.MapTokensApi();
+        v1.MapEventsApi();
         app.MapApiDocuments();
 
         // Anything else under /api is answered by ApiPipeline: a 404 (or 405, 415) in problem details, not the pages' not-found page.
