@@ -21,6 +21,7 @@ public static class ApiExtensions
         services.AddApiServices();
         services.AddHostedService(provider => provider.GetRequiredService<ApiEventFeed>());
         services.AddApiDocuments();
+        services.AddApiRateLimits(builder.Configuration);
         services.AddProblemDetails();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
