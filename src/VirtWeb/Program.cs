@@ -40,6 +40,7 @@ try
     app.UseApi();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseRateLimiter();
     app.UsePasswordChangeRequirement();
     app.UseAntiforgery();
 

@@ -40,7 +40,8 @@ public sealed class IdentitySeeder(
 
         var generated = string.IsNullOrEmpty(bootstrap.AdminPassword);
         var password = generated ? GeneratePassword() : bootstrap.AdminPassword!;
-        var admin = new ApplicationUser { UserName = userName };
+        // A generated password was printed to a terminal: the Administrator chooses their own at first sign-in.
+        var admin = new ApplicationUser { UserName = userName, MustChangePassword = generated };
         ThrowOnFailure(await userManager.CreateAsync(admin, password), $"create the first Administrator {userName}");
         ThrowOnFailure(await userManager.AddToRoleAsync(admin, Roles.Administrator), $"make {userName} an Administrator");
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using VirtWeb.Api.Events;
 using VirtWeb.Api.Tokens;
 
 namespace VirtWeb.Api;
@@ -18,11 +19,19 @@ public static class ApiExtensions
     {
         var services = builder.Services;
         services.AddApiServices();
+        services.AddHostedService(provider => provider.GetRequiredService<ApiEventFeed>());
+        services.AddApiDocuments();
+        services.AddApiRateLimits(builder.Configuration);
         services.AddProblemDetails();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddPolicyScheme(ApiTokenAuthenticationHandler.ApiSchemeName, null, options => options.ForwardDefaultSelector = context =>
-                ApiTokenAuthenticationHandler.HasBearer(context.Request) ? ApiTokenAuthenticationHandler.SchemeName : IdentityConstants.ApplicationScheme);
+                context.Request.Path.StartsWithSegments(ApiRoutes.Prefix) && ApiTokenAuthenticationHandler.HasBearer(context.Request)
+                    ? ApiTokenAuthenticationHandler.SchemeName
+                    : IdentityConstants.ApplicationScheme);
+        // The default scheme becomes that choice, so that what no endpoint answers under /api (a 404, a 415) sees the token
+        // as well; everywhere else it is the sign-in cookie, as AddAccess set it, and a token is never read there.
+        services.Configure<AuthenticationOptions>(options => options.DefaultScheme = ApiTokenAuthenticationHandler.ApiSchemeName);
         services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .AddAuthenticationSchemes(ApiTokenAuthenticationHandler.ApiSchemeName)
             .RequireAuthenticatedUser());
@@ -41,6 +50,8 @@ public static class ApiExtensions
             options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
             // A misspelt field would otherwise be dropped without a word, and the call do something else than asked.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // "vcpus": "2" is a wrong type, not a number; and the document then says plainly "integer".
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         // Bad bodies and parameters throw, so that ApiPipeline can say what was wrong instead of an empty 400.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -53,6 +64,7 @@ public static class ApiExtensions
         services.AddSingleton<InstallationIdentity>();
         services.AddSingleton<ApiTokenValidator>();
         services.AddSingleton<ApiTokenService>();
+        services.AddSingleton<ApiEventFeed>();
         return services;
     }
 
@@ -68,10 +80,10 @@ public static class ApiExtensions
         v1.MapConsolesApi();
         v1.MapAccessApi();
         v1.MapTokensApi();
+        v1.MapEventsApi();
+        app.MapApiDocuments();
 
-        // Anything else under /api/v1 is a 404 in problem details, not the pages' not-found page.
-        v1.Map("{**rest}", () => ApiProblems.Result(StatusCodes.Status404NotFound, "There is no such API endpoint; the OpenAPI document lists them."))
-            .ExcludeFromDescription();
+        // Anything else under /api is answered by ApiPipeline: a 404 (or 405, 415) in problem details, not the pages' not-found page.
         return app;
     }
 

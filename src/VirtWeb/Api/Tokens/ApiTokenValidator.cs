@@ -69,4 +69,16 @@ public sealed class ApiTokenValidator(IDbContextFactory<VirtWebDbContext> dbFact
             ApiTokenScope.AuthenticationType);
         return new(new ClaimsPrincipal(identity), null);
     }
+
+    /// <summary>Whether a token a long call (an event stream) came with may still be used: not revoked or expired, its user enabled.</summary>
+    public async Task<bool> IsStillValidAsync(Guid tokenId, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await (
+            from row in db.ApiTokens
+            join user in db.Users on row.UserId equals user.Id
+            where row.Id == tokenId && row.RevokedAt == null && row.ExpiresAt > now && !user.IsDisabled
+            select row.Id).AnyAsync(cancellationToken);
+    }
 }
