@@ -14,6 +14,9 @@ namespace VirtWeb.IntegrationTests.Snapshots;
 [Collection(AppCollection.Name)]
 public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(factory), IAsyncLifetime
 {
+    // A deadline, not a pace: a revert takes a safety snapshot first, and other tests load the 2 cores meanwhile.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+
     private readonly BunitContext _operator = new();
     private readonly BunitContext _viewer = new();
 
@@ -26,20 +29,20 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
         var guest = Store.Guests.Find(GuestState.KeyOf(hostId, SnapshotWorld.Web))!;
         var acting = Render(_operator, "olga", Roles.Operator, guest);
         var watching = Render(_viewer, "vic", Roles.Viewer, guest);
-        acting.WaitForAssertion(() => acting.Find("[data-testid=snapshot-none]"));
-        watching.WaitForAssertion(() => watching.Find("[data-testid=snapshot-none]"));
+        acting.WaitForAssertion(() => acting.Find("[data-testid=snapshot-none]"), Wait);
+        watching.WaitForAssertion(() => watching.Find("[data-testid=snapshot-none]"), Wait);
         Assert.Empty(watching.FindAll("[data-testid=snapshot-new]"));
 
         await acting.InvokeAsync(() => acting.Find("[data-testid=snapshot-new]").Click());
-        acting.WaitForAssertion(() => Assert.Contains("Pool images", acting.Find("[data-testid=snapshot-cost]").TextContent, StringComparison.Ordinal));
+        acting.WaitForAssertion(() => Assert.Contains("Pool images", acting.Find("[data-testid=snapshot-cost]").TextContent, StringComparison.Ordinal), Wait);
         await acting.InvokeAsync(() => NameInput(acting).Input("a/b"));
         acting.WaitForAssertion(() =>
         {
             Assert.Contains("'/'", acting.Find("[data-testid=snapshot-refusal]").TextContent, StringComparison.Ordinal);
             Assert.True(acting.Find("button[data-testid=snapshot-take]").HasAttribute("disabled"));
-        });
+        }, Wait);
         await acting.InvokeAsync(() => NameInput(acting).Input("ui-one"));
-        acting.WaitForAssertion(() => Assert.Empty(acting.FindAll("[data-testid=snapshot-refusal]")));
+        acting.WaitForAssertion(() => Assert.Empty(acting.FindAll("[data-testid=snapshot-refusal]")), Wait);
         await acting.InvokeAsync(() => acting.Find("button[data-testid=snapshot-take]").Click());
 
         foreach (var page in new[] { acting, watching })
@@ -51,12 +54,12 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
                 Assert.Contains("running, with memory", row.TextContent, StringComparison.Ordinal);
                 Assert.Contains("internal, in the qcow2", row.TextContent, StringComparison.Ordinal);
                 Assert.NotNull(row.QuerySelector("[data-testid=snapshot-current]"));
-            });
+            }, Wait);
         }
 
         Assert.Empty(watching.FindAll("button[aria-label='Revert to ui-one']"));
         await acting.InvokeAsync(() => acting.Find("button[aria-label='Revert to ui-one']").Click());
-        acting.WaitForAssertion(() => Assert.Contains("ui-one", acting.Find("[data-testid=snapshot-confirm]").TextContent, StringComparison.Ordinal));
+        acting.WaitForAssertion(() => Assert.Contains("ui-one", acting.Find("[data-testid=snapshot-confirm]").TextContent, StringComparison.Ordinal), Wait);
         await acting.InvokeAsync(() => acting.Find("button[data-testid=snapshot-revert-confirm]").Click());
 
         foreach (var page in new[] { acting, watching })
@@ -66,11 +69,11 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
                 var rows = page.FindAll("[data-testid=snapshot-row]");
                 Assert.Equal(2, rows.Count);
                 Assert.Contains(rows, r => r.GetAttribute("data-parent") == "ui-one" && r.GetAttribute("data-name")!.StartsWith("before-ui-one-", StringComparison.Ordinal));
-            });
+            }, Wait);
         }
 
         await acting.InvokeAsync(() => acting.Find("button[aria-label='Delete ui-one']").Click());
-        acting.WaitForAssertion(() => acting.Find("[data-testid=snapshot-descendants]"));
+        acting.WaitForAssertion(() => acting.Find("[data-testid=snapshot-descendants]"), Wait);
         await acting.InvokeAsync(() => acting.Find("button[data-testid=snapshot-delete-confirm]").Click());
 
         foreach (var page in new[] { acting, watching })
@@ -80,7 +83,7 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
                 var row = Assert.Single(page.FindAll("[data-testid=snapshot-row]"));
                 Assert.StartsWith("before-ui-one-", row.GetAttribute("data-name"), StringComparison.Ordinal);
                 Assert.True(string.IsNullOrEmpty(row.GetAttribute("data-parent")), "the child of the deleted snapshot is a root now");
-            });
+            }, Wait);
         }
     }
 
@@ -92,7 +95,7 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
         var xml = Connection(hostId).GetDomainByUuid(SnapshotWorld.Db).GetXml(DomainXmlFlags.Inactive).Replace("<memory unit='KiB'>262144</memory>", "<memory unit='KiB'>524288</memory>", StringComparison.Ordinal);
         await Service<GuestService>().UpdateXmlAsync(GuestWorld.Admin, hostId, SnapshotWorld.Db, xml);
         var page = Render(_viewer, "vic", Roles.Viewer, Store.Guests.Find(GuestState.KeyOf(hostId, SnapshotWorld.Db))!);
-        page.WaitForAssertion(() => page.Find("button[aria-label='Compare cmp']"));
+        page.WaitForAssertion(() => page.Find("button[aria-label='Compare cmp']"), Wait);
 
         await page.InvokeAsync(() => page.Find("button[aria-label='Compare cmp']").Click());
 
@@ -102,7 +105,7 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
             Assert.Contains("- ", diff, StringComparison.Ordinal);
             Assert.Contains("262144", diff, StringComparison.Ordinal);
             Assert.Contains("524288", diff, StringComparison.Ordinal);
-        });
+        }, Wait);
     }
 
     private IRenderedComponent<GuestSnapshots> Render(BunitContext context, string user, string role, GuestState guest)
