@@ -18,10 +18,7 @@ public sealed partial class ApiDocumentTests(VirtWebFactory factory) : ApiTest(f
     {
         using var document = JsonDocument.Parse(await SignedInDocumentAsync());
         var paths = document.RootElement.GetProperty("paths");
-        var routes = Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith(ApiRoutes.V1, StringComparison.Ordinal) == true)
-            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Endpoint: e)))
-            .ToList();
+        var routes = Routes();
         Assert.NotEmpty(routes);
 
         foreach (var (method, endpoint) in routes)

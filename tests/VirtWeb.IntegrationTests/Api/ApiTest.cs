@@ -1,5 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using VirtWeb.Api;
 using VirtWeb.Api.Tokens;
 
 namespace VirtWeb.IntegrationTests.Api;
@@ -31,6 +34,14 @@ public abstract class ApiTest(VirtWebFactory factory) : GuestTest(factory)
 
     protected async Task<HttpClient> ClientAsync(ApplicationUser user, AccessRole? role = null, params string[] paths) =>
         Client((await IssueAsync(user, role, paths)).Secret);
+
+    /// <summary>Every route of /api/v1 as the app maps it, with each of its methods.</summary>
+    protected IReadOnlyList<(string Method, RouteEndpoint Endpoint)> Routes() =>
+        Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith(ApiRoutes.V1, StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (m, e)))
+            .OrderBy(r => r.e.RoutePattern.RawText, StringComparer.Ordinal).ThenBy(r => r.m, StringComparer.Ordinal)
+            .ToList();
 
     protected static string GuestPath(Guid hostId, Guid uuid) => $"/api/v1/hosts/{hostId}/guests/{uuid}";
 

@@ -20,13 +20,6 @@ public sealed class ApiViewerTests(VirtWebFactory factory) : ApiTest(factory)
 {
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    private IReadOnlyList<(string Method, RouteEndpoint Endpoint)> Routes() =>
-        Service<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.StartsWith(ApiRoutes.V1, StringComparison.Ordinal) == true)
-            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (m, e)))
-            .OrderBy(r => r.e.RoutePattern.RawText, StringComparer.Ordinal).ThenBy(r => r.m, StringComparer.Ordinal)
-            .ToList();
-
     [Fact]
     public void Routes_ListEveryArea()
     {
