@@ -247,18 +247,6 @@ internal sealed partial class TinyGuest : IAsyncDisposable
         return domain.ToString();
     }
 
-    /// <summary>The domain XML with its card on libvirt network <paramref name="network"/> instead of user-mode networking.</summary>
-    public static string OnNetwork(string domainXml, string network, string? mac)
-    {
-        var domain = XElement.Parse(domainXml);
-        var nic = domain.Element("devices")!.Element("interface")!;
-        nic.ReplaceWith(new XElement("interface", new XAttribute("type", "network"),
-            mac is null ? null : new XElement("mac", new XAttribute("address", mac)),
-            new XElement("source", new XAttribute("network", network)),
-            new XElement("model", new XAttribute("type", "virtio"))));
-        return domain.ToString();
-    }
-
     /// <summary>Starts the domain and waits until its agent answers guest-ping; returns (and records) how long that took.</summary>
     public async Task<TimeSpan> StartAsync(TimeSpan? deadline = null, CancellationToken cancellationToken = default)
     {
