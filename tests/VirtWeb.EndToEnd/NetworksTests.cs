@@ -40,7 +40,7 @@ public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture brow
             await SignInAsync(viewerName, VirtWebFactory.UserPassword);
             await Page.GotoAsync("/networks");
             await Page.WaitForInteractiveAsync();
-            var card = Page.Locator($"[data-testid=network][data-network='{nat}']");
+            var card = Page.Locator($"[data-testid=network][data-host='{host.Id}'][data-network='{nat}']");
             await Expect(card).ToBeVisibleAsync(Visible);
             await Expect(card.GetByTestId("network-mode-explained")).ToContainTextAsync("from outside nobody reaches the guests");
             await Expect(card.GetByTestId("lease-guest")).ToHaveTextAsync(guest.Name, new() { Timeout = 90_000 });
@@ -79,11 +79,11 @@ public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture brow
             await dialog.GetByTestId("network-dhcp-end-input").FillAsync($"10.{150 + octet % 10}.{octet}.20");
             await dialog.GetByTestId("network-submit").ClickAsync();
             await Expect(dialog).ToHaveCountAsync(0, new() { Timeout = 30_000 });
-            var createdCard = Page.Locator($"[data-testid=network][data-network='{created}']");
+            var createdCard = Page.Locator($"[data-testid=network][data-host='{host.Id}'][data-network='{created}']");
             await Expect(createdCard).ToBeVisibleAsync(Visible);
             await Expect(createdCard.GetByTestId("network-state")).ToHaveTextAsync("active");
 
-            await adminPage.Locator($"[data-testid=network][data-network='{created}']").GetByTestId("network-delete").ClickAsync();
+            await adminPage.Locator($"[data-testid=network][data-host='{host.Id}'][data-network='{created}']").GetByTestId("network-delete").ClickAsync();
             await adminPage.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
             await Expect(createdCard).ToHaveCountAsync(0, new() { Timeout = 30_000 });
             Assert.Empty(ConsoleErrors);

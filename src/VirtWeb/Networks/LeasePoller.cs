@@ -29,7 +29,10 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
     public async Task RefreshAsync(Guid hostId, LibvirtConnection connection)
     {
         var version = store.NextVersion();
-        var leases = await Task.Run(() => Read(hostId, connection));
+        // A host without an active network (as the watcher last read it) has no leases: no call to libvirt at all.
+        var leases = store.Networks.Current(n => n.HostId == hostId && n.Active).Count == 0
+            ? []
+            : await Task.Run(() => Read(hostId, connection));
         Record(hostId, leases, version);
         store.Leases.Replace(leases, version, l => l.HostId == hostId);
         FillAddresses(store, hostId, leases);

@@ -69,9 +69,12 @@ public sealed class SnapshotsTabTests(VirtWebFactory factory) : IntegrationTest(
                 var rows = page.FindAll("[data-testid=snapshot-row]");
                 Assert.Equal(2, rows.Count);
                 Assert.Contains(rows, r => r.GetAttribute("data-parent") == "ui-one" && r.GetAttribute("data-name")!.StartsWith("before-ui-one-", StringComparison.Ordinal));
+                // The safety snapshot shows before the revert itself is done; once it is, ui-one is current again.
+                Assert.NotNull(rows.Single(r => r.GetAttribute("data-name") == "ui-one").QuerySelector("[data-testid=snapshot-current]"));
             }, Wait);
         }
 
+        acting.WaitForAssertion(() => Assert.False(acting.Find("button[aria-label='Delete ui-one']").HasAttribute("disabled")), Wait);
         await acting.InvokeAsync(() => acting.Find("button[aria-label='Delete ui-one']").Click());
         acting.WaitForAssertion(() => acting.Find("[data-testid=snapshot-descendants]"), Wait);
         await acting.InvokeAsync(() => acting.Find("button[data-testid=snapshot-delete-confirm]").Click());

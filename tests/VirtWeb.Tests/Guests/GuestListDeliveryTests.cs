@@ -37,10 +37,25 @@ public sealed class GuestListDeliveryTests : GuestListPageTest
         var before = await RendersAsync(page);
 
         Upsert(Store.Guests, [.. Enumerable.Range(0, 10).Select(i => Guest($"g{i}", DomainState.Running))]);
+        // The page's reader can reach the window's delay only after the clock moved (it runs on its own thread), and a
+        // fake clock's delay waits for the next move: move it again, a window at a time, until the batch is out.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         _clock.Advance(LiveStateStore.BatchWindow);
+        while (await RowCountAsync(page) != 11 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            _clock.Advance(LiveStateStore.BatchWindow);
+        }
 
         page.WaitForAssertion(() => Assert.Equal(11, RowNames(page).Count));
         Assert.Equal(before + 1, await RendersAsync(page));
+    }
+
+    private static async Task<int> RowCountAsync(IRenderedComponent<GuestList> page)
+    {
+        var rows = 0;
+        await page.InvokeAsync(() => rows = RowNames(page).Count);
+        return rows;
     }
 
     // Read on the renderer's dispatcher, so a render whose markup is out but whose OnAfterRender has not run yet is counted.
