@@ -74,6 +74,17 @@ public partial class GuestDetailsPage
         _user = (await AuthenticationState).User;
         _looking = AddressPoller.Look();
         Timeline.Changed += OnTimelineChanged;
+        // An action ends without a change of the guest's state when the state changed already while it ran (a
+        // snapshot's pause and resume): the buttons it disabled come back only with this render.
+        Actions.BusyChanged += OnBusyChanged;
+    }
+
+    private void OnBusyChanged(string key)
+    {
+        if (key == GuestState.KeyOf(HostId, Uuid))
+        {
+            _ = InvokeAsync(StateHasChanged);
+        }
     }
 
     // The router reuses this component when the address names another guest (a clone opens its own page this way).
@@ -179,6 +190,7 @@ public partial class GuestDetailsPage
     {
         _looking?.Dispose();
         Timeline.Changed -= OnTimelineChanged;
+        Actions.BusyChanged -= OnBusyChanged;
         if (_guest is not null)
         {
             await _guest.DisposeAsync();
