@@ -44,6 +44,9 @@ public sealed record SnapshotTree(Guid HostId, Guid Uuid, IReadOnlyList<GuestSna
     /// <summary>Overlays on the guest's disks that no snapshot names and no guest uses: what a create cut off half-way leaves (see <see cref="SnapshotLeftovers"/>).</summary>
     public IReadOnlyList<string> Leftovers { get; init; } = [];
 
+    /// <summary>What VirtWeb found and did after a create libvirtd stopped during (see <see cref="SnapshotRepairs"/>).</summary>
+    public IReadOnlyList<SnapshotRepairNote> Repairs { get; init; } = [];
+
     public string GuestKey => Guests.GuestState.KeyOf(HostId, Uuid);
 
     public GuestSnapshot? Find(string name) => Snapshots.FirstOrDefault(s => s.Name == name);

@@ -24,7 +24,7 @@ public sealed class SnapshotService(
     StorageWatcher storage,
     StorageRoots roots,
     SnapshotMachineIds machineIds,
-    Live.LiveStateStore store)
+    SnapshotRepairs repairs)
 {
     public async Task<SnapshotTree> ReadTreeAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, CancellationToken cancellationToken = default)
     {
@@ -33,7 +33,7 @@ public sealed class SnapshotService(
         return await Task.Run(() =>
         {
             using var domain = GuestLookups.Domain(connection, uuid);
-            return SnapshotLeftovers.With(SnapshotReader.Read(hostId, domain), store, SnapshotLeftovers.DiskPaths(domain));
+            return trees.ReadNow(hostId, domain);
         }, cancellationToken);
     }
 
@@ -81,7 +81,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.create", AccessPaths.Guest(hostId, uuid), "take snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Snapshot", "snapshot.create",
-            (host, domain) => Create(host, domain, input), cancellationToken));
+            async (host, domain) => repairs.RepairFirst(hostId, domain) + await Create(host, domain, input), cancellationToken));
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.revert", AccessPaths.Guest(hostId, uuid), "revert to snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Revert", "snapshot.revert",
-            (host, domain) => RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
+            async (host, domain) => repairs.RepairFirst(hostId, domain) + await RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
     }
 
     /// <summary>Deletes snapshot <paramref name="name"/> (its children move to its parent), or with <paramref name="withDescendants"/> it and everything below it.</summary>
@@ -100,7 +100,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.delete", AccessPaths.Guest(hostId, uuid), "delete snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Delete snapshot", "snapshot.delete",
-            (host, domain) => Delete(host, domain, name, withDescendants), cancellationToken));
+            async (host, domain) => repairs.RepairFirst(hostId, domain) + await Delete(host, domain, name, withDescendants), cancellationToken));
     }
 
     /// <summary>Removes an overlay a cut-off create left on the guest's disk (<see cref="SnapshotTree.Leftovers"/>), checked again first.</summary>
@@ -112,7 +112,8 @@ public sealed class SnapshotService(
             var pools = RefreshDiskPools(domain);
             try
             {
-                return SnapshotLeftovers.Remove(domain, SnapshotReader.Read(hostId, domain), path ?? "");
+                var first = repairs.RepairFirst(hostId, domain);
+                return first + SnapshotLeftovers.Remove(domain, SnapshotReader.Read(hostId, domain), path ?? "");
             }
             finally
             {
@@ -151,14 +152,26 @@ public sealed class SnapshotService(
         }
 
         var quiesced = plan.Cost.Quiesce;
+        if (input.Kind == SnapshotKind.External)
+        {
+            // Should libvirtd die under the create, SnapshotRepairs knows what it was making when the host is back.
+            repairs.Begin(new SnapshotInFlight(host.HostId, domain.Uuid, input.Name, input.Description, plan.NewOverlays));
+        }
+
         try
         {
             TakeSnapshot(domain, plan, ref quiesced);
+            repairs.End(host.HostId, domain.Uuid);
         }
         catch (LibvirtException)
         {
             // Nothing half-made: an overlay libvirt left behind is removed, if no one uses it.
             RemoveLeftovers(domain.Connection, plan.NewOverlays);
+            if (Alive(domain.Connection))
+            {
+                repairs.End(host.HostId, domain.Uuid);
+            }
+
             throw;
         }
         finally
@@ -356,6 +369,18 @@ public sealed class SnapshotService(
             }
 
             await storage.RefreshPoolAsync(host.HostId, host.Connection, poolUuid);
+        }
+    }
+
+    private static bool Alive(LibvirtConnection connection)
+    {
+        try
+        {
+            return connection.IsAlive;
+        }
+        catch (LibvirtException)
+        {
+            return false;
         }
     }
 

@@ -13,10 +13,28 @@ namespace VirtWeb.Snapshots;
 /// snapshot pauses, stops or starts the guest, and <see cref="GuestWatcher"/> writes that to the store). One read per
 /// change serves every page watching that guest; each page has a channel of its own.
 /// </summary>
-public sealed class SnapshotTrees(IHostConnections hostConnections, LiveStateStore store, ILogger<SnapshotTrees> logger)
+public sealed class SnapshotTrees
 {
+    private readonly IHostConnections _hostConnections;
+    private readonly LiveStateStore _store;
+    private readonly SnapshotRepairs _repairs;
+    private readonly ILogger<SnapshotTrees> _logger;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Watched> _watched = new(StringComparer.Ordinal);
+
+    public SnapshotTrees(IHostConnections hostConnections, LiveStateStore store, SnapshotRepairs repairs, ILogger<SnapshotTrees> logger)
+    {
+        (_hostConnections, _store, _repairs, _logger) = (hostConnections, store, repairs, logger);
+        // A repair after a reconnection runs outside any page's action: the pages learn of it here.
+        repairs.Repaired += (hostId, uuid) => _ = RefreshAsync(hostId, uuid);
+    }
+
+    /// <summary>The guest's tree as libvirt has it now, with the leftovers beside its disks and the repairs done on it.</summary>
+    internal SnapshotTree ReadNow(Guid hostId, LibvirtDomain domain)
+    {
+        var tree = SnapshotLeftovers.With(SnapshotReader.Read(hostId, domain), _store, SnapshotLeftovers.DiskPaths(domain));
+        return tree with { Repairs = _repairs.NotesOf(tree.GuestKey) };
+    }
 
     /// <summary>The tree as it is now, then every new one, until <paramref name="cancellationToken"/> fires.</summary>
     public async IAsyncEnumerable<SnapshotTree> WatchAsync(Guid hostId, Guid uuid, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -90,13 +108,13 @@ public sealed class SnapshotTrees(IHostConnections hostConnections, LiveStateSto
     {
         try
         {
-            var connection = hostConnections.GetConnection(hostId);
+            var connection = _hostConnections.GetConnection(hostId);
             using var domain = connection.GetDomainByUuid(uuid);
-            return SnapshotLeftovers.With(SnapshotReader.Read(hostId, domain), store, SnapshotLeftovers.DiskPaths(domain));
+            return ReadNow(hostId, domain);
         }
         catch (Exception e) when (e is LibvirtException or HostUnavailableException)
         {
-            logger.LogDebug(e, "Could not read the snapshots of {Guest} on {Host}.", uuid, hostId);
+            _logger.LogDebug(e, "Could not read the snapshots of {Guest} on {Host}.", uuid, hostId);
             return null;
         }
     });
@@ -108,7 +126,7 @@ public sealed class SnapshotTrees(IHostConnections hostConnections, LiveStateSto
         var key = GuestState.KeyOf(watched.HostId, watched.Uuid);
         try
         {
-            var subscription = store.Guests.Subscribe(g => g.Key == key, watched.Stop.Token);
+            var subscription = _store.Guests.Subscribe(g => g.Key == key, watched.Stop.Token);
             await foreach (var _ in subscription.Changes)
             {
                 await RefreshAsync(watched.HostId, watched.Uuid);
