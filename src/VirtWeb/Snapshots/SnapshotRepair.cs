@@ -22,7 +22,27 @@ internal static class SnapshotRepair
 {
     public const string CompletedNote = "Completed by VirtWeb after libvirtd stopped while it was being taken.";
 
-    /// <summary>Repairs what <paramref name="cut"/> left on <paramref name="domain"/>; returns what was found and done, one sentence each.</summary>
+    /// <summary>The pools holding <paramref name="cut"/>'s overlays, refreshed so that files libvirt made or lost are seen.</summary>
+    public static IReadOnlyList<Guid> RefreshPools(LibvirtConnection connection, SnapshotInFlight cut)
+    {
+        var directories = cut.Overlays.Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var refreshed = new List<Guid>();
+        foreach (var pool in connection.ListStoragePools(StoragePoolListFlags.Active))
+        {
+            using (pool)
+            {
+                if (pool.GetDefinition().TargetPath is { } directory && directories.Contains(directory.TrimEnd('/')))
+                {
+                    ImageOperations.TryRefresh(pool);
+                    refreshed.Add(pool.Uuid);
+                }
+            }
+        }
+
+        return refreshed;
+    }
+
+    /// <summary>Repairs what <paramref name="cut"/> left on <paramref name="domain"/> (its pools refreshed first); returns what was found and done, one sentence each.</summary>
     public static IReadOnlyList<string> Run(LibvirtDomain domain, SnapshotTree tree, SnapshotInFlight cut)
     {
         var notes = new List<string>();

@@ -16,7 +16,7 @@ public sealed record SnapshotRepairNote(DateTimeOffset At, string Text);
 /// that guest. What was found and done stays on the guest's Snapshots tab. Kept in memory: a create cut off by
 /// VirtWeb's own restart leaves at worst an overlay no snapshot names, which the tab lists as a leftover.
 /// </summary>
-public sealed class SnapshotRepairs(LiveStateStore store, GuestActionLock actions, ILogger<SnapshotRepairs> logger) : BackgroundService
+public sealed class SnapshotRepairs(LiveStateStore store, GuestActionLock actions, Images.StorageWatcher storage, ILogger<SnapshotRepairs> logger) : BackgroundService
 {
     private static readonly TimeSpan BusyRetry = TimeSpan.FromSeconds(1);
     private const int BusyAttempts = 60;
@@ -40,7 +40,7 @@ public sealed class SnapshotRepairs(LiveStateStore store, GuestActionLock action
     internal void End(Guid hostId, Guid uuid) => _inFlight.TryRemove(GuestState.KeyOf(hostId, uuid), out _);
 
     /// <summary>Under the guest's lock, before a snapshot action: repairs a cut-off create first. Returns the sentence to put before the action's own, or "".</summary>
-    internal string RepairFirst(Guid hostId, LibvirtDomain domain)
+    internal async Task<string> RepairFirstAsync(Guid hostId, LibvirtDomain domain)
     {
         var key = GuestState.KeyOf(hostId, domain.Uuid);
         if (!_inFlight.TryGetValue(key, out var cut))
@@ -48,13 +48,20 @@ public sealed class SnapshotRepairs(LiveStateStore store, GuestActionLock action
             return "";
         }
 
-        var text = Repair(hostId, domain, cut);
+        var text = await RepairAsync(hostId, domain, cut);
         return text.Length == 0 ? "" : $"First repaired a snapshot libvirtd stopped during: {text} ";
     }
 
-    private string Repair(Guid hostId, LibvirtDomain domain, SnapshotInFlight cut)
+    private async Task<string> RepairAsync(Guid hostId, LibvirtDomain domain, SnapshotInFlight cut)
     {
+        var pools = SnapshotRepair.RefreshPools(domain.Connection, cut);
         var notes = SnapshotRepair.Run(domain, SnapshotReader.Read(hostId, domain), cut);
+        foreach (var pool in pools)
+        {
+            // The Images page and the tab's leftovers read the store: it must not keep a file the repair removed.
+            await storage.RefreshPoolAsync(hostId, domain.Connection, pool);
+        }
+
         var key = GuestState.KeyOf(hostId, domain.Uuid);
         _inFlight.TryRemove(key, out _);
         var at = DateTimeOffset.UtcNow;
@@ -96,7 +103,7 @@ public sealed class SnapshotRepairs(LiveStateStore store, GuestActionLock action
                 try
                 {
                     var result = await actions.RunAsync(VirtWebItself, cut.HostId, cut.Uuid, "Repair snapshot", "snapshot.repair",
-                        (_, domain) => _inFlight.TryGetValue(GuestState.KeyOf(cut.HostId, cut.Uuid), out var pending) ? Repair(cut.HostId, domain, pending) : "Nothing left to repair.",
+                        (_, domain) => _inFlight.TryGetValue(GuestState.KeyOf(cut.HostId, cut.Uuid), out var pending) ? RepairAsync(cut.HostId, domain, pending) : Task.FromResult("Nothing left to repair."),
                         stoppingToken);
                     if (result.Done)
                     {

@@ -81,7 +81,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.create", AccessPaths.Guest(hostId, uuid), "take snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Snapshot", "snapshot.create",
-            async (host, domain) => repairs.RepairFirst(hostId, domain) + await Create(host, domain, input), cancellationToken));
+            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await Create(host, domain, input), cancellationToken));
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.revert", AccessPaths.Guest(hostId, uuid), "revert to snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Revert", "snapshot.revert",
-            async (host, domain) => repairs.RepairFirst(hostId, domain) + await RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
+            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
     }
 
     /// <summary>Deletes snapshot <paramref name="name"/> (its children move to its parent), or with <paramref name="withDescendants"/> it and everything below it.</summary>
@@ -100,7 +100,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.delete", AccessPaths.Guest(hostId, uuid), "delete snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Delete snapshot", "snapshot.delete",
-            async (host, domain) => repairs.RepairFirst(hostId, domain) + await Delete(host, domain, name, withDescendants), cancellationToken));
+            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await Delete(host, domain, name, withDescendants), cancellationToken));
     }
 
     /// <summary>Removes an overlay a cut-off create left on the guest's disk (<see cref="SnapshotTree.Leftovers"/>), checked again first.</summary>
@@ -112,7 +112,7 @@ public sealed class SnapshotService(
             var pools = RefreshDiskPools(domain);
             try
             {
-                var first = repairs.RepairFirst(hostId, domain);
+                var first = await repairs.RepairFirstAsync(hostId, domain);
                 return first + SnapshotLeftovers.Remove(domain, SnapshotReader.Read(hostId, domain), path ?? "");
             }
             finally

@@ -15,7 +15,7 @@ public sealed class LibvirtdFaultCollection
 [Collection(LibvirtdFaultCollection.Name)]
 public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<VirtWebFactory>
 {
-    private const string SystemUri = "qemu:///system";
+    private const string SystemUri = LibvirtdDaemon.SystemUri;
 
     [Fact]
     public async Task Libvirtd_KilledAndRestarted_HostDisconnectsThenResyncsWithoutStaleGuests()
@@ -38,14 +38,14 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
             await Eventually.ValueAsync(() => store.GuestCountsOf(host.Id), c => c.ShutOff == baseline + 1, TimeSpan.FromSeconds(10), "the new guest is counted");
 
             var killed = Stopwatch.StartNew();
-            await StopLibvirtdAsync();
+            await LibvirtdDaemon.StopAsync();
             await Eventually.ValueAsync(() => store.Hosts.Find(key), h => h.Connection == HostConnectionState.Disconnected, TimeSpan.FromSeconds(5), "the host reads Disconnected");
             var disconnectedAfter = killed.Elapsed;
 
             // While the daemon is down its guest disappears, as if someone removed it behind VirtWeb's back.
             File.Delete($"/etc/libvirt/qemu/{guestName}.xml");
 
-            StartLibvirtd();
+            LibvirtdDaemon.Start();
             var restarted = Stopwatch.StartNew();
             var resynced = await Eventually.ValueAsync(
                 () => store.Hosts.Find(key),
@@ -62,8 +62,7 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
         }
         finally
         {
-            StartLibvirtd();
-            await WaitForLibvirtdAsync();
+            await LibvirtdDaemon.StartAndWaitAsync();
             using var libvirt = LibvirtConnection.Open(SystemUri);
             if (libvirt.ListDomains().FirstOrDefault(d => d.Name == guestName) is { } leftover)
             {
@@ -78,63 +77,4 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
     private static string MinimalDomainXml(string name) =>
         $"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>" +
         "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>";
-
-    // The scripts start libvirtd with the project's own config (libvirtd -f), which lets the unprivileged VirtWeb
-    // user in; a restart must use the same command line, or every later non-root test loses qemu:///system.
-    private static string[] _libvirtdCommandLine = ["libvirtd", "-d"];
-
-    private static async Task StopLibvirtdAsync()
-    {
-        var pids = Run("pidof", "libvirtd").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
-        Assert.NotEmpty(pids);
-        _libvirtdCommandLine = File.ReadAllText($"/proc/{pids[0]}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
-        Run("kill", ["-TERM", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        while (pids.Any(p => Directory.Exists($"/proc/{p}")))
-        {
-            await Task.Delay(50, deadline.Token);
-        }
-    }
-
-    private static void StartLibvirtd()
-    {
-        if (string.IsNullOrWhiteSpace(Run("pidof", "libvirtd", allowFailure: true)))
-        {
-            Run(_libvirtdCommandLine[0], _libvirtdCommandLine[1..]);
-        }
-    }
-
-    private static async Task WaitForLibvirtdAsync()
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            try
-            {
-                using var probe = LibvirtConnection.Open(SystemUri);
-                return;
-            }
-            catch (LibvirtException)
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-        }
-    }
-
-    private static string Run(string file, params string[] arguments) => Run(file, arguments, allowFailure: false);
-
-    private static string Run(string file, string argument, bool allowFailure) => Run(file, [argument], allowFailure);
-
-    private static string Run(string file, string[] arguments, bool allowFailure)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0 && !allowFailure)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed: {process.StandardError.ReadToEnd()}");
-        }
-
-        return output.Trim();
-    }
 }
