@@ -38,15 +38,7 @@ internal static class SnapshotFiles
     /// </summary>
     public static IReadOnlyList<LibvirtStorageVolume> FrozenFiles(LibvirtConnection connection, LibvirtDomain domain, DomainDefinition definition)
     {
-        var overlays = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var snapshot in domain.ListSnapshots())
-        {
-            using (snapshot)
-            {
-                overlays.UnionWith(snapshot.GetDefinition().Disks.Where(d => d.Snapshot == "external").Select(d => d.SourceFile).OfType<string>());
-            }
-        }
-
+        var overlays = OverlaysNamed(domain);
         var frozen = new List<LibvirtStorageVolume>();
         foreach (var disk in definition.Disks.Where(d => d.Device == "disk"))
         {
@@ -64,6 +56,21 @@ internal static class SnapshotFiles
         }
 
         return frozen;
+    }
+
+    /// <summary>Every overlay file the guest's external snapshots name.</summary>
+    public static HashSet<string> OverlaysNamed(LibvirtDomain domain)
+    {
+        var overlays = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var snapshot in domain.ListSnapshots())
+        {
+            using (snapshot)
+            {
+                overlays.UnionWith(snapshot.GetDefinition().Disks.Where(d => d.Snapshot == "external").Select(d => d.SourceFile).OfType<string>());
+            }
+        }
+
+        return overlays;
     }
 
     /// <summary>The Images page's rule: a file another guest uses or another overlay needs is never deleted.</summary>

@@ -30,6 +30,11 @@ internal static class SnapshotMerge
         foreach (var disk in snapshot.Disks.Where(d => d.Kind == SnapshotKind.External))
         {
             var source = current.Disks.FirstOrDefault(d => d.TargetDev == disk.Target)?.SourceFile;
+            if (source == disk.OverlayPath && SharedBelow(domain.Connection, source!) is { } shared)
+            {
+                return shared;
+            }
+
             if (source != disk.OverlayPath)
             {
                 return $"{domain.Name}'s disk {disk.Target} is {source ?? "gone"}, not snapshot {snapshot.Name}'s overlay {disk.OverlayPath}; VirtWeb merges only the overlay the guest writes to. " +
@@ -38,6 +43,37 @@ internal static class SnapshotMerge
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="snapshot"/> lies on a branch the guest left by a revert: it has no children and no disk
+    /// of the guest is on its overlays. Deleting it then merges nothing: what its overlays hold after it was given up.
+    /// </summary>
+    public static bool Abandoned(LibvirtDomain domain, SnapshotTree tree, GuestSnapshot snapshot)
+    {
+        if (tree.ChildrenOf(snapshot.Name).Any())
+        {
+            return false;
+        }
+
+        var sources = domain.GetDefinition(DomainXmlFlags.Inactive).Disks.Select(d => d.SourceFile)
+            .Concat(domain.IsActive ? domain.GetDefinition().Disks.Select(d => d.SourceFile) : [])
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
+        return snapshot.Disks.Where(d => d.Kind == SnapshotKind.External).All(d => d.OverlayPath is null || !sources.Contains(d.OverlayPath));
+    }
+
+    // A commit writes into the file below; after a revert that file may also be under another branch's files.
+    private static string? SharedBelow(LibvirtConnection connection, string overlay)
+    {
+        using var volume = connection.GetStorageVolumeByPath(overlay);
+        if (volume.GetDefinition().BackingStorePath is not { } below)
+        {
+            return null;
+        }
+
+        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => o != overlay).ToList();
+        return others.Count == 0 ? null
+            : $"The file {below} under this snapshot is also under {string.Join(", ", others)} (a branch kept by a revert); merging would change them. Delete the snapshots of that branch first.";
     }
 
     /// <summary>Merges every overlay of <paramref name="snapshot"/> into its backing file; returns the overlays, now unused.</summary>

@@ -16,7 +16,7 @@ namespace VirtWeb.Snapshots;
 /// a power action, a delete or another snapshot action. After every action the tree is read again and handed to every
 /// page showing it (<see cref="SnapshotTrees"/>), whether the action worked or not, so the tree and the files agree.
 /// </summary>
-public sealed class SnapshotService(
+public sealed partial class SnapshotService(
     IHostConnections hostConnections,
     GuestActionLock actions,
     AccessControl access,
@@ -92,7 +92,7 @@ public sealed class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.revert", AccessPaths.Guest(hostId, uuid), "revert to snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Revert", "snapshot.revert",
-            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await RevertAsync(hostId, domain, name, safetySnapshot), cancellationToken));
+            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await RevertAsync(host, domain, name, safetySnapshot), cancellationToken));
     }
 
     /// <summary>Deletes snapshot <paramref name="name"/> (its children move to its parent), or with <paramref name="withDescendants"/> it and everything below it.</summary>
@@ -205,40 +205,6 @@ public sealed class SnapshotService(
         }
     }
 
-    private async Task<string> RevertAsync(Guid hostId, LibvirtDomain domain, string name, bool safetySnapshot)
-    {
-        using var snapshot = Find(domain, name);
-        var tree = SnapshotReader.Read(hostId, domain);
-        var target = tree.Find(name) ?? throw Gone(domain, name);
-        if (target.Kind == SnapshotKind.External)
-        {
-            throw new GuestActionException(
-                $"libvirt 9.0 cannot revert to the external snapshot {name}. Delete it to merge its overlay into the disk, or use internal snapshots to go back and forth.");
-        }
-
-        string? safety = null;
-        if (safetySnapshot)
-        {
-            safety = SafetyName(tree, name);
-            var input = new SnapshotCreateInput(safety, $"The state of {domain.Name} before reverting to {name}.", SnapshotKind.Internal, WithMemory: domain.IsActive);
-            var plan = Plan(hostId, domain, input);
-            if (plan.Cost.Refusal is { } refusal)
-            {
-                throw new GuestActionException($"Did not revert: the safety snapshot cannot be taken. {refusal} Untick the safety snapshot to revert anyway (the present state is then lost).");
-            }
-
-            domain.CreateSnapshot(plan.Xml, plan.Flags).Dispose();
-        }
-
-        var idBefore = await machineIds.ReadAsync(domain);
-        snapshot.Revert();
-        var state = target.Mode == SnapshotMode.RunningWithMemory ? "running on from that moment" : "shut off as it was then";
-        var idChange = await machineIds.CompareAfterRevertAsync(hostId, domain, idBefore, name);
-        return (safety is null
-            ? $"Reverted {domain.Name} to {name}, {state}."
-            : $"Reverted {domain.Name} to {name}, {state}; the state before is kept as snapshot {safety}.") + idChange;
-    }
-
     private async Task<string> Delete(WatchedHost host, LibvirtDomain domain, string name, bool withDescendants)
     {
         using var snapshot = Find(domain, name);
@@ -262,6 +228,20 @@ public sealed class SnapshotService(
             {
                 var now = SnapshotReader.Read(host.HostId, domain);
                 var current = now.Find(external.Name) ?? throw Gone(domain, external.Name);
+                if (SnapshotMerge.Abandoned(domain, now, current))
+                {
+                    // A branch a revert left: nothing to merge; its overlays go unless another file or snapshot needs them.
+                    var named = SnapshotFiles.OverlaysNamed(domain);
+                    using (var dropped = domain.GetSnapshot(external.Name))
+                    {
+                        dropped.Delete(SnapshotDeleteFlags.MetadataOnly);
+                    }
+
+                    SnapshotExternalRevert.CollectUnused(domain, current.Disks.Select(d => d.OverlayPath).OfType<string>(), named);
+                    removed.Add(external.Name);
+                    continue;
+                }
+
                 if (SnapshotMerge.Problem(domain, now, current) is { } problem)
                 {
                     throw new GuestActionException(removed.Count == 0 ? problem : $"Deleted {string.Join(", ", removed)}, then stopped: {problem}");
@@ -389,19 +369,6 @@ public sealed class SnapshotService(
 
     private static GuestActionException Gone(LibvirtDomain domain, string name) =>
         new($"{domain.Name} has no snapshot named '{name}' (any more); someone may have deleted it. The list shows what there is now.");
-
-    private static string SafetyName(SnapshotTree tree, string target)
-    {
-        var stem = $"before-{target}";
-        stem = stem.Length > 200 ? stem[..200] : stem;
-        var name = $"{stem}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-        for (var i = 2; tree.Find(name) is not null; i++)
-        {
-            name = $"{stem}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{i}";
-        }
-
-        return name;
-    }
 
     private static string Pretty(string xml) => System.Xml.Linq.XDocument.Parse(xml).ToString();
 }
