@@ -107,10 +107,12 @@ internal static class SnapshotExternalRevert
     public static void CollectUnused(LibvirtDomain domain, IEnumerable<string> paths, IReadOnlySet<string> overlays)
     {
         var connection = domain.Connection;
-        var named = SnapshotFiles.OverlaysNamed(domain);
         var known = paths.ToHashSet(StringComparer.Ordinal);
+        var queue = new Queue<string>(known);
+        // A file is kept while another is backed by it: the pool must list the overlays a snapshot just made.
+        SnapshotRepair.RefreshPools(connection, known);
+        var named = SnapshotFiles.OverlaysNamed(domain);
         known.UnionWith(overlays);
-        var queue = new Queue<string>(paths.Distinct(StringComparer.Ordinal));
         while (queue.TryDequeue(out var path))
         {
             if (named.Contains(path))

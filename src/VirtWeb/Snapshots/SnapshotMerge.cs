@@ -30,7 +30,7 @@ internal static class SnapshotMerge
         foreach (var disk in snapshot.Disks.Where(d => d.Kind == SnapshotKind.External))
         {
             var source = current.Disks.FirstOrDefault(d => d.TargetDev == disk.Target)?.SourceFile;
-            if (source == disk.OverlayPath && SharedBelow(domain.Connection, source!) is { } shared)
+            if (source == disk.OverlayPath && SharedBelow(domain.Connection, source!, []) is { } shared)
             {
                 return shared;
             }
@@ -62,8 +62,42 @@ internal static class SnapshotMerge
         return snapshot.Disks.Where(d => d.Kind == SnapshotKind.External).All(d => d.OverlayPath is null || !sources.Contains(d.OverlayPath));
     }
 
+    /// <summary>
+    /// Whether the guest, with <paramref name="snapshot"/>'s own branch left by a revert, writes to an overlay no
+    /// snapshot names directly on the file the snapshot froze (what a merge of the snapshot above it leaves): deleting
+    /// the snapshot then merges that overlay, as it would have merged its own. Null when not; else why not, or "".
+    /// </summary>
+    public static string? ProblemOfTopOnItsFile(LibvirtDomain domain, SnapshotTree tree, GuestSnapshot snapshot)
+    {
+        var named = tree.Snapshots.SelectMany(s => s.Disks).Select(d => d.OverlayPath).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var current = domain.GetDefinition(domain.IsActive ? DomainXmlFlags.None : DomainXmlFlags.Inactive);
+        foreach (var disk in snapshot.Disks.Where(d => d.Kind == SnapshotKind.External && d.OverlayPath is not null))
+        {
+            var top = current.Disks.FirstOrDefault(d => d.TargetDev == disk.Target)?.SourceFile;
+            if (top is null || named.Contains(top) || !SnapshotRepair.Exists(domain.Connection, top) || !SnapshotRepair.Exists(domain.Connection, disk.OverlayPath!))
+            {
+                return null;
+            }
+
+            using var own = domain.Connection.GetStorageVolumeByPath(disk.OverlayPath!);
+            using var written = domain.Connection.GetStorageVolumeByPath(top);
+            var frozen = own.GetDefinition().BackingStorePath;
+            if (frozen is null || written.GetDefinition().BackingStorePath != frozen)
+            {
+                return null;
+            }
+
+            if (SharedBelow(domain.Connection, top, [disk.OverlayPath!]) is { } shared)
+            {
+                return shared;
+            }
+        }
+
+        return "";
+    }
+
     // A commit writes into the file below; after a revert that file may also be under another branch's files.
-    private static string? SharedBelow(LibvirtConnection connection, string overlay)
+    private static string? SharedBelow(LibvirtConnection connection, string overlay, IReadOnlyCollection<string> goingToo)
     {
         using var volume = connection.GetStorageVolumeByPath(overlay);
         if (volume.GetDefinition().BackingStorePath is not { } below)
@@ -71,7 +105,7 @@ internal static class SnapshotMerge
             return null;
         }
 
-        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => o != overlay).ToList();
+        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => o != overlay && !goingToo.Contains(o)).ToList();
         return others.Count == 0 ? null
             : $"The file {below} under this snapshot is also under {string.Join(", ", others)} (a branch kept by a revert); merging would change them. Delete the snapshots of that branch first.";
     }
@@ -91,11 +125,13 @@ internal static class SnapshotMerge
         {
             foreach (var disk in snapshot.Disks.Where(d => d.Kind == SnapshotKind.External && d.OverlayPath is not null))
             {
+                // The file the guest writes to: the snapshot's overlay, or the one a merge above left on the file it froze.
+                var top = domain.GetDefinition().Disks.FirstOrDefault(d => d.TargetDev == disk.Target)?.SourceFile ?? disk.OverlayPath!;
                 var backing = BackingOf(domain, disk.Target)
-                    ?? throw new GuestActionException($"{domain.Name}'s overlay {disk.OverlayPath} has no backing file; there is nothing to merge it into.");
+                    ?? throw new GuestActionException($"{domain.Name}'s overlay {top} has no backing file; there is nothing to merge it into.");
                 CommitActiveLayer(domain, disk.Target);
-                KeepInPersistentDefinition(domain, disk.Target, disk.OverlayPath!, backing);
-                merged.Add(disk.OverlayPath!);
+                KeepInPersistentDefinition(domain, disk.Target, top, backing);
+                merged.Add(top);
             }
         }
         finally

@@ -22,10 +22,10 @@ internal static class SnapshotRepair
 {
     public const string CompletedNote = "Completed by VirtWeb after libvirtd stopped while it was being taken.";
 
-    /// <summary>The pools holding <paramref name="cut"/>'s overlays, refreshed so that files libvirt made or lost are seen.</summary>
-    public static IReadOnlyList<Guid> RefreshPools(LibvirtConnection connection, SnapshotInFlight cut)
+    /// <summary>The pools holding <paramref name="paths"/>, refreshed so that files libvirt made or lost (a snapshot's overlays) are seen.</summary>
+    public static IReadOnlyList<Guid> RefreshPools(LibvirtConnection connection, IEnumerable<string> paths)
     {
-        var directories = cut.Overlays.Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var directories = paths.Select(Path.GetDirectoryName).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var refreshed = new List<Guid>();
         foreach (var pool in connection.ListStoragePools(StoragePoolListFlags.Active))
         {

@@ -54,7 +54,7 @@ public sealed class SnapshotRepairs(LiveStateStore store, GuestActionLock action
 
     private async Task<string> RepairAsync(Guid hostId, LibvirtDomain domain, SnapshotInFlight cut)
     {
-        var pools = SnapshotRepair.RefreshPools(domain.Connection, cut);
+        var pools = SnapshotRepair.RefreshPools(domain.Connection, cut.Overlays);
         var notes = SnapshotRepair.Run(domain, SnapshotReader.Read(hostId, domain), cut);
         foreach (var pool in pools)
         {

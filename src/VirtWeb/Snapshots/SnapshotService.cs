@@ -228,7 +228,13 @@ public sealed partial class SnapshotService(
             {
                 var now = SnapshotReader.Read(host.HostId, domain);
                 var current = now.Find(external.Name) ?? throw Gone(domain, external.Name);
-                if (SnapshotMerge.Abandoned(domain, now, current))
+                var topOnItsFile = SnapshotMerge.Abandoned(domain, now, current) ? SnapshotMerge.ProblemOfTopOnItsFile(domain, now, current) : null;
+                if (topOnItsFile is { Length: > 0 })
+                {
+                    throw new GuestActionException(removed.Count == 0 ? topOnItsFile : $"Deleted {string.Join(", ", removed)}, then stopped: {topOnItsFile}");
+                }
+
+                if (topOnItsFile is null && SnapshotMerge.Abandoned(domain, now, current))
                 {
                     // A branch a revert left: nothing to merge; its overlays go unless another file or snapshot needs them.
                     var named = SnapshotFiles.OverlaysNamed(domain);
@@ -242,7 +248,7 @@ public sealed partial class SnapshotService(
                     continue;
                 }
 
-                if (SnapshotMerge.Problem(domain, now, current) is { } problem)
+                if (topOnItsFile is null && SnapshotMerge.Problem(domain, now, current) is { } problem)
                 {
                     throw new GuestActionException(removed.Count == 0 ? problem : $"Deleted {string.Join(", ", removed)}, then stopped: {problem}");
                 }
@@ -252,9 +258,16 @@ public sealed partial class SnapshotService(
                     DeleteOverlay(domain.Connection, overlay);
                 }
 
+                var namedBefore = SnapshotFiles.OverlaysNamed(domain);
                 using (var merged = domain.GetSnapshot(external.Name))
                 {
                     merged.Delete(SnapshotDeleteFlags.MetadataOnly);
+                }
+
+                if (topOnItsFile is not null)
+                {
+                    // Its own overlay lay on the branch the revert left.
+                    SnapshotExternalRevert.CollectUnused(domain, current.Disks.Select(d => d.OverlayPath).OfType<string>(), namedBefore);
                 }
 
                 removed.Add(external.Name);
