@@ -107,7 +107,10 @@ public sealed record DomainDefinition(
         nic.Attr("source", "bridge"),
         nic.Attr("mac", "address"),
         nic.Attr("model", "type"),
-        nic.Attr("target", "dev"));
+        nic.Attr("target", "dev"))
+    {
+        LinkState = nic.Attr("link", "state"),
+    };
 
     private static DomainGraphics ParseGraphics(XElement graphics)
     {
@@ -153,7 +156,11 @@ public sealed record DomainDisk(
     string? SourceFile, string? SourceDevice, string? SourcePool, string? SourceVolume,
     string? TargetDev, string? TargetBus, bool ReadOnly);
 
-public sealed record DomainInterface(string Type, string? SourceNetwork, string? SourceBridge, string? MacAddress, string? Model, string? TargetDev);
+public sealed record DomainInterface(string Type, string? SourceNetwork, string? SourceBridge, string? MacAddress, string? Model, string? TargetDev)
+{
+    /// <summary><c>&lt;link state='up|down'/&gt;</c>; null when not set, which libvirt treats as up.</summary>
+    public string? LinkState { get; init; }
+}
 
 /// <summary>A graphics console; <see cref="Port"/> is null until a running domain got one assigned (autoport).</summary>
 public sealed record DomainGraphics(string Type, int? Port, bool AutoPort, string? ListenAddress, string? ListenSocket, int? WebSocketPort);

@@ -29,7 +29,7 @@ public sealed class GuestAddressPoller(
     private readonly GuestReadQueue _requests = new(parallelism: 4);
     private readonly Lock _lock = new();
     private readonly HashSet<string> _queued = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly PollLoop _poll = new(PollInterval);
     private int _lookers;
 
     /// <summary>How many pages are looking at guests now; the slow poll runs only while this is above zero.</summary>
@@ -41,7 +41,7 @@ public sealed class GuestAddressPoller(
         if (Interlocked.Increment(ref _lookers) == 1)
         {
             // Nobody looked until now: what is shown may be old, so read at once instead of at the next tick.
-            _wake.Release();
+            _poll.Wake();
         }
 
         return new Looking(this);
@@ -97,37 +97,20 @@ public sealed class GuestAddressPoller(
     /// <summary>Turns "agent connected on a running guest" into a refresh, from the same live changes the pages get.</summary>
     private Task WatchAgentsAsync(CancellationToken stoppingToken) => GuestAgentWatch.WatchAsync(store, Askable, Refresh, stoppingToken);
 
-    private async Task PollAsync(CancellationToken stoppingToken)
+    // Woken early when the first page opens; otherwise once per interval.
+    private Task PollAsync(CancellationToken stoppingToken) => _poll.RunAsync(_ =>
     {
-        try
+        if (Lookers > 0)
         {
-            while (!stoppingToken.IsCancellationRequested)
+            foreach (var guest in store.Guests.Current(Askable))
             {
-                if (Lookers > 0)
-                {
-                    foreach (var guest in store.Guests.Current(Askable))
-                    {
-                        // A guest without an address on a poll (no NIC, no DHCP) is asked again next time, not followed up.
-                        Enqueue(guest.Key, FollowUps.Length);
-                    }
-                }
-
-                // Woken early when the first page opens; otherwise once per interval.
-                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                tick.CancelAfter(PollInterval);
-                try
-                {
-                    await _wake.WaitAsync(tick.Token);
-                }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                {
-                }
+                // A guest without an address on a poll (no NIC, no DHCP) is asked again next time, not followed up.
+                Enqueue(guest.Key, FollowUps.Length);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+
+        return Task.CompletedTask;
+    }, stoppingToken);
 
     private static bool Askable(GuestState guest) => guest is { HostConnected: true, HasAgent: true } && guest.IsActive;
 

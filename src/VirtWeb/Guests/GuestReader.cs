@@ -5,11 +5,12 @@ public static class GuestReader
 {
     public const string AgentChannel = "org.qemu.guest_agent.0";
 
-    /// <summary>Reads <paramref name="domain"/>; <paramref name="previous"/> keeps uptime and agent addresses across re-reads.</summary>
-    public static GuestState Read(WatchedHost host, LibvirtDomain domain, GuestState? previous, DateTimeOffset now, bool sawStart = false)
+    /// <summary>Reads <paramref name="domain"/>; <paramref name="previous"/> keeps uptime and agent addresses across re-reads; <paramref name="read"/> is handed the definition read.</summary>
+    public static GuestState Read(WatchedHost host, LibvirtDomain domain, GuestState? previous, DateTimeOffset now, bool sawStart = false, Action<DomainDefinition>? read = null)
     {
         var state = domain.GetState();
         var definition = domain.GetDefinition();
+        read?.Invoke(definition);
         var persistent = domain.IsPersistent;
         return Compose(
             host, domain.Uuid, state, definition, previous, now, sawStart,
@@ -20,11 +21,14 @@ public static class GuestReader
     /// The re-read after a start or stop, in three calls whatever the host's size (the lookup, the state, the live XML):
     /// persistence and autostart do not change by starting or stopping, so they come from <paramref name="previous"/>;
     /// the managed save image is read again only when the event says it may have come or gone.
+    /// <paramref name="read"/> is handed the definition read, for what else is derived from it.
     /// </summary>
-    public static GuestState ReadAfterEvent(WatchedHost host, LibvirtDomain domain, Guid uuid, GuestState previous, DateTimeOffset now, bool managedSaveMayHaveChanged)
+    public static GuestState ReadAfterEvent(
+        WatchedHost host, LibvirtDomain domain, Guid uuid, GuestState previous, DateTimeOffset now, bool managedSaveMayHaveChanged, Action<DomainDefinition>? read = null)
     {
         var state = domain.GetState();
         var definition = domain.GetDefinition();
+        read?.Invoke(definition);
         var managedSave = managedSaveMayHaveChanged
             ? previous.Persistent && TryRead(() => domain.HasManagedSave)
             : previous.HasManagedSave;

@@ -9,9 +9,17 @@ namespace VirtWeb.Guests;
 /// suspend/resume change nothing but the state and need no re-read. What is derived from the guests (a host's guest
 /// counts) is read from the store, so an event costs the host the same few calls whether it has ten guests or thousands.
 /// </summary>
-public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, TimeProvider timeProvider, ILogger<GuestWatcher> logger)
+public sealed class GuestWatcher(
+    LiveStateStore store, GuestTimeline timeline, TimeProvider timeProvider, ILogger<GuestWatcher> logger, IEnumerable<IGuestReadListener> listeners)
     : IHostWatcher
 {
+    private readonly IGuestReadListener[] _listeners = [.. listeners];
+
+    public GuestWatcher(LiveStateStore store, GuestTimeline timeline, TimeProvider timeProvider, ILogger<GuestWatcher> logger)
+        : this(store, timeline, timeProvider, logger, [])
+    {
+    }
+
     public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events)
     {
         var lifecycle = connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, events);
@@ -112,15 +120,17 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
 
     /// <summary>Reads one guest afresh; removes it when libvirt no longer knows it.</summary>
     public void ReRead(WatchedHost host, Guid uuid, bool sawStart = false) =>
-        ReadOne(host, uuid, (domain, previous, now) => GuestReader.Read(host, domain, previous, now, sawStart));
+        ReadOne(host, uuid, (domain, previous, now, read) => GuestReader.Read(host, domain, previous, now, sawStart, read));
 
     /// <summary>The re-read after an event, which knows what the event cannot have changed (see <see cref="GuestReader.ReadAfterEvent"/>).</summary>
     private void ReReadAfterEvent(WatchedHost host, Guid uuid, bool managedSaveMayHaveChanged) =>
-        ReadOne(host, uuid, (domain, previous, now) => previous is null
-            ? GuestReader.Read(host, domain, previous, now)
-            : GuestReader.ReadAfterEvent(host, domain, uuid, previous, now, managedSaveMayHaveChanged));
+        ReadOne(host, uuid, (domain, previous, now, read) => previous is null
+            ? GuestReader.Read(host, domain, previous, now, read: read)
+            : GuestReader.ReadAfterEvent(host, domain, uuid, previous, now, managedSaveMayHaveChanged, read));
 
-    private void ReadOne(WatchedHost host, Guid uuid, Func<LibvirtDomain, GuestState?, DateTimeOffset, GuestState> read)
+    // The listeners get the definition this read fetched anyway, so a re-read costs the same calls however many features
+    // derive something from the guest's XML.
+    private void ReadOne(WatchedHost host, Guid uuid, Func<LibvirtDomain, GuestState?, DateTimeOffset, Action<DomainDefinition>, GuestState> read)
     {
         // Taken before reading: anything libvirt reports after this point outranks what this read returns.
         var version = store.NextVersion();
@@ -128,11 +138,21 @@ public sealed class GuestWatcher(LiveStateStore store, GuestTimeline timeline, T
         try
         {
             using var domain = host.Connection.GetDomainByUuid(uuid);
-            store.Guests.Upsert(read(domain, store.Guests.Find(key), timeProvider.GetUtcNow()), version);
+            DomainDefinition? definition = null;
+            var guest = read(domain, store.Guests.Find(key), timeProvider.GetUtcNow(), d => definition = d);
+            store.Guests.Upsert(guest, version);
+            foreach (var listener in _listeners)
+            {
+                listener.GuestRead(host, guest, definition!, version);
+            }
         }
         catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
         {
             store.Guests.Remove(key, version);
+            foreach (var listener in _listeners)
+            {
+                listener.GuestGone(host, uuid, version);
+            }
         }
     }
 

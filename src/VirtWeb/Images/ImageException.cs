@@ -1,10 +1,8 @@
 namespace VirtWeb.Images;
 
 /// <summary>A refused or failed image action; the message names the problem and what to do, and the UI shows it.</summary>
-public sealed class ImageException(string message, ImageFailure failure = ImageFailure.Invalid) : Exception(message)
-{
-    public ImageFailure Failure { get; } = failure;
-}
+public sealed class ImageException(string message, ImageFailure failure = ImageFailure.Invalid)
+    : RefusedException<ImageFailure>(message, failure);
 
 public enum ImageFailure
 {

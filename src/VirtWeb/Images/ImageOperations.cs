@@ -51,34 +51,16 @@ public sealed class ImageOperations(
 
     private async Task<string> RunAllowedAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost)
     {
-        LibvirtConnection connection;
-        (Guid Pool, string Path) result;
-        try
-        {
-            connection = Connection(hostId);
-            try
-            {
-                result = await Task.Run(() => act(connection));
-            }
-            catch (LibvirtException e)
-            {
-                throw Translate(e, null);
-            }
-        }
-        catch (ImageException e)
-        {
-            await audit.WriteAsync(user, audited.Action, audited.Target, OutcomeOf(e), e.Message);
-            throw;
-        }
-
-        await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Success, audited.Detail);
+        LibvirtConnection? connection = null;
+        var result = await audit.RunAsync(
+            user, audited.Action, audited.Target, () => act(connection = Connection(hostId)), e => Translate(e, null), _ => audited.Detail, OutcomeOf);
         if (wholeHost)
         {
-            await watcher.RefreshHostAsync(hostId, connection);
+            await watcher.RefreshHostAsync(hostId, connection!);
         }
         else
         {
-            await watcher.RefreshPoolAsync(hostId, connection, result.Pool);
+            await watcher.RefreshPoolAsync(hostId, connection!, result.Pool);
         }
 
         return result.Path;
@@ -112,17 +94,8 @@ public sealed class ImageOperations(
             ? AccessPaths.Volume(hostId, volume.PoolName, volume.Name)
             : AccessPaths.VolumeAt(hostId, path);
 
-    internal LibvirtConnection Connection(Guid hostId)
-    {
-        try
-        {
-            return hostConnections.GetConnection(hostId);
-        }
-        catch (HostUnavailableException e)
-        {
-            throw new ImageException(e.Message, ImageFailure.NotFound);
-        }
-    }
+    internal LibvirtConnection Connection(Guid hostId) =>
+        hostConnections.ConnectionOr(hostId, message => new ImageException(message, ImageFailure.NotFound));
 
     internal static LibvirtStoragePool FindPool(LibvirtConnection connection, string poolName)
     {

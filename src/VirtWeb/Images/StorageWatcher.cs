@@ -3,82 +3,57 @@ using System.Threading.Channels;
 namespace VirtWeb.Images;
 
 /// <summary>
-/// Keeps every host's storage pools and volumes in the live store. Pool lifecycle and refresh events are hints to
+/// Keeps every host's storage pools and volumes in the live Store. Pool lifecycle and refresh events are hints to
 /// re-read that pool; a guest defined or undefined re-reads the host, since it changes who uses which volume. libvirt
 /// has no volume events, so the pool and volume services re-read a pool themselves after changing it.
 /// </summary>
 /// <remarks>Re-reads of one host run one at a time, in version order (see <see cref="HostReadGate"/>).</remarks>
-public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILogger<StorageWatcher> logger) : IHostWatcher
+public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILogger<StorageWatcher> logger)
+    : GatedHostWatcher(store, logger, "storage")
 {
     // A pool read again this many times when it keeps changing under the listing (stopped, undefined, volume deleted).
     private const int ReadAttempts = 3;
 
-    private readonly HostReadGate _reads = new(store, logger, "storage");
-
-    public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events) =>
+    public override IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events) =>
     [
         connection.SubscribeStoragePoolEvents(StoragePoolEventKind.Lifecycle, events),
         connection.SubscribeStoragePoolEvents(StoragePoolEventKind.Refresh, events),
     ];
 
-    // The supervisor's version was taken before its listing; ours is taken later still, inside the gate, and outranks it.
-    public Task ResyncAsync(WatchedHost host, long version, CancellationToken cancellationToken) =>
-        ReadAsync(host, v => ResyncHost(host, v), tolerateFailure: false, cancellationToken);
-
-    public Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> events, CancellationToken cancellationToken)
+    protected override Action<long>? RereadFor(WatchedHost host, IReadOnlyList<LibvirtEvent> events)
     {
         var guestsChanged = events.OfType<DomainLifecycleEvent>()
             .Any(e => e.Type is DomainLifecycleEventType.Defined or DomainLifecycleEventType.Undefined);
         var pools = events.OfType<StoragePoolEvent>().Select(e => e.PoolUuid).Distinct().ToList();
-        if (!guestsChanged && pools.Count == 0)
+        if (guestsChanged)
         {
-            return Task.CompletedTask;
+            return version => ResyncHost(host, version);
         }
 
-        return ReadAsync(host, version =>
+        return pools.Count == 0 ? null : version =>
         {
-            if (guestsChanged)
-            {
-                ResyncHost(host, version);
-                return;
-            }
-
             foreach (var uuid in pools)
             {
                 RereadPool(host, uuid, version);
             }
-        }, tolerateFailure: true, cancellationToken);
-    }
-
-    public void Disconnected(Guid hostId, long version) => Forget(hostId, version);
-
-    public void Removed(Guid hostId, long version)
-    {
-        Forget(hostId, version);
-        _reads.Forget(hostId);
+        };
     }
 
     /// <summary>Re-reads one pool and its volumes now, for an action that just changed it.</summary>
     public Task RefreshPoolAsync(Guid hostId, LibvirtConnection connection, Guid poolUuid)
     {
         var host = HostOf(hostId, connection);
-        return ReadAsync(host, version => RereadPool(host, poolUuid, version), tolerateFailure: true, CancellationToken.None);
+        return RefreshAsync(host, version => RereadPool(host, poolUuid, version));
     }
 
     /// <summary>Re-reads the whole host now, for an action that added or removed a pool.</summary>
     public Task RefreshHostAsync(Guid hostId, LibvirtConnection connection)
     {
         var host = HostOf(hostId, connection);
-        return ReadAsync(host, version => ResyncHost(host, version), tolerateFailure: true, CancellationToken.None);
+        return RefreshAsync(host, version => ResyncHost(host, version));
     }
 
-    private Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken) =>
-        _reads.ReadAsync(host, read, tolerateFailure, cancellationToken);
-
-    private WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
-        new(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? connection.Uri, connection);
-
-    private void ResyncHost(WatchedHost host, long version)
+    protected override void ResyncHost(WatchedHost host, long version)
     {
         var usage = DiskUsage.Read(host.Connection);
         var pools = new List<PoolState>();
@@ -114,8 +89,8 @@ public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILo
             }
         }
 
-        store.Pools.Replace(pools, version, p => p.HostId == host.HostId && !unread.Contains(p.Uuid));
-        store.Volumes.Replace(
+        Store.Pools.Replace(pools, version, p => p.HostId == host.HostId && !unread.Contains(p.Uuid));
+        Store.Volumes.Replace(
             StorageReader.Complete(volumes, backing, usage), version, v => v.HostId == host.HostId && !unread.Contains(v.PoolUuid));
     }
 
@@ -144,7 +119,7 @@ public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILo
             if (read.State.IsActive)
             {
                 // Chains may run through other pools: start from what is known of the host's other volumes.
-                var backing = store.Volumes.Current(v => v.HostId == host.HostId && v.PoolUuid != poolUuid)
+                var backing = Store.Volumes.Current(v => v.HostId == host.HostId && v.PoolUuid != poolUuid)
                     .ToDictionary(v => v.Path, v => v.BackingChain.FirstOrDefault(), StringComparer.Ordinal);
                 foreach (var (path, backingPath) in read.Backing)
                 {
@@ -154,8 +129,8 @@ public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILo
                 volumes = StorageReader.Complete(read.Volumes, backing, DiskUsage.Read(host.Connection));
             }
 
-            store.Pools.Upsert(read.State, version);
-            store.Volumes.Replace(volumes, version, v => v.HostId == host.HostId && v.PoolUuid == poolUuid);
+            Store.Pools.Upsert(read.State, version);
+            Store.Volumes.Replace(volumes, version, v => v.HostId == host.HostId && v.PoolUuid == poolUuid);
         }
     }
 
@@ -192,14 +167,14 @@ public sealed class StorageWatcher(LiveStateStore store, StorageRoots roots, ILo
 
     private void RemovePool(Guid hostId, Guid poolUuid, long version)
     {
-        store.Pools.Remove(PoolState.KeyOf(hostId, poolUuid), version);
-        store.Volumes.Replace([], version, v => v.HostId == hostId && v.PoolUuid == poolUuid);
+        Store.Pools.Remove(PoolState.KeyOf(hostId, poolUuid), version);
+        Store.Volumes.Replace([], version, v => v.HostId == hostId && v.PoolUuid == poolUuid);
     }
 
-    private void Forget(Guid hostId, long version)
+    protected override void Forget(Guid hostId, long version)
     {
-        store.Pools.Replace([], version, p => p.HostId == hostId);
-        store.Volumes.Replace([], version, v => v.HostId == hostId);
+        Store.Pools.Replace([], version, p => p.HostId == hostId);
+        Store.Volumes.Replace([], version, v => v.HostId == hostId);
     }
 
     private sealed record PoolRead(PoolState State, IReadOnlyList<VolumeState> Volumes, IReadOnlyDictionary<string, string?> Backing);

@@ -14,7 +14,7 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(5);
 
-    private readonly SemaphoreSlim _wake = new(0);
+    private readonly PollLoop _poll = new(PollInterval);
 
     /// <summary>
     /// The client ID each card (by host and MAC) last presented, from every lease seen since VirtWeb started; kept in
@@ -23,7 +23,7 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
     public LiveCollection<ClientIdSighting> ClientIds { get; } = new(s => s.Key, LiveStateStore.BatchWindow, TimeProvider.System);
 
     /// <summary>Reads every host's leases soon rather than at the next tick.</summary>
-    public void RefreshSoon() => _wake.Release();
+    public void RefreshSoon() => _poll.Wake();
 
     /// <summary>Reads one host's leases now.</summary>
     public async Task RefreshAsync(Guid hostId, LibvirtConnection connection)
@@ -38,39 +38,20 @@ public sealed class LeasePoller(LiveStateStore store, IServiceProvider services,
         FillAddresses(store, hostId, leases);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _poll.RunAsync(async _ =>
     {
-        try
+        foreach (var host in store.Hosts.Current(h => h.Connection == HostConnectionState.Connected))
         {
-            while (!stoppingToken.IsCancellationRequested)
+            try
             {
-                foreach (var host in store.Hosts.Current(h => h.Connection == HostConnectionState.Connected))
-                {
-                    try
-                    {
-                        await RefreshAsync(host.HostId, services.GetRequiredService<IHostConnections>().GetConnection(host.HostId));
-                    }
-                    catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException)
-                    {
-                        logger.LogDebug("Reading leases of {Host} failed: {Message}", host.Name, e.Message);
-                    }
-                }
-
-                using var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                tick.CancelAfter(PollInterval);
-                try
-                {
-                    await _wake.WaitAsync(tick.Token);
-                }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                {
-                }
+                await RefreshAsync(host.HostId, services.GetRequiredService<IHostConnections>().GetConnection(host.HostId));
+            }
+            catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException)
+            {
+                logger.LogDebug("Reading leases of {Host} failed: {Message}", host.Name, e.Message);
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    }, stoppingToken);
 
     private static List<LeaseState> Read(Guid hostId, LibvirtConnection connection)
     {

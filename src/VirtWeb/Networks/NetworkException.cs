@@ -1,10 +1,8 @@
 namespace VirtWeb.Networks;
 
 /// <summary>A refused or failed network or NIC action; the message names the problem and what to do.</summary>
-public sealed class NetworkException(string message, NetworkFailure failure = NetworkFailure.Invalid) : Exception(message)
-{
-    public NetworkFailure Failure { get; } = failure;
-}
+public sealed class NetworkException(string message, NetworkFailure failure = NetworkFailure.Invalid)
+    : RefusedException<NetworkFailure>(message, failure);
 
 public enum NetworkFailure
 {

@@ -40,25 +40,7 @@ public sealed class NetworkOperations(
         LibvirtConnection? connection = null;
         try
         {
-            connection = Connection(hostId);
-            var done = await Task.Run(() =>
-            {
-                try
-                {
-                    return act(connection);
-                }
-                catch (LibvirtException e)
-                {
-                    throw Translate(e);
-                }
-            });
-            await audit.WriteAsync(user, action, target, AuditOutcome.Success, done);
-            return done;
-        }
-        catch (NetworkException e)
-        {
-            await audit.WriteAsync(user, action, target, AuditOutcome.Failure, e.Message);
-            throw;
+            return await audit.RunAsync(user, action, target, () => act(connection = Connection(hostId)), Translate, done => done);
         }
         finally
         {
@@ -73,17 +55,8 @@ public sealed class NetworkOperations(
     internal WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
         new(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? connection.Uri, connection);
 
-    internal LibvirtConnection Connection(Guid hostId)
-    {
-        try
-        {
-            return hostConnections.GetConnection(hostId);
-        }
-        catch (HostUnavailableException e)
-        {
-            throw new NetworkException(e.Message, NetworkFailure.NotFound);
-        }
-    }
+    internal LibvirtConnection Connection(Guid hostId) =>
+        hostConnections.ConnectionOr(hostId, message => new NetworkException(message, NetworkFailure.NotFound));
 
     internal static LibvirtNetwork Find(LibvirtConnection connection, string name)
     {

@@ -20,21 +20,22 @@ public static class NetworkReader
     public static IReadOnlyList<GuestNicState> ReadNics(Guid hostId, LibvirtDomain domain)
     {
         var running = domain.IsActive;
-        return ParseNics(hostId, domain.Uuid, domain.Name, running, domain.GetXml());
+        return NicsOf(hostId, domain.Uuid, running, domain.GetDefinition());
     }
 
-    public static IReadOnlyList<GuestNicState> ParseNics(Guid hostId, Guid uuid, string name, bool running, string xml) =>
-        Interfaces(xml)
+    /// <summary>The cards <paramref name="definition"/> (the live XML of a running guest) describes.</summary>
+    public static IReadOnlyList<GuestNicState> NicsOf(Guid hostId, Guid uuid, bool running, DomainDefinition definition) =>
+        definition.Interfaces
+            .Where(nic => !string.IsNullOrEmpty(nic.MacAddress))
             .Select(nic => new GuestNicState(
-                hostId, uuid, name, running,
-                Mac(nic) ?? "",
-                nic.Attribute("type")?.Value ?? "",
-                nic.Element("source")?.Attribute("network")?.Value,
-                nic.Element("source")?.Attribute("bridge")?.Value,
-                nic.Element("model")?.Attribute("type")?.Value,
-                nic.Element("link")?.Attribute("state")?.Value != "down",
-                nic.Element("target")?.Attribute("dev")?.Value))
-            .Where(n => n.Mac.Length > 0)
+                hostId, uuid, definition.Name, running,
+                nic.MacAddress!.ToLowerInvariant(),
+                nic.Type,
+                nic.SourceNetwork,
+                nic.SourceBridge,
+                nic.Model,
+                nic.LinkState != "down",
+                nic.TargetDev))
             .ToList();
 
     /// <summary>Every card of every guest on the host (one XML read per guest).</summary>

@@ -1,20 +1,23 @@
 using System.Threading.Channels;
 using VirtWeb.Hosts;
+using VirtWeb.Guests;
 using VirtWeb.Libvirt;
+using VirtWeb.Libvirt.Xml;
 using VirtWeb.Live;
 
 namespace VirtWeb.Networks;
 
 /// <summary>
-/// Keeps every host's virtual networks and guests' network cards in the live store. Network lifecycle events are hints
-/// to re-read that network; a guest defined, started, stopped or undefined, or a device added to or removed from it,
-/// re-reads that guest's cards. Re-reads of one host run one at a time, in version order (see <see cref="HostReadGate"/>).
+/// Keeps every host's virtual networks and guests' network cards in the live Store. Network lifecycle events are hints
+/// to re-read that network; a device added to or removed from a guest re-reads that guest's cards. A guest defined,
+/// started, stopped or undefined is re-read by <see cref="GuestWatcher"/>, which hands over the XML it read
+/// (<see cref="IGuestReadListener"/>): its cards cost no call of their own. Re-reads of one host run one at a time, in
+/// version order (see <see cref="HostReadGate"/>).
 /// </summary>
-public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher> logger) : IHostWatcher
+public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher> logger)
+    : GatedHostWatcher(store, logger, "networks"), IGuestReadListener
 {
-    private readonly HostReadGate _reads = new(store, logger, "networks");
-
-    public IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events)
+    public override IEnumerable<IDisposable> Subscribe(LibvirtConnection connection, ChannelWriter<LibvirtEvent> events)
     {
         var subscriptions = new List<IDisposable> { connection.SubscribeNetworkEvents(NetworkEventKind.Lifecycle, events) };
         try
@@ -30,22 +33,18 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
         return subscriptions;
     }
 
-    public Task ResyncAsync(WatchedHost host, long version, CancellationToken cancellationToken) =>
-        ReadAsync(host, v => ResyncHost(host, v), tolerateFailure: false, cancellationToken);
-
-    public Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> events, CancellationToken cancellationToken)
+    protected override Action<long>? RereadFor(WatchedHost host, IReadOnlyList<LibvirtEvent> events)
     {
         var networks = events.OfType<NetworkEvent>().Select(e => e.NetworkUuid).Distinct().ToList();
         var guests = events.OfType<DomainEvent>()
-            .Where(e => e is DomainDeviceAddedEvent or DomainDeviceRemovedEvent
-                || e is DomainLifecycleEvent { Type: DomainLifecycleEventType.Defined or DomainLifecycleEventType.Undefined or DomainLifecycleEventType.Started or DomainLifecycleEventType.Stopped })
+            .Where(e => e is DomainDeviceAddedEvent or DomainDeviceRemovedEvent)
             .Select(e => e.DomainUuid).Distinct().ToList();
         if (networks.Count == 0 && guests.Count == 0)
         {
-            return Task.CompletedTask;
+            return null;
         }
 
-        return ReadAsync(host, version =>
+        return version =>
         {
             foreach (var uuid in networks)
             {
@@ -56,33 +55,25 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
             {
                 RereadGuest(host, uuid, version);
             }
-        }, tolerateFailure: true, cancellationToken);
+        };
     }
 
-    public void Disconnected(Guid hostId, long version) => Forget(hostId, version);
+    public void GuestRead(WatchedHost host, GuestState guest, DomainDefinition definition, long version) =>
+        Store.Nics.Replace(NetworkReader.NicsOf(host.HostId, guest.Uuid, guest.IsActive, definition), version, n => n.HostId == host.HostId && n.GuestUuid == guest.Uuid);
 
-    public void Removed(Guid hostId, long version)
-    {
-        Forget(hostId, version);
-        _reads.Forget(hostId);
-    }
+    public void GuestGone(WatchedHost host, Guid uuid, long version) =>
+        Store.Nics.Replace([], version, n => n.HostId == host.HostId && n.GuestUuid == uuid);
 
     /// <summary>Re-reads one network now, for an action that just changed it (or removed it).</summary>
-    public Task RefreshNetworkAsync(WatchedHost host, Guid uuid) =>
-        ReadAsync(host, version => RereadNetwork(host, uuid, version), tolerateFailure: true, CancellationToken.None);
+    public Task RefreshNetworkAsync(WatchedHost host, Guid uuid) => RefreshAsync(host, version => RereadNetwork(host, uuid, version));
 
     /// <summary>Re-reads one guest's cards now, for an action that just changed them.</summary>
-    public Task RefreshGuestAsync(WatchedHost host, Guid uuid) =>
-        ReadAsync(host, version => RereadGuest(host, uuid, version), tolerateFailure: true, CancellationToken.None);
+    public Task RefreshGuestAsync(WatchedHost host, Guid uuid) => RefreshAsync(host, version => RereadGuest(host, uuid, version));
 
     /// <summary>Re-reads every network of the host now.</summary>
-    public Task RefreshHostAsync(WatchedHost host) =>
-        ReadAsync(host, version => ResyncHost(host, version), tolerateFailure: true, CancellationToken.None);
+    public Task RefreshHostAsync(WatchedHost host) => RefreshAsync(host, version => ResyncHost(host, version));
 
-    private Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken) =>
-        _reads.ReadAsync(host, read, tolerateFailure, cancellationToken);
-
-    private void ResyncHost(WatchedHost host, long version)
+    protected override void ResyncHost(WatchedHost host, long version)
     {
         var networks = new List<NetworkState>();
         foreach (var network in host.Connection.ListNetworks())
@@ -100,8 +91,8 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
             }
         }
 
-        store.Networks.Replace(networks, version, n => n.HostId == host.HostId);
-        store.Nics.Replace(NetworkReader.ReadAllNics(host.HostId, host.Connection), version, n => n.HostId == host.HostId);
+        Store.Networks.Replace(networks, version, n => n.HostId == host.HostId);
+        Store.Nics.Replace(NetworkReader.ReadAllNics(host.HostId, host.Connection), version, n => n.HostId == host.HostId);
     }
 
     private void RereadNetwork(WatchedHost host, Guid uuid, long version)
@@ -109,11 +100,11 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
         try
         {
             using var network = host.Connection.GetNetworkByUuid(uuid);
-            store.Networks.Upsert(NetworkReader.ReadNetwork(host.HostId, host.Name, network), version);
+            Store.Networks.Upsert(NetworkReader.ReadNetwork(host.HostId, host.Name, network), version);
         }
         catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoNetwork)
         {
-            store.Networks.Remove(NetworkState.KeyOf(host.HostId, uuid), version);
+            Store.Networks.Remove(NetworkState.KeyOf(host.HostId, uuid), version);
         }
     }
 
@@ -130,13 +121,13 @@ public sealed class NetworkWatcher(LiveStateStore store, ILogger<NetworkWatcher>
             nics = [];
         }
 
-        store.Nics.Replace(nics, version, n => n.HostId == host.HostId && n.GuestUuid == uuid);
+        Store.Nics.Replace(nics, version, n => n.HostId == host.HostId && n.GuestUuid == uuid);
     }
 
-    private void Forget(Guid hostId, long version)
+    protected override void Forget(Guid hostId, long version)
     {
-        store.Networks.Replace([], version, n => n.HostId == hostId);
-        store.Nics.Replace([], version, n => n.HostId == hostId);
-        store.Leases.Replace([], version, l => l.HostId == hostId);
+        Store.Networks.Replace([], version, n => n.HostId == hostId);
+        Store.Nics.Replace([], version, n => n.HostId == hostId);
+        Store.Leases.Replace([], version, l => l.HostId == hostId);
     }
 }

@@ -16,6 +16,7 @@ public static class NetworksExtensions
     {
         services.AddSingleton<NetworkWatcher>();
         services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<NetworkWatcher>());
+        services.AddSingleton<IGuestReadListener>(sp => sp.GetRequiredService<NetworkWatcher>());
         services.AddSingleton<NetworkOperations>();
         services.AddSingleton<NetworkService>();
         services.AddSingleton<NicService>();
