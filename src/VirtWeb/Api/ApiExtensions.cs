@@ -81,6 +81,9 @@ public static class ApiExtensions
         v1.MapAccessApi();
         v1.MapTokensApi();
         v1.MapEventsApi();
+        v1.MapSnapshotsApi();
+        v1.MapNetworksApi();
+        v1.MapNicsApi();
         app.MapApiDocuments();
 
         // Anything else under /api is answered by ApiPipeline: a 404 (or 405, 415) in problem details, not the pages' not-found page.

@@ -30,6 +30,12 @@ public static class ApiProblems
         ApiTokenNotFoundException e => Result(StatusCodes.Status404NotFound, e.Message),
         ConsoleUnavailableException e => Result(StatusCodes.Status409Conflict, e.Message),
         ApiInputException e => Result(e.Status, e.Message),
+        Networks.NetworkException e => Result(e.Failure switch
+        {
+            Networks.NetworkFailure.NotFound => StatusCodes.Status404NotFound,
+            Networks.NetworkFailure.Conflict => StatusCodes.Status409Conflict,
+            _ => StatusCodes.Status422UnprocessableEntity,
+        }, e.Message),
         _ => null,
     };
 

@@ -16,6 +16,17 @@ public static class SignInSession
 
     public static string? Of(ClaimsPrincipal user) => user.FindFirstValue(ClaimType);
 
+    /// <summary>An API token's "session": its own id, which no sign-in cookie carries.</summary>
+    public static string ForApiToken(Guid tokenId) => $"{ApiTokenPrefix}{tokenId:N}";
+
+    /// <summary>The API token a session id of <see cref="ForApiToken"/> names, else null (a browser's sign-in).</summary>
+    public static Guid? ApiTokenOf(string? sessionId) =>
+        sessionId is not null && sessionId.StartsWith(ApiTokenPrefix, StringComparison.Ordinal) && Guid.TryParseExact(sessionId[ApiTokenPrefix.Length..], "N", out var id)
+            ? id
+            : null;
+
+    private const string ApiTokenPrefix = "api-token:";
+
     public static IServiceCollection AddSignInSessionIds(this IServiceCollection services)
     {
         services.ConfigureApplicationCookie(options =>

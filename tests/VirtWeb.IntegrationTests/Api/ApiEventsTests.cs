@@ -15,7 +15,7 @@ public sealed class ApiEventsTests(VirtWebFactory factory) : ApiTest(factory)
         using var actions = Client(token);
         using var timeout = new CancellationTokenSource(Deadline);
 
-        long lastId;
+        string lastId;
         await using (var stream = await SseStream.OpenAsync(Client(token), null, timeout.Token))
         {
             var snapshot = await stream.NextAsync(timeout.Token);
@@ -36,7 +36,8 @@ public sealed class ApiEventsTests(VirtWebFactory factory) : ApiTest(factory)
         {
             var paused = await resumed.UntilAsync(e => IsGuestIn(e, Web, "Paused"), timeout.Token);
             var stopped = await resumed.UntilAsync(e => IsGuestIn(e, Db, "Shutoff"), timeout.Token);
-            Assert.True(paused.Id > lastId && stopped.Id > paused.Id);
+            Assert.True(paused.Number > Number(lastId) && stopped.Number > paused.Number);
+            Assert.All(resumed.Seen, e => Assert.StartsWith(lastId[..lastId.LastIndexOf('-')], e.Id, StringComparison.Ordinal));
             Assert.DoesNotContain(resumed.Seen, e => e.Type == "snapshot");
         }
     }
@@ -73,19 +74,56 @@ public sealed class ApiEventsTests(VirtWebFactory factory) : ApiTest(factory)
             && item.GetProperty("uuid").GetGuid() == uuid && item.GetProperty("state").GetString() == state;
     }
 
-    private sealed record SseEvent(long Id, string Type, string Data);
+    [Fact]
+    public async Task Events_LastEventIdFromBeforeARestartOrElsewhere_ResyncSnapshotNamingWhy()
+    {
+        await AddPrivateHostAsync();
+        var user = await UserAsync("apieventsepoch", Roles.Viewer);
+        var token = (await IssueAsync(user)).Secret;
+        using var timeout = new CancellationTokenSource(Deadline);
+        string current;
+        await using (var fresh = await SseStream.OpenAsync(Client(token), null, timeout.Token))
+        {
+            var first = await fresh.NextAsync(timeout.Token);
+            Assert.Equal("snapshot", first.Type);
+            Assert.Equal(JsonValueKind.Null, Resync(first).ValueKind);
+            current = first.Id;
+        }
+
+        // Another epoch (what this app's ids looked like before a restart, or another installation's), the old bare
+        // number, and a number this run never reached: each gets a snapshot that says to start over, never a gap.
+        var epoch = current[..current.LastIndexOf('-')];
+        var other = epoch == "0123456789abcdef" ? "fedcba9876543210" : "0123456789abcdef";
+        foreach (var stale in new[] { $"{other}-{Number(current)}", Number(current).ToString(System.Globalization.CultureInfo.InvariantCulture), $"{epoch}-{Number(current) + 1_000_000}" })
+        {
+            await using var resumed = await SseStream.OpenAsync(Client(token), stale, timeout.Token);
+            var first = await resumed.NextAsync(timeout.Token);
+            Assert.Equal("snapshot", first.Type);
+            Assert.Contains("not from this run of VirtWeb", Resync(first).GetString());
+            Assert.StartsWith(epoch + "-", first.Id, StringComparison.Ordinal);
+        }
+    }
+
+    private static JsonElement Resync(SseEvent snapshot) => JsonDocument.Parse(snapshot.Data).RootElement.GetProperty("resync").Clone();
+
+    private static long Number(string id) => long.Parse(id[(id.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed record SseEvent(string Id, string Type, string Data)
+    {
+        public long Number => ApiEventsTests.Number(Id);
+    }
 
     /// <summary>Reads server-sent events off a response stream, one at a time.</summary>
     private sealed class SseStream(HttpClient client, HttpResponseMessage response, StreamReader reader) : IAsyncDisposable
     {
         public List<SseEvent> Seen { get; } = [];
 
-        public static async Task<SseStream> OpenAsync(HttpClient client, long? lastEventId, CancellationToken cancellationToken)
+        public static async Task<SseStream> OpenAsync(HttpClient client, string? lastEventId, CancellationToken cancellationToken)
         {
             var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/events");
             if (lastEventId is { } id)
             {
-                request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                request.Headers.Add("Last-Event-ID", id);
             }
 
             var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
@@ -96,8 +134,7 @@ public sealed class ApiEventsTests(VirtWebFactory factory) : ApiTest(factory)
 
         public async Task<SseEvent> NextAsync(CancellationToken cancellationToken)
         {
-            long id = 0;
-            string type = "message", data = "";
+            string id = "", type = "message", data = "";
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
                 if (line.Length == 0 && data.Length > 0)
@@ -109,7 +146,7 @@ public sealed class ApiEventsTests(VirtWebFactory factory) : ApiTest(factory)
 
                 if (line.StartsWith("id: ", StringComparison.Ordinal))
                 {
-                    id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+                    id = line[4..];
                 }
                 else if (line.StartsWith("event: ", StringComparison.Ordinal))
                 {

@@ -80,6 +80,34 @@ public sealed class ApiTokenTests(VirtWebFactory factory) : ApiTest(factory)
     }
 
     [Fact]
+    public async Task TokenOfUserLockedOutAfterIssue_Gets401AtNextCall_AgainOnceUnlocked()
+    {
+        var user = await UserAsync("toklock", Roles.Operator);
+        using var client = await ClientAsync(user);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/hosts")).StatusCode);
+
+        await WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
+            var stored = (await users.FindByIdAsync(user.Id))!;
+            await users.SetLockoutEnabledAsync(stored, true);
+            await users.SetLockoutEndDateAsync(stored, DateTimeOffset.UtcNow.AddHours(1));
+            return true;
+        });
+
+        var refused = await ProblemAsync(await client.GetAsync("/api/v1/hosts"), HttpStatusCode.Unauthorized);
+        Assert.Contains("locked out", refused.Detail);
+
+        await WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<ApplicationUser>>();
+            await users.SetLockoutEndDateAsync((await users.FindByIdAsync(user.Id))!, null);
+            return true;
+        });
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/hosts")).StatusCode);
+    }
+
+    [Fact]
     public async Task RevokedExpiredMalformedOrForeignToken_Gets401()
     {
         var user = await UserAsync("tok401", Roles.Operator);

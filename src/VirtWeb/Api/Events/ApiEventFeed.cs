@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Threading.Channels;
 
 namespace VirtWeb.Api.Events;
@@ -5,13 +7,18 @@ namespace VirtWeb.Api.Events;
 /// <summary>One live change as <c>/api/v1/events</c> sends it: its id, "host" or "guest", "upsert" or "delete", and where it belongs.</summary>
 public sealed record ApiEvent(long Id, string Type, string Kind, string Key, object? Item, Guid HostId, string AccessPath);
 
-/// <summary>What a listener gets: the changes after the id it had (or null when that id left the window) and every later one.</summary>
-public sealed record ApiEventSubscription(IReadOnlyList<ApiEvent>? Missed, long LastId, ChannelReader<ApiEvent> Changes, IDisposable Registration);
+/// <summary>
+/// What a listener gets: the changes after the id it had (or null when it cannot resume) and every later one;
+/// <see cref="Resync"/> says why a Last-Event-ID it sent could not be resumed from.
+/// </summary>
+public sealed record ApiEventSubscription(IReadOnlyList<ApiEvent>? Missed, long LastId, string? Resync, ChannelReader<ApiEvent> Changes, IDisposable Registration);
 
 /// <summary>
 /// The same batched host and guest changes the hub carries, numbered in order and kept for a bounded window of the
 /// newest <see cref="WindowSize"/>, so that a client that lost its connection resumes with Last-Event-ID without
-/// missing one. Unfiltered here; each stream filters by its caller's rights as it sends.
+/// missing one. Unfiltered here; each stream filters by its caller's rights as it sends. An id on the wire is
+/// "{epoch}-{number}": the epoch is drawn when the feed starts, so an id from before a restart, or from another
+/// instance or installation, is told apart from one of this feed and answered with a resync instead of a silent gap.
 /// </summary>
 public sealed class ApiEventFeed(LiveStateStore store, ILogger<ApiEventFeed> logger) : BackgroundService
 {
@@ -22,21 +29,40 @@ public sealed class ApiEventFeed(LiveStateStore store, ILogger<ApiEventFeed> log
     private readonly List<Channel<ApiEvent>> _listeners = [];
     private long _lastId;
 
-    public ApiEventSubscription Subscribe(long? lastEventId)
+    /// <summary>This feed's epoch: 16 random hex digits, new at every start of the app.</summary>
+    public string Epoch { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>The id of event <paramref name="number"/> as the stream sends it.</summary>
+    public string IdOf(long number) => string.Create(CultureInfo.InvariantCulture, $"{Epoch}-{number}");
+
+    public ApiEventSubscription Subscribe(string? lastEventId)
     {
         var channel = Channel.CreateUnbounded<ApiEvent>(new() { SingleReader = true });
         lock (_lock)
         {
             IReadOnlyList<ApiEvent>? missed = null;
-            if (lastEventId is { } last && last <= _lastId)
+            string? resync = null;
+            if (lastEventId is not null)
             {
-                var oldest = _window.TryPeek(out var first) ? first.Id : _lastId + 1;
-                // Resumable when nothing after `last` has left the window.
-                missed = last + 1 >= oldest ? _window.Where(e => e.Id > last).ToList() : null;
+                var dash = lastEventId.LastIndexOf('-');
+                var ours = dash > 0 && lastEventId[..dash] == Epoch;
+                if (!ours || !long.TryParse(lastEventId[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var last) || last > _lastId)
+                {
+                    resync = $"Last-Event-ID {lastEventId} is not from this run of VirtWeb (it restarted since, or the id comes from another instance or installation): the changes since cannot be replayed, so this snapshot replaces what you had.";
+                }
+                else
+                {
+                    var oldest = _window.TryPeek(out var first) ? first.Id : _lastId + 1;
+                    // Resumable when nothing after `last` has left the window.
+                    missed = last + 1 >= oldest ? _window.Where(e => e.Id > last).ToList() : null;
+                    resync = missed is null
+                        ? $"Last-Event-ID {lastEventId} is older than the {WindowSize} changes kept: this snapshot replaces what you had."
+                        : null;
+                }
             }
 
             _listeners.Add(channel);
-            return new ApiEventSubscription(missed, _lastId, channel.Reader, new Registration(this, channel));
+            return new ApiEventSubscription(missed, _lastId, resync, channel.Reader, new Registration(this, channel));
         }
     }
 

@@ -4,13 +4,17 @@ using VirtWeb.Api.Tokens;
 
 namespace VirtWeb.Api.Events;
 
-/// <summary>The first message of a stream that cannot resume: what the caller may see now; changes follow.</summary>
-public sealed record ApiEventSnapshot(IReadOnlyList<HostState> Hosts, IReadOnlyList<GuestState> Guests);
+/// <summary>
+/// The first message of a stream that cannot resume: what the caller may see now; changes follow. <see cref="Resync"/>
+/// is set when the caller sent a Last-Event-ID it cannot resume from, and says why: drop what you had and start over.
+/// </summary>
+public sealed record ApiEventSnapshot(IReadOnlyList<HostState> Hosts, IReadOnlyList<GuestState> Guests, string? Resync = null);
 
 /// <summary>
 /// <c>GET /api/v1/events</c>: server-sent events of host and guest changes, filtered by the caller's rights at each
 /// event. A client sends back the last id it saw as Last-Event-ID and resumes where it was, within the feed's window;
-/// otherwise (first connection, or too long away) it gets a "snapshot" event first.
+/// otherwise (first connection, too long away, or an id from before a restart) it gets a "snapshot" event first,
+/// which names the reason in "resync" when it had sent an id.
 /// </summary>
 public static class EventsApi
 {
@@ -28,7 +32,7 @@ public static class EventsApi
     {
         var user = context.User;
         var aborted = context.RequestAborted;
-        var lastId = context.Request.Headers["Last-Event-ID"] is [{ } header, ..] && long.TryParse(header, out var parsed) ? parsed : (long?)null;
+        var lastId = context.Request.Headers["Last-Event-ID"] is [{ } header, ..] && header.Trim().Length > 0 ? header.Trim() : null;
         var feedSubscription = feed.Subscribe(lastId);
         using var registration = feedSubscription.Registration;
 
@@ -41,15 +45,16 @@ public static class EventsApi
         {
             foreach (var change in missed.Where(e => MaySee(access, user, e)))
             {
-                await WriteAsync(writer, change.Id, change.Type, change, options);
+                await WriteAsync(writer, feed.IdOf(change.Id), change.Type, change, options);
             }
         }
         else
         {
             var snapshot = new ApiEventSnapshot(
                 store.Hosts.Current(h => access.MaySeeAnythingUnder(user, h.AccessPath)),
-                store.Guests.Current(g => access.Allows(user, g.AccessPath, Permission.View)));
-            await WriteAsync(writer, feedSubscription.LastId, "snapshot", snapshot, options);
+                store.Guests.Current(g => access.Allows(user, g.AccessPath, Permission.View)),
+                feedSubscription.Resync);
+            await WriteAsync(writer, feed.IdOf(feedSubscription.LastId), "snapshot", snapshot, options);
         }
 
         await writer.FlushAsync(aborted);
@@ -82,7 +87,7 @@ public static class EventsApi
                 {
                     if (MaySee(access, user, change))
                     {
-                        await WriteAsync(writer, change.Id, change.Type, change, options);
+                        await WriteAsync(writer, feed.IdOf(change.Id), change.Type, change, options);
                     }
                 }
 
@@ -98,7 +103,7 @@ public static class EventsApi
         ? access.MaySeeAnythingUnder(user, change.AccessPath)
         : access.Allows(user, change.AccessPath, Permission.View);
 
-    private static async Task WriteAsync(StreamWriter writer, long id, string type, object data, JsonSerializerOptions options)
+    private static async Task WriteAsync(StreamWriter writer, string id, string type, object data, JsonSerializerOptions options)
     {
         await writer.WriteAsync($"id: {id}\nevent: {type}\ndata: ");
         await writer.WriteAsync(JsonSerializer.Serialize(data, data.GetType(), options));

@@ -4,7 +4,7 @@ namespace VirtWeb.Api.Tokens;
 
 /// <summary>
 /// Turns a bearer token into its user's principal plus the token's narrowing, reading the token and the account from
-/// PostgreSQL at every call: a revoked or expired token, or one whose user was disabled or deleted, stops at once.
+/// PostgreSQL at every call: a revoked or expired token, or one whose user was disabled, locked out or deleted, stops at once.
 /// </summary>
 public sealed class ApiTokenValidator(IDbContextFactory<VirtWebDbContext> dbFactory, InstallationIdentity installation, TimeProvider timeProvider)
 {
@@ -31,7 +31,7 @@ public sealed class ApiTokenValidator(IDbContextFactory<VirtWebDbContext> dbFact
             from row in db.ApiTokens.AsNoTracking()
             join user in db.Users on row.UserId equals user.Id
             where row.Id == parsed.Id
-            select new { row, user.UserName, user.IsDisabled }).FirstOrDefaultAsync(cancellationToken);
+            select new { row, user.UserName, user.IsDisabled, LockedUntil = user.LockoutEnabled ? user.LockoutEnd : null }).FirstOrDefaultAsync(cancellationToken);
         // One message for unknown and wrong secrets: nobody learns which token ids exist.
         if (found is null || !CryptographicOperations.FixedTimeEquals(found.row.SecretHash, ApiTokenFormat.Hash(installationId, parsed.Secret)))
         {
@@ -44,6 +44,8 @@ public sealed class ApiTokenValidator(IDbContextFactory<VirtWebDbContext> dbFact
             { row.RevokedAt: not null } => $"The token {parsed.Prefix} was revoked; make a new one.",
             _ when found.row.ExpiresAt <= now => $"The token {parsed.Prefix} expired on {found.row.ExpiresAt:u}; make a new one.",
             { IsDisabled: true } => "The account this token belongs to is disabled.",
+            // A lock-out (too many wrong passwords, or an Administrator's) stops the account's tokens as well as its sign-in.
+            { LockedUntil: { } until } when until > now => $"The account this token belongs to is locked out until {until:u}.",
             _ => null,
         };
         if (failure is not null)
@@ -63,14 +65,14 @@ public sealed class ApiTokenValidator(IDbContextFactory<VirtWebDbContext> dbFact
                 new Claim(ClaimTypes.NameIdentifier, found.row.UserId),
                 new Claim(ClaimTypes.Name, found.UserName ?? found.row.UserId),
                 // Console tickets are bound to a session; a token's is its own, which no sign-in cookie carries.
-                new Claim(Consoles.SignInSession.ClaimType, $"api-token:{found.row.Id:N}"),
+                new Claim(Consoles.SignInSession.ClaimType, Consoles.SignInSession.ForApiToken(found.row.Id)),
                 .. scope.Claims(),
             ],
             ApiTokenScope.AuthenticationType);
         return new(new ClaimsPrincipal(identity), null);
     }
 
-    /// <summary>Whether a token a long call (an event stream) came with may still be used: not revoked or expired, its user enabled.</summary>
+    /// <summary>Whether a token a long call (an event stream) came with may still be used: not revoked or expired, its user enabled and not locked out.</summary>
     public async Task<bool> IsStillValidAsync(Guid tokenId, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
@@ -79,6 +81,7 @@ public sealed class ApiTokenValidator(IDbContextFactory<VirtWebDbContext> dbFact
             from row in db.ApiTokens
             join user in db.Users on row.UserId equals user.Id
             where row.Id == tokenId && row.RevokedAt == null && row.ExpiresAt > now && !user.IsDisabled
+                && !(user.LockoutEnabled && user.LockoutEnd != null && user.LockoutEnd > now)
             select row.Id).AnyAsync(cancellationToken);
     }
 }
