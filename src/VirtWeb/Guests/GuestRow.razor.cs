@@ -55,13 +55,14 @@ public partial class GuestRow : IDisposable
         ? (Current.UptimeIsLowerBound ? "≥ " : "") + GuestText.Uptime(DateTimeOffset.FromUnixTimeSeconds(Minute * 60) - since)
         : "";
 
-    private Color StateColor => !Current.HostConnected ? Color.Default : Current.State switch
+    // MudChip's classes for an outlined small chip, so the plain element looks like the component it replaces.
+    private string StateChipClass => "mud-chip mud-chip-outlined mud-chip-size-small " + (!Current.HostConnected ? "mud-chip-color-default" : Current.State switch
     {
-        DomainState.Running => Color.Success,
-        DomainState.Paused or DomainState.PMSuspended or DomainState.Shutdown => Color.Warning,
-        DomainState.Crashed => Color.Error,
-        _ => Color.Default,
-    };
+        DomainState.Running => "mud-chip-color-success",
+        DomainState.Paused or DomainState.PMSuspended or DomainState.Shutdown => "mud-chip-color-warning",
+        DomainState.Crashed => "mud-chip-color-error",
+        _ => "mud-chip-color-default",
+    });
 
     /// <summary>The guest as this row shows it: the parameter, or a newer state the list handed over since.</summary>
     private GuestState Current => _shown ?? Guest;
@@ -107,7 +108,7 @@ public partial class GuestRow : IDisposable
         Renders = 1;
     }
 
-    private Task OnSelectedChanged(bool value) => SelectedChanged.InvokeAsync(value);
+    private Task OnSelectedChanged(ChangeEventArgs e) => SelectedChanged.InvokeAsync(e.Value is true);
 
     // One callback per action for the row's life: a fresh lambda each render would make every button re-register its
     // click handler with the browser on every change.

@@ -159,6 +159,8 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         lock (_lock)
         {
             var snapshot = Live(filter).ToList();
+            // Sized once: grown from empty it would end near twice the keys it holds, for as long as the page is open.
+            subscriber.Seen?.EnsureCapacity(snapshot.Count);
             subscriber.Seen?.UnionWith(snapshot.Select(keyOf));
             _subscribers.Add(subscriber);
             return new LiveSubscription<TItem>(snapshot, ReadBatchesAsync(subscriber, cancellationToken));

@@ -21,7 +21,9 @@ public sealed class LiveView<TItem> : IAsyncDisposable
     {
         var subscription = source.Subscribe(filter, _cancellation.Token);
         _items = subscription.Snapshot.ToDictionary(keyOf, StringComparer.Ordinal);
-        _watch = WatchAsync(subscription, invokeAsync, changed);
+        // The loop gets the change stream alone: holding the subscription would keep its snapshot list alive for the
+        // page's life, one more copy of every item's reference per page.
+        _watch = WatchAsync(subscription.Changes, invokeAsync, changed);
     }
 
     public IReadOnlyCollection<TItem> Items => _items.Values;
@@ -29,13 +31,13 @@ public sealed class LiveView<TItem> : IAsyncDisposable
     public TItem? Find(string key) => _items.GetValueOrDefault(key);
 
     private async Task WatchAsync(
-        LiveSubscription<TItem> subscription,
+        IAsyncEnumerable<IReadOnlyList<LiveChange<TItem>>> changes,
         Func<Action, Task> invokeAsync,
         Action<IReadOnlyList<LiveChange<TItem>>> changed)
     {
         try
         {
-            await foreach (var batch in subscription.Changes.WithCancellation(_cancellation.Token))
+            await foreach (var batch in changes.WithCancellation(_cancellation.Token))
             {
                 await invokeAsync(() =>
                 {
