@@ -17,6 +17,66 @@ public sealed unsafe partial class LibvirtConnection
     public IReadOnlyDictionary<string, ulong> GetNodeMemoryStats() =>
         ReadNodeStats((p, n) => Native.virNodeGetMemoryStats(Counted, Native.AllCpusOrCells, p, n, 0), "virNodeGetMemoryStats");
 
+    /// <summary>
+    /// <c>virDomainListGetStats</c>: the stats of just these domains (all of this connection), one record each, in one call.
+    /// </summary>
+    public IReadOnlyList<DomainStats> GetDomainStats(IReadOnlyList<LibvirtDomain> domains, DomainStatsTypes types, DomainStatsFlags flags = DomainStatsFlags.None)
+    {
+        if (domains.Count == 0)
+        {
+            return [];
+        }
+
+        var added = new bool[domains.Count];
+        var pointers = new nint[domains.Count + 1];
+        try
+        {
+            for (var i = 0; i < domains.Count; i++)
+            {
+                if (domains[i].Connection != this)
+                {
+                    throw new ArgumentException($"Domain {domains[i].Name} belongs to another connection.", nameof(domains));
+                }
+
+                domains[i].Handle.DangerousAddRef(ref added[i]);
+                pointers[i] = domains[i].Handle.DangerousGetHandle();
+            }
+
+            VirDomainStatsRecord** records;
+            int count;
+            CountCall();
+            fixed (nint* array = pointers)
+            {
+                count = NativeHelpers.Check(Native.virDomainListGetStats(array, (uint)types, &records, (uint)flags), "virDomainListGetStats");
+            }
+
+            try
+            {
+                var result = new List<DomainStats>(count);
+                for (var i = 0; i < count; i++)
+                {
+                    result.Add(DomainStats.FromNative(records[i]));
+                }
+
+                return result;
+            }
+            finally
+            {
+                Native.virDomainStatsRecordListFree(records);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < domains.Count; i++)
+            {
+                if (added[i])
+                {
+                    domains[i].Handle.DangerousRelease();
+                }
+            }
+        }
+    }
+
     private delegate int NodeStatsCall(VirNodeStatsField* parameters, int* count);
 
     private static Dictionary<string, ulong> ReadNodeStats(NodeStatsCall call, string operation)

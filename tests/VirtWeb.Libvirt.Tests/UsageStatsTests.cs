@@ -55,3 +55,28 @@ public sealed class QemuUsageStatsTests
         Assert.True(second["idle"] + second["user"] + second["kernel"] > first["idle"] + first["user"] + first["kernel"]);
     }
 }
+
+public sealed class DomainListStatsTests
+{
+    [Fact]
+    public void GetDomainStats_OneOfTwoDomains_ReturnsOnlyThatOne()
+    {
+        using var connection = Fixtures.OpenWorld();
+        using var beta = connection.GetDomainByName("beta");
+
+        var stats = connection.GetDomainStats([beta], DomainStatsTypes.State);
+
+        Assert.Equal("beta", Assert.Single(stats).DomainName);
+        Assert.Equal(DomainState.Shutoff, stats[0].State);
+    }
+
+    [Fact]
+    public void GetDomainStats_DomainOfAnotherConnection_ThrowsArgumentException()
+    {
+        using var connection = Fixtures.OpenWorld();
+        using var other = Fixtures.OpenWorld();
+        using var alpha = other.GetDomainByName("alpha");
+
+        Assert.Throws<ArgumentException>(() => connection.GetDomainStats([alpha], DomainStatsTypes.State));
+    }
+}

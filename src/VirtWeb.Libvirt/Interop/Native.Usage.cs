@@ -11,6 +11,9 @@ internal static unsafe partial class Native
     // Called once with params null to learn nparams, then with an array of that many.
     [LibraryImport(Lib)] internal static partial int virNodeGetCPUStats(ConnectHandle conn, int cpuNum, VirNodeStatsField* @params, int* nparams, uint flags);
     [LibraryImport(Lib)] internal static partial int virNodeGetMemoryStats(ConnectHandle conn, int cellNum, VirNodeStatsField* @params, int* nparams, uint flags);
+
+    // The stats of chosen domains: doms is a NULL-terminated array; the result is freed with virDomainStatsRecordListFree.
+    [LibraryImport(Lib)] internal static partial int virDomainListGetStats(nint* doms, uint stats, VirDomainStatsRecord*** retStats, uint flags);
 }
 
 /// <summary>
