@@ -26,7 +26,7 @@ public sealed record GuestUsage(
     public string AccessPath => Access.AccessPaths.Guest(HostId, Uuid);
 
     /// <summary>Memory used as % of what the guest was given; null when the guest does not report it.</summary>
-    public double? MemoryPercent => MemoryUsedKiB is { } used && MemoryTotalKiB is > 0 and var total ? 100.0 * used / total!.Value : null;
+    public double? MemoryPercent => MemoryUsedKiB is { } used && MemoryTotalKiB is { } total && total > 0 ? 100.0 * used / total : null;
 }
 
 /// <summary>The host's usage over the interval that ended at <see cref="At"/>; disk and network are its guests' sums.</summary>
