@@ -571,6 +571,102 @@ namespace VirtWeb.Migrations
                     b.ToTable("Settings", (string)null);
                 });
 
+            modelBuilder.Entity("VirtWeb.Usage.UsagePointRecord", b =>
+                {
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("GuestUuid")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Resolution")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("Bucket")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<float?>("Cpu")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("CpuMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("CpuMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskRead")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskReadMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskReadMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskReadOps")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskReadOpsMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskReadOpsMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskWrite")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskWriteMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskWriteMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskWriteOps")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskWriteOpsMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("DiskWriteOpsMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("Memory")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("MemoryMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("MemoryMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("MemoryTotal")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("NetRx")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("NetRxMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("NetRxMin")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("NetTx")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("NetTxMax")
+                        .HasColumnType("real");
+
+                    b.Property<float?>("NetTxMin")
+                        .HasColumnType("real");
+
+                    b.HasKey("HostId", "GuestUuid", "Resolution", "Bucket");
+
+                    b.HasIndex("Resolution", "Bucket");
+
+                    b.ToTable("UsagePoints", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)

@@ -6,6 +6,7 @@ using VirtWeb.Images;
 using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
 using VirtWeb.Networks;
+using VirtWeb.Usage;
 
 try
 {
@@ -21,6 +22,7 @@ try
     builder.AddMachineIds();
     builder.AddSnapshots();
     builder.AddApi();
+    builder.AddUsage();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

@@ -22,6 +22,8 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
 
     public DbSet<ApiTokenRecord> ApiTokens => Set<ApiTokenRecord>();
 
+    public DbSet<VirtWeb.Usage.UsagePointRecord> UsagePoints => Set<VirtWeb.Usage.UsagePointRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -106,6 +108,8 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
             setting.HasKey(s => s.Key);
             setting.Property(s => s.Key).HasMaxLength(128);
         });
+
+        builder.ApplyConfiguration(new VirtWeb.Usage.UsagePointConfiguration());
     }
 }
 
