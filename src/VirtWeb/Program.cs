@@ -6,6 +6,7 @@ using VirtWeb.Images;
 using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
 using VirtWeb.Networks;
+using VirtWeb.Degraded;
 
 try
 {
@@ -21,6 +22,7 @@ try
     builder.AddMachineIds();
     builder.AddSnapshots();
     builder.AddApi();
+    builder.AddDegraded();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
@@ -29,6 +31,7 @@ try
     // The middleware, in the order a request meets it. Security headers first, so that redirects to sign-in and
     // error pages carry them too.
     app.UseSecurityHeaders();
+    app.UseOutagePage();
     if (!app.Environment.IsDevelopment())
     {
         app.UseExceptionHandler("/Error", createScopeForErrors: true);
