@@ -12,6 +12,8 @@ restore_npm
 PG_DIR="$ROOT/.data/test-postgres"
 start_postgres "$PG_DIR" "${VIRTWEB_TEST_PG_PORT:-55433}"
 export VIRTWEB_TEST_POSTGRES="$PG_CONNECTION"
+# The database-outage tests stop and start this cluster themselves.
+export VIRTWEB_TEST_PG_DIR="$PG_DIR"
 trap 'stop_postgres "$PG_DIR"' EXIT
 
 ensure_service_user

@@ -7,6 +7,7 @@ using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
 using VirtWeb.Networks;
 using VirtWeb.Usage;
+using VirtWeb.Degraded;
 
 try
 {
@@ -23,6 +24,7 @@ try
     builder.AddSnapshots();
     builder.AddApi();
     builder.AddUsage();
+    builder.AddDegraded();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
@@ -31,6 +33,7 @@ try
     // The middleware, in the order a request meets it. Security headers first, so that redirects to sign-in and
     // error pages carry them too.
     app.UseSecurityHeaders();
+    app.UseOutagePage();
     if (!app.Environment.IsDevelopment())
     {
         app.UseExceptionHandler("/Error", createScopeForErrors: true);

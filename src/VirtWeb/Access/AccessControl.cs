@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using VirtWeb.Degraded;
 
 namespace VirtWeb.Access;
 
@@ -14,7 +15,8 @@ public sealed class AccessControl(
     AuditLog audit,
     LiveStateStore store,
     TimeProvider timeProvider,
-    ILogger<AccessControl> logger) : BackgroundService
+    ILogger<AccessControl> logger,
+    DatabaseHealth databaseHealth) : BackgroundService
 {
     public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(30);
 
@@ -101,6 +103,13 @@ public sealed class AccessControl(
     /// </summary>
     public async Task RequireAsync(ClaimsPrincipal user, Permission permission, string action, string target, string description)
     {
+        // An action the audit trail cannot record is not done; checked before anything else, so nothing is half-done.
+        if (databaseHealth.Refusal(description) is { } unreachable)
+        {
+            logger.LogWarning("Refused {User} {Action} on {Target}: the database cannot be reached.", user.Identity?.Name, action, target);
+            throw new AccessDeniedException(unreachable);
+        }
+
         var message = Refusal(user, permission, target, description);
         if (message is not null)
         {

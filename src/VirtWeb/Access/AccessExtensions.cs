@@ -78,6 +78,7 @@ public static class AccessExtensions
     public static IServiceCollection AddAccessServices(this IServiceCollection services)
     {
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<VirtWeb.Degraded.DatabaseHealth>();
         services.AddSingleton<AuditSearch>();
         services.AddSingleton<AccessControl>();
         services.AddSingleton<GrantDirectory>();

@@ -34,5 +34,5 @@ public static class DatabaseStartup
     private static bool IsUnreachable(Exception e) =>
         e is NpgsqlException or SocketException or TimeoutException || (e.InnerException is { } inner && IsUnreachable(inner));
 
-    private static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
+    internal static Exception Innermost(Exception e) => e.InnerException is null ? e : Innermost(e.InnerException);
 }

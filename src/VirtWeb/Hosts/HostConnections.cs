@@ -108,8 +108,11 @@ public sealed class HostConnections(
                 : "This host is not known to VirtWeb; it may have been removed.");
         }
 
+        // The reason (a host not answering, a daemon stopped) tells the operator whether waiting helps.
         return supervisor.Connection
-            ?? throw new HostUnavailableException($"{supervisor.Name} is not connected right now; try again once it reads Connected.");
+            ?? throw new HostUnavailableException(store.Hosts.Find(hostId.ToString())?.Reason is { Length: > 0 } reason
+                ? $"{supervisor.Name} is not connected right now: {reason}. Nothing was changed; try again once it reads Connected."
+                : $"{supervisor.Name} is not connected right now; try again once it reads Connected.");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -16,10 +16,13 @@ public partial class MainLayout
     [Inject]
     public required UserPreferences UserPreferences { get; init; }
 
+    [Inject]
+    public required VirtWeb.Degraded.DatabaseHealth DatabaseHealth { get; init; }
+
     protected override async Task OnInitializedAsync()
     {
         _user = (await AuthenticationState).User;
-        _preferredDarkMode = await UserPreferences.GetDarkModeAsync(_user);
+        _preferredDarkMode = await PreferredDarkModeAsync();
         _isDarkMode = _preferredDarkMode ?? false;
     }
 
@@ -33,13 +36,40 @@ public partial class MainLayout
         }
     }
 
+    // Every page renders through this layout: with the database down it follows the browser instead of failing the page.
+    private async Task<bool?> PreferredDarkModeAsync()
+    {
+        if (!DatabaseHealth.IsReachable)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await UserPreferences.GetDarkModeAsync(_user);
+        }
+        catch (Exception e) when (VirtWeb.Degraded.DatabaseHealth.IsUnreachable(e))
+        {
+            DatabaseHealth.ReportFailure(e);
+            return null;
+        }
+    }
+
     private void ToggleDrawer() => _drawerOpen = !_drawerOpen;
 
     private async Task ToggleDarkModeAsync()
     {
         _isDarkMode = !_isDarkMode;
         _preferredDarkMode = _isDarkMode;
-        await UserPreferences.SetDarkModeAsync(_user, _isDarkMode);
+        try
+        {
+            await UserPreferences.SetDarkModeAsync(_user, _isDarkMode);
+        }
+        catch (Exception e) when (VirtWeb.Degraded.DatabaseHealth.IsUnreachable(e))
+        {
+            // The choice holds for this page; it is not kept for the next one.
+            DatabaseHealth.ReportFailure(e);
+        }
     }
 
     private static IEnumerable<string> RoleClaims(ClaimsPrincipal user) =>
