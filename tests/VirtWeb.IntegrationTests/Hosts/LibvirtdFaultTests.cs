@@ -80,14 +80,29 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
         "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>";
 
     // The scripts start libvirtd with the project's own config (libvirtd -f), which lets the unprivileged VirtWeb
-    // user in; a restart must use the same command line, or every later non-root test loses qemu:///system.
-    private static string[] _libvirtdCommandLine = ["libvirtd", "-d"];
+    // user in, and on a hybrid cgroup layout inside a mount namespace of its own, without which lxc:/// cannot start
+    // a container. The killed process's command line carries neither the namespace nor the way to make it, so the
+    // restart goes through the scripts' own start_libvirtd.
+    private static readonly string CommonScript = FindCommonScript();
+
+    private static string FindCommonScript()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var script = Path.Combine(dir.FullName, "scripts", "common.sh");
+            if (File.Exists(script))
+            {
+                return script;
+            }
+        }
+
+        throw new InvalidOperationException($"scripts/common.sh not found above {AppContext.BaseDirectory}");
+    }
 
     private static async Task StopLibvirtdAsync()
     {
         var pids = Run("pidof", "libvirtd").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
         Assert.NotEmpty(pids);
-        _libvirtdCommandLine = File.ReadAllText($"/proc/{pids[0]}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         Run("kill", ["-TERM", .. pids.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         while (pids.Any(p => Directory.Exists($"/proc/{p}")))
@@ -100,7 +115,7 @@ public sealed class LibvirtdFaultTests(VirtWebFactory factory, Xunit.Abstraction
     {
         if (string.IsNullOrWhiteSpace(Run("pidof", "libvirtd", allowFailure: true)))
         {
-            Run(_libvirtdCommandLine[0], _libvirtdCommandLine[1..]);
+            Run("bash", "-c", "source \"$0\" && start_libvirtd", CommonScript);
         }
     }
 
