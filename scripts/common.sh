@@ -29,7 +29,7 @@ require_dotnet() {
 # What both scripts need before anything else: root, the database and libvirt packages (plus "$@"), and .NET.
 prepare_machine() {
   require_root
-  install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system \
+  install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-daemon-system \
     libvirt-clients qemu-system-x86 qemu-utils "$@"
   require_dotnet
 }
@@ -134,21 +134,66 @@ make_traversable_for_service_user() {
   done
 }
 
-LIBVIRTD_CONF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/libvirtd.conf"
+# libvirtd reads its settings from a root-owned copy outside the checkout, so a libvirtd started from one clone keeps
+# a valid command line (and a restart from that command line still works) after that clone is moved or deleted.
+LIBVIRTD_CONF_SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/libvirtd.conf"
+LIBVIRTD_CONF=/etc/virtweb/libvirtd.conf
+
+install_libvirtd_conf() {
+  cmp -s "$LIBVIRTD_CONF_SOURCE" "$LIBVIRTD_CONF" 2>/dev/null && return 0
+  install -D -o root -g root -m 644 "$LIBVIRTD_CONF_SOURCE" "$LIBVIRTD_CONF"
+}
+
+# True on a hybrid cgroup layout: the v1 controllers on a tmpfs at /sys/fs/cgroup and a cgroup2 mounted below it
+# (/sys/fs/cgroup/unified). libvirt 9.0's LXC driver cannot start a container there: it sets up the container's
+# cgroups with the v2 backend first, which creates /sys/fs/cgroup/unified inside the container's fresh /sys before
+# the v1 backend has mounted the tmpfs that directory belongs in ("Unable to create directory ...").
+cgroup_layout_is_hybrid() {
+  awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { print $5, $(i + 1) } }' /proc/self/mountinfo | awk '
+    $1 == "/sys/fs/cgroup" && $2 == "tmpfs" { tmpfs = 1 }
+    index($1, "/sys/fs/cgroup/") == 1 && $2 == "cgroup2" { below = 1 }
+    END { exit !(tmpfs && below) }'
+}
+
+# Starts virtlogd (if needed) and libvirtd with the project's settings. On a hybrid cgroup layout libvirtd runs in a
+# mount namespace of its own in which the cgroup2 mount is absent, so libvirt sees a pure v1 layout and its LXC
+# driver starts containers; every controller but hugetlb is v1 on such machines anyway. The namespace is a slave
+# of the host's: mounts made on the host still reach libvirtd, and the umount inside it never reaches the host.
+start_libvirtd() {
+  install_libvirtd_conf
+  pgrep -x virtlogd >/dev/null || virtlogd -d
+  if cgroup_layout_is_hybrid; then
+    log "starting libvirtd in a private mount namespace without the cgroup2 mount (hybrid cgroup layout; see README, \"Containers\")"
+    local unified
+    unified="$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-" && $(i + 1) == "cgroup2") print $5 }' /proc/self/mountinfo | head -n 1)"
+    unshare --mount --propagation slave -- sh -c 'umount "$1" && exec libvirtd -d -f "$2"' sh "$unified" "$LIBVIRTD_CONF"
+  else
+    libvirtd -d -f "$LIBVIRTD_CONF"
+  fi
+}
 
 libvirt_answers_service_user() {
   runuser -u "$VIRTWEB_USER" -- virsh -c qemu:///system version >/dev/null 2>&1
+}
+
+# False when a running libvirtd sees the hybrid cgroup layout (it was started without start_libvirtd): its LXC
+# driver cannot start containers, so ensure_libvirtd restarts it.
+libvirtd_sees_no_hybrid_layout() {
+  cgroup_layout_is_hybrid || return 0
+  local pid
+  pid="$(pgrep -x libvirtd | head -n 1)"
+  [ -n "$pid" ] && ! grep -q ' - cgroup2 ' "/proc/$pid/mountinfo" 2>/dev/null
 }
 
 # libvirtd for qemu:///system with the project's socket settings; started by hand because there is no systemd.
 # A libvirtd that answers root but not the VirtWeb user was started with other settings: it is restarted with
 # ours (running guests keep running across a libvirtd restart). Call ensure_service_user first.
 ensure_libvirtd() {
-  if libvirt_answers_service_user; then
+  if libvirt_answers_service_user && libvirtd_sees_no_hybrid_layout; then
     return 0
   fi
   if pgrep -x libvirtd >/dev/null; then
-    log "restarting libvirtd with VirtWeb's socket settings ($LIBVIRTD_CONF)"
+    log "restarting libvirtd with VirtWeb's socket settings ($LIBVIRTD_CONF) and a cgroup layout its LXC driver can use"
     pkill -TERM -x libvirtd || true
     local stop_deadline=$((SECONDS + 15))
     while pgrep -x libvirtd >/dev/null; do
@@ -158,8 +203,7 @@ ensure_libvirtd() {
   else
     log "starting virtlogd and libvirtd"
   fi
-  pgrep -x virtlogd >/dev/null || virtlogd -d
-  libvirtd -d -f "$LIBVIRTD_CONF"
+  start_libvirtd
   local deadline=$((SECONDS + 30))
   until libvirt_answers_service_user; do
     [ $SECONDS -lt $deadline ] || { log "libvirtd did not answer the $VIRTWEB_USER user within 30 s; qemu:///system will be unavailable"; return 1; }

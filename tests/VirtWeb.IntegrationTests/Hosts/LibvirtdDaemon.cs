@@ -4,22 +4,22 @@ namespace VirtWeb.IntegrationTests.Hosts;
 
 /// <summary>
 /// Stops and starts the machine's real libvirtd, for the tests of <see cref="LibvirtdFaultCollection"/> only (they run
-/// alone). A restart uses the command line the running daemon was started with: the scripts start it with the
-/// project's own config (libvirtd -f), which lets the unprivileged VirtWeb user in; another command line would lock
-/// every later non-root test out of qemu:///system.
+/// alone). A restart goes through the scripts' own start_libvirtd: they start libvirtd with the project's own config
+/// (libvirtd -f), which lets the unprivileged VirtWeb user in, and on a hybrid cgroup layout inside a mount namespace
+/// of its own, without which lxc:/// cannot start a container. The killed process's command line carries neither the
+/// namespace nor the way to make it.
 /// </summary>
 internal static class LibvirtdDaemon
 {
     public const string SystemUri = "qemu:///system";
 
-    private static string[] _commandLine = ["libvirtd", "-d"];
+    private static readonly string CommonScript = FindCommonScript();
 
-    /// <summary>The running daemon's processes, remembering its command line for <see cref="Start"/>.</summary>
+    /// <summary>The running daemon's processes.</summary>
     public static IReadOnlyList<Process> Processes()
     {
         var pids = Run("pidof", ["libvirtd"], allowFailure: false).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
         Assert.NotEmpty(pids);
-        _commandLine = File.ReadAllText($"/proc/{pids[0]}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         return pids.Select(Process.GetProcessById).ToList();
     }
 
@@ -41,13 +41,27 @@ internal static class LibvirtdDaemon
         }
     }
 
-    /// <summary>Starts libvirtd as it ran before, unless one runs.</summary>
+    /// <summary>Starts libvirtd the way the scripts do, unless one runs.</summary>
     public static void Start()
     {
         if (string.IsNullOrWhiteSpace(Run("pidof", ["libvirtd"], allowFailure: true)))
         {
-            Run(_commandLine[0], _commandLine[1..], allowFailure: false);
+            Run("bash", ["-c", "source \"$0\" && start_libvirtd", CommonScript], allowFailure: false);
         }
+    }
+
+    private static string FindCommonScript()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var script = Path.Combine(dir.FullName, "scripts", "common.sh");
+            if (File.Exists(script))
+            {
+                return script;
+            }
+        }
+
+        throw new InvalidOperationException($"scripts/common.sh not found above {AppContext.BaseDirectory}");
     }
 
     /// <summary><see cref="Start"/>, then waits until qemu:///system answers.</summary>
