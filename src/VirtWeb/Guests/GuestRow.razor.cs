@@ -9,7 +9,10 @@ public partial class GuestRow : IDisposable
     private static readonly GuestAction[] s_primary = [GuestAction.Start, GuestAction.Shutdown, GuestAction.Pause, GuestAction.Resume, GuestAction.ForceOff];
     private static readonly GuestAction[] s_secondary = [GuestAction.Reboot, GuestAction.ManagedSave, GuestAction.AutostartOn, GuestAction.AutostartOff];
 
-    private (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute) _rendered;
+    private (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute, bool Menu, bool MenuOpen) _rendered;
+    private bool _menu;
+    private bool _menuOpen;
+    private EventCallback? _openMenuCallback;
     private GuestState? _shown;
     private GuestRowRegistry? _registeredIn;
     private Dictionary<GuestAction, EventCallback>? _callbacks;
@@ -90,7 +93,7 @@ public partial class GuestRow : IDisposable
 
     protected override bool ShouldRender()
     {
-        (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute) now = (Current, Selected, Busy, CanAct, Minute);
+        (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute, bool Menu, bool MenuOpen) now = (Current, Selected, Busy, CanAct, Minute, _menu, _menuOpen);
         if (ReferenceEquals(now.Guest, _rendered.Guest) && now == _rendered)
         {
             return false;
@@ -104,7 +107,7 @@ public partial class GuestRow : IDisposable
     protected override void OnInitialized()
     {
         // The first render does not ask ShouldRender.
-        _rendered = (Guest, Selected, Busy, CanAct, Minute);
+        _rendered = (Guest, Selected, Busy, CanAct, Minute, _menu, _menuOpen);
         Renders = 1;
     }
 
@@ -122,6 +125,8 @@ public partial class GuestRow : IDisposable
 
         return callback;
     }
+
+    private EventCallback OpenMenuCallback => _openMenuCallback ??= EventCallback.Factory.Create(this, () => _menu = _menuOpen = true);
 
     private Task DeleteAsync() => OnDelete.InvokeAsync();
 
