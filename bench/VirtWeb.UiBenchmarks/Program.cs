@@ -7,16 +7,24 @@ using VirtWeb.UiBenchmarks;
 // The guest list in Chromium (issue 5's targets). Needs PostgreSQL (VIRTWEB_TEST_POSTGRES, as for the tests) and
 // Debian's /usr/bin/chromium; makes its own database and test-driver worlds and removes the database after.
 //   dotnet run -c Release --project bench/VirtWeb.UiBenchmarks -- [all|latency|list|search|bulk|virsh|memory] [--changes 200] [--guests 5000]
-//     [--runs 3] [--cycles 20] [--rounds 25] [--bulk 500]
+//     [--runs 3] [--cycles 20] [--rounds 25] [--bulk 500] [--requests 2000] [--clients 8]
+// api: GET /api/v1/guests?page=1 with a token against the hub's WatchHost, at --guests; the API's rate limit is lifted for it.
 // virsh needs libvirtd (qemu:///system) and virsh; it defines up to 5,001 shut-off vwlive-… guests there and removes them.
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var changes = Option("--changes", 200);
 var guests = Option("--guests", 5000);
 var runs = Option("--runs", 3);
-if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory"))
+if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory" or "api"))
 {
-    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh or memory.");
+    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh, memory or api.");
     return 2;
+}
+
+if (mode is "api")
+{
+    // The bench measures the server, not the limiter that would answer 429 after 600 calls a minute.
+    Environment.SetEnvironmentVariable("Api__RateLimit__PerTokenPerMinute", "100000000");
+    Environment.SetEnvironmentVariable("Api__RateLimit__PerUserPerMinute", "100000000");
 }
 
 // WebApplicationFactory finds the app's content root through MvcTestingAppManifest.json in the current directory.
@@ -135,6 +143,37 @@ try
         rows.Add(new($"circuit heap, /guests at {guests:N0} guests (median of {runs}, {MemoryBench.Circuits} circuits each)", Kib(ours), ""));
         rows.Add(new($"circuit heap, template counter page (median of {runs})", Kib(theirs), ""));
         rows.Add(new("circuit heap, /guests vs the template's counter page", $"{(ours / theirs).ToString("0.0", CultureInfo.InvariantCulture)}x", "<= 2x"));
+        File.Delete(world);
+    }
+
+    if (mode is "api")
+    {
+        var world = GuestListBench.WriteWorld("api", guests);
+        var host = await bench.AddWorldAsync(world, guests);
+        var api = new ApiListBench(app);
+        var token = await api.TokenAsync();
+        var requests = Option("--requests", 2000);
+        var clients = Option("--clients", 8);
+        var perRun = new List<(ThroughputRun Api, ThroughputRun Hub)>();
+        for (var run = 1; run <= runs; run++)
+        {
+            perRun.Add((await api.ApiAsync(token, requests, clients), await api.HubAsync(host, Math.Max(clients * 10, requests / 20), clients)));
+        }
+
+        foreach (var (label, pick) in new (string, Func<(ThroughputRun Api, ThroughputRun Hub), ThroughputRun>)[]
+                 {
+                     ($"GET /api/v1/guests?page=1 with a token, {guests:N0} guests", r => r.Api),
+                     ($"hub WatchHost (whole host) with the cookie, {guests:N0} guests", r => r.Hub),
+                 })
+        {
+            var results = perRun.Select(pick).ToList();
+            var middle = results.OrderBy(r => r.PerSecond).ElementAt(runs / 2);
+            rows.Add(new($"{label}: requests/s (median of {runs} runs, {middle.Requests} calls, {middle.Clients} clients)", middle.PerSecond.ToString("0", CultureInfo.InvariantCulture), ""));
+            rows.Add(new($"{label}: p50", Ms(middle.P50), ""));
+            rows.Add(new($"{label}: p99", Ms(middle.P99), ""));
+            rows.Add(new($"{label}: guests per answer", $"{middle.GuestsPerCall}", ""));
+        }
+
         File.Delete(world);
     }
 

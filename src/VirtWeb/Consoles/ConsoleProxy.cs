@@ -36,8 +36,18 @@ public sealed class ConsoleProxy(
         var auditTarget = AccessPaths.Guest(hostId, uuid);
         var remote = context.Connection.RemoteIpAddress?.ToString();
 
-        // Browsers always send Origin with a websocket; a request without one is not from VirtWeb's page.
-        if (context.Request.Headers.Origin is not [{ } origin, ..] || !OriginCheck.IsSameOrigin(origin, context.Request))
+        // An API token is never a console credential, not even beside a valid ticket: a script asks for a ticket with it.
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            await RefuseAsync(context, "API tokens do not open consoles: ask POST /api/v1/hosts/{host}/guests/{uuid}/console-tickets for a ticket, and open this websocket with ?ticket= alone.");
+            return;
+        }
+
+        // Browsers always send Origin with a websocket, so a foreign one is refused outright. Only a script (no sign-in
+        // cookie) may go without: its ticket, issued to an API token, is then the whole credential.
+        var origin = context.Request.Headers.Origin is [{ } sent, ..] ? sent : null;
+        var scripted = user.Identity?.IsAuthenticated != true;
+        if ((origin is not null && !OriginCheck.IsSameOrigin(origin, context.Request)) || (origin is null && !scripted))
         {
             await RefuseAsync(context, "This console may only be opened from VirtWeb's own pages.");
             return;
@@ -48,14 +58,15 @@ public sealed class ConsoleProxy(
             await context.Response.WriteAsync("This address only takes console websockets.");
             return;
         }
-        if (user.Identity?.IsAuthenticated != true)
-        {
-            await RefuseAsync(context, "Sign in to open a console.");
-            return;
-        }
 
-        var userId = user.FindFirstValue(ClaimTypes.NameIdentifier);
-        var refusal = tickets.Redeem(context.Request.Query["ticket"], userId, SignInSession.Of(user), hostId, uuid, kind, out var ticket);
+        ConsoleTicket? ticket;
+        var refusal = scripted
+            ? tickets.RedeemForScript(context.Request.Query["ticket"], hostId, uuid, kind, out ticket)
+            : tickets.Redeem(context.Request.Query["ticket"], user.FindFirstValue(ClaimTypes.NameIdentifier), SignInSession.Of(user), hostId, uuid, kind, out ticket);
+        if (scripted && ticket is not null)
+        {
+            user = ScriptUser(ticket);
+        }
         if (refusal != TicketRefusal.None || ticket is null)
         {
             // The ticket itself is never written anywhere: only why it did not count.
@@ -253,9 +264,21 @@ public sealed class ConsoleProxy(
         TicketRefusal.Expired => "expired",
         TicketRefusal.OtherUser => "issued to another user",
         TicketRefusal.OtherSession => "issued to another sign-in",
+        TicketRefusal.NotForScripts => "issued to a browser's sign-in, not to an API token",
         TicketRefusal.OtherGuest => "issued for another console",
         _ => "refused",
     };
+
+    /// <summary>Who opened a console with an API token's ticket, for the audit trail: the token's user, and the token.</summary>
+    private static ClaimsPrincipal ScriptUser(ConsoleTicket ticket)
+    {
+        List<Claim> claims = [new(ClaimTypes.NameIdentifier, ticket.UserId), new(ClaimTypes.Name, ticket.UserName)];
+        if (SignInSession.ApiTokenOf(ticket.SessionId) is { } tokenId)
+        {
+            claims.Add(new Claim(ApiTokenScope.TokenIdClaim, tokenId.ToString()));
+        }
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, "VirtWeb.ConsoleTicket"));
+    }
 
     private static Task RefuseAsync(HttpContext context, string message)
     {

@@ -16,6 +16,7 @@ public enum TicketRefusal
     OtherUser,
     OtherSession,
     OtherGuest,
+    NotForScripts,
 }
 
 /// <summary>
@@ -76,6 +77,26 @@ public sealed class ConsoleTickets(TimeProvider timeProvider, IOptions<ConsoleOp
         }
         redeemed = found;
         return TicketRefusal.None;
+    }
+
+    /// <summary>
+    /// For a script's VNC client, which has no sign-in cookie: only a ticket issued to an API token counts, and then
+    /// the ticket alone (one use, seconds to live, one console of one guest) stands for the token's user.
+    /// </summary>
+    public TicketRefusal RedeemForScript(string? ticket, Guid hostId, Guid uuid, ConsoleKind kind, out ConsoleTicket? redeemed)
+    {
+        redeemed = null;
+        if (string.IsNullOrEmpty(ticket) || !_tickets.TryGetValue(ticket, out var found))
+        {
+            return TicketRefusal.Unknown;
+        }
+        if (SignInSession.ApiTokenOf(found.SessionId) is null)
+        {
+            // A browser's ticket met without its cookie: used up all the same, as every attempt uses a ticket.
+            _tickets.TryRemove(ticket, out _);
+            return TicketRefusal.NotForScripts;
+        }
+        return Redeem(ticket, found.UserId, found.SessionId, hostId, uuid, kind, out redeemed);
     }
 
     private static string Base64UrlEncode(byte[] bytes) =>
