@@ -17,7 +17,8 @@ public sealed class GuestActionLock(
     GuestTimeline timeline,
     AuditLog audit,
     StorageRoots roots,
-    ILogger<GuestActionLock> logger)
+    ILogger<GuestActionLock> logger,
+    HostLanes lanes)
 {
     private readonly ConcurrentDictionary<string, string> _running = new(StringComparer.Ordinal);
 
@@ -60,7 +61,8 @@ public sealed class GuestActionLock(
         try
         {
             var host = new WatchedHost(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? "host", hostConnections.GetConnection(hostId));
-            var message = await Task.Run(async () =>
+            // In the host's bounded lane: a frozen host holds at most a few threads, never the whole pool.
+            var message = await lanes.RunAsync(hostId, async () =>
             {
                 LibvirtDomain domain;
                 try

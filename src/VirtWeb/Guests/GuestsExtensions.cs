@@ -17,6 +17,7 @@ public static class GuestsExtensions
         services.AddSingleton<IHostWatcher>(sp => sp.GetRequiredService<GuestWatcher>());
         services.AddSingleton<DefinitionPolicy>();
         services.AddSingleton<GuestActionLock>();
+        services.AddSingleton<HostLanes>();
         services.AddSingleton<GuestService>();
         services.AddSingleton<GuestCreationService>();
         services.AddSingleton<GuestCloningService>();
