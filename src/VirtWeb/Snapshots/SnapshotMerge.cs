@@ -105,7 +105,9 @@ internal static class SnapshotMerge
             return null;
         }
 
-        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => o != overlay && !goingToo.Contains(o)).ToList();
+        // OverlaysOf names volumes; these files' volumes are named as the files.
+        var leaving = goingToo.Append(overlay).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => !leaving.Contains(o)).ToList();
         return others.Count == 0 ? null
             : $"The file {below} under this snapshot is also under {string.Join(", ", others)} (a branch kept by a revert); merging would change them. Delete the snapshots of that branch first.";
     }
