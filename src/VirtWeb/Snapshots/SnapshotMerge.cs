@@ -105,7 +105,9 @@ internal static class SnapshotMerge
             return null;
         }
 
-        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => o != overlay && !goingToo.Contains(o)).ToList();
+        // OverlaysOf names volumes; these files' volumes are named as the files.
+        var leaving = goingToo.Append(overlay).Select(Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        var others = Images.ImageOperations.OverlaysOf(connection, below).Where(o => !leaving.Contains(o)).ToList();
         return others.Count == 0 ? null
             : $"The file {below} under this snapshot is also under {string.Join(", ", others)} (a branch kept by a revert); merging would change them. Delete the snapshots of that branch first.";
     }
@@ -129,7 +131,7 @@ internal static class SnapshotMerge
                 var top = domain.GetDefinition().Disks.FirstOrDefault(d => d.TargetDev == disk.Target)?.SourceFile ?? disk.OverlayPath!;
                 var backing = BackingOf(domain, disk.Target)
                     ?? throw new GuestActionException($"{domain.Name}'s overlay {top} has no backing file; there is nothing to merge it into.");
-                CommitActiveLayer(domain, disk.Target);
+                CommitActiveLayer(domain, disk.Target, backing);
                 KeepInPersistentDefinition(domain, disk.Target, top, backing);
                 merged.Add(top);
             }
@@ -152,9 +154,11 @@ internal static class SnapshotMerge
         return disk?.Element("backingStore")?.Element("source")?.Attribute("file")?.Value;
     }
 
-    private static void CommitActiveLayer(LibvirtDomain domain, string target)
+    private static void CommitActiveLayer(LibvirtDomain domain, string target, string backing)
     {
-        domain.BlockCommit(target, null, null, BlockCommitFlags.Active);
+        // Into the file right below only: without a base QEMU commits the whole chain into the bottom file, and the
+        // files of older snapshots in between would be left stale, named by their snapshots.
+        domain.BlockCommit(target, backing, null, BlockCommitFlags.Active);
         var clock = Stopwatch.StartNew();
         while (true)
         {
