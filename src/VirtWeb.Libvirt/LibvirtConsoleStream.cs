@@ -44,7 +44,9 @@ public sealed class LibvirtConsoleStream : IDisposable
         try
         {
             // SAFE refuses a console whose driver cannot tell when another client takes it over; FORCE takes it over.
-            NativeHelpers.Check(Native.virDomainOpenConsole(domain.Handle, device, handle, ConsoleSafe | (force ? ConsoleForce : 0)), "virDomainOpenConsole");
+            // libvirt 9.0's LXC driver accepts no flags ("unsupported flags"): it opens its pty consoles plainly, as virsh does.
+            var flags = domain.Connection.HypervisorType.Equals("LXC", StringComparison.OrdinalIgnoreCase) ? 0 : ConsoleSafe | (force ? ConsoleForce : 0);
+            NativeHelpers.Check(Native.virDomainOpenConsole(domain.Handle, device, handle, flags), "virDomainOpenConsole");
             stream.Register();
             return stream;
         }

@@ -72,6 +72,18 @@ public partial class GuestList
 
     private bool MayCreateOn(HostState host) => Access.Allows(_user, host.AccessPath, Permission.ManageGuests);
 
+    // Containers run a program of the host: Administrators of the host only (ContainerCreationService checks it again).
+    private IReadOnlyList<HostState> ContainerHosts =>
+        [.. HostOptions.Where(h => VirtWeb.Containers.CreateContainerDialog.IsContainerHost(h) && Access.Allows(_user, h.AccessPath, Permission.ManageHosts))];
+
+    private async Task CreateContainerAsync()
+    {
+        if (await VirtWeb.Containers.CreateContainerDialog.ShowAsync(Dialogs, ContainerHosts) is { } created)
+        {
+            Snackbar.Add($"Created and started {created.Name} on {created.HostName}.", Severity.Success);
+        }
+    }
+
     private bool MayAct(GuestState guest) => Access.Allows(_user, guest.AccessPath, Permission.Power);
 
     private IEnumerable<HostState> DownHosts => HostOptions.Where(h => h.Connection != HostConnectionState.Connected);

@@ -217,7 +217,15 @@ public sealed class GuestService(
         catch (LibvirtException e) when (e.Code is LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport or LibvirtErrorCode.ArgumentUnsupported)
         {
             // Drivers without NVRAM or checkpoints (the test driver) refuse those flags; nothing was undefined yet.
-            domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata);
+            try
+            {
+                domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata);
+            }
+            catch (LibvirtException again) when (again.Code is LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport or LibvirtErrorCode.ArgumentUnsupported)
+            {
+                // libvirt's LXC driver has neither saved states nor snapshots, and takes no flags at all.
+                domain.Undefine();
+            }
         }
     }
 

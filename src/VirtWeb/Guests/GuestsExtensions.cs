@@ -22,6 +22,9 @@ public static class GuestsExtensions
         services.AddSingleton<GuestCreationService>();
         services.AddSingleton<GuestCloningService>();
         services.AddSingleton<GuestAddressPoller>();
+        services.AddSingleton<VirtWeb.Containers.ContainerCreationService>();
+        services.AddSingleton<VirtWeb.Containers.GuestKernels>();
+        services.AddOptions<VirtWeb.Containers.ContainerOptions>().BindConfiguration(VirtWeb.Containers.ContainerOptions.SectionName);
         return services;
     }
 }

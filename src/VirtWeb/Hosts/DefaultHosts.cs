@@ -15,6 +15,7 @@ public sealed class DefaultHosts(
 {
     public const string DemoUri = "test:///default";
     public const string LocalQemuUri = "qemu:///system";
+    public const string LocalLxcUri = "lxc:///";
 
     public async Task AddOnFirstRunAsync(CancellationToken cancellationToken)
     {
@@ -23,17 +24,33 @@ public sealed class DefaultHosts(
             await AddOnceAsync("Demo (libvirt test driver)", DemoUri, cancellationToken);
         }
 
-        if (options.Value.AddLocalQemu && !await WasAddedAsync(LocalQemuUri, cancellationToken))
+        if (options.Value.AddLocalQemu)
         {
-            var local = await probe.ProbeAsync(LocalQemuUri, LocalQemuUri, cancellationToken);
-            if (local.Succeeded)
-            {
-                await AddOnceAsync("This machine (QEMU)", LocalQemuUri, cancellationToken);
-            }
-            else
-            {
-                logger.LogInformation("No local libvirtd answered on {Uri} ({Message}); not adding it.", LocalQemuUri, local.Message);
-            }
+            await AddWhenItAnswersAsync("This machine (QEMU)", LocalQemuUri, cancellationToken);
+        }
+
+        // The same libvirtd's LXC driver: containers beside the VMs, when libvirt-daemon-driver-lxc is installed.
+        if (options.Value.AddLocalLxc)
+        {
+            await AddWhenItAnswersAsync("This machine (containers)", LocalLxcUri, cancellationToken);
+        }
+    }
+
+    private async Task AddWhenItAnswersAsync(string name, string uri, CancellationToken cancellationToken)
+    {
+        if (await WasAddedAsync(uri, cancellationToken))
+        {
+            return;
+        }
+
+        var local = await probe.ProbeAsync(uri, uri, cancellationToken);
+        if (local.Succeeded)
+        {
+            await AddOnceAsync(name, uri, cancellationToken);
+        }
+        else
+        {
+            logger.LogInformation("No local libvirtd answered on {Uri} ({Message}); not adding it.", uri, local.Message);
         }
     }
 

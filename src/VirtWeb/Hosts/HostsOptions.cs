@@ -10,6 +10,9 @@ public sealed class HostsOptions
     /// <summary>Add qemu:///system the first time a local libvirtd answers at start-up.</summary>
     public bool AddLocalQemu { get; set; } = true;
 
+    /// <summary>Add lxc:/// (the local libvirtd's container driver) the first time it answers at start-up.</summary>
+    public bool AddLocalLxc { get; set; } = true;
+
     /// <summary>
     /// The private key the ssh, libssh and libssh2 transports use, appended by VirtWeb as <c>keyfile=</c> to the URI
     /// it opens. Only the server's configuration names files: a URI typed in the web UI may not.

@@ -13,7 +13,17 @@ internal static class SnapshotFiles
 {
     public static IReadOnlyList<string> Names(LibvirtDomain domain)
     {
-        var snapshots = domain.ListSnapshots();
+        IReadOnlyList<LibvirtDomainSnapshot> snapshots;
+        try
+        {
+            snapshots = domain.ListSnapshots();
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoSupport)
+        {
+            // A driver without snapshots (libvirt's LXC containers) has none to keep or delete.
+            return [];
+        }
+
         try
         {
             return snapshots.Select(s => s.Name).ToList();

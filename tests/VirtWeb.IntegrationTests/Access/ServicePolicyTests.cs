@@ -55,6 +55,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
         Assert.Contains("ApiTokenService.RevokeAsync", names);
         Assert.Contains("NicService.AttachNicAsync", names);
         Assert.Contains("HostReadiness.MakeReadyAsync", names);
+        Assert.Contains("ContainerCreationService.CreateAsync", names);
     }
 
     [Theory]
@@ -117,6 +118,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             _ when type == typeof(VirtWeb.Networks.NicInput) => new VirtWeb.Networks.NicInput("default"),
             _ when type == typeof(VirtWeb.Networks.NetworkInput) => new VirtWeb.Networks.NetworkInput("reflect-net", VirtWeb.Libvirt.Xml.NetworkMode.Isolated, "10.99.0.1/24"),
             _ when type == typeof(HostInput) => new HostInput("reflect-host", "test:///default"),
+            _ when type == typeof(VirtWeb.Containers.ContainerCreateInput) => new VirtWeb.Containers.ContainerCreateInput(hostId, "reflect-ct", VirtWeb.Containers.ContainerKind.Application, 64, "/bin/sh"),
             _ when parameter.HasDefaultValue => parameter.DefaultValue,
             _ => throw new InvalidOperationException($"Teach ServicePolicyTests to make a {type.Name} for '{parameter.Name}'."),
         };

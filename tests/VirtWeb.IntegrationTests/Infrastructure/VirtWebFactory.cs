@@ -47,6 +47,7 @@ public class VirtWebFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Each app under test would otherwise hold its own connection to the machine's libvirtd; the tests that
         // need qemu:///system add it themselves.
         builder.UseSetting("Hosts:AddLocalQemu", "false");
+        builder.UseSetting("Hosts:AddLocalLxc", "false");
         // Tests that need a world of their own write it here (TestWorlds); the URI policy refuses files elsewhere.
         builder.UseSetting("Hosts:TestDriverDirectory", TestWorlds.Directory);
         // Tests sign Administrators in with a password alone; HardenedSignInTests covers the two-factor requirement.
