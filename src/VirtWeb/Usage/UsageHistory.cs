@@ -138,6 +138,10 @@ public sealed class UsageHistory(IDbContextFactory<VirtWebDbContext> contexts)
             .ToListAsync(cancellationToken);
     }
 
+    /// <summary>The 10 s points of one series (tests and tools; charts go through <see cref="UsageQueries"/>).</summary>
+    internal Task<List<UsagePointRecord>> ReadRawAsync(Guid hostId, Guid guestUuid, DateTimeOffset from, DateTimeOffset to) =>
+        ReadAsync(hostId, guestUuid, UsageTiers.Raw, from, to, CancellationToken.None);
+
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
