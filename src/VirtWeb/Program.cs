@@ -59,6 +59,7 @@ try
     app.MapImages();
     app.MapConsoles();
     app.MapApi();
+    app.MapUsage();
 
     await app.RunAsync();
     return 0;

@@ -5,6 +5,7 @@ public static class UsageExtensions
     public static IHostApplicationBuilder AddUsage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddUsageServices();
+        builder.Services.Configure<UsageMetricsOptions>(builder.Configuration.GetSection("Usage"));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageSampler>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<UsageMaintenance>());
         return builder;

@@ -122,13 +122,6 @@ public sealed class UsageHistory(IDbContextFactory<VirtWebDbContext> contexts)
         return removed;
     }
 
-    /// <summary>Forgets a host's history (it was removed from VirtWeb).</summary>
-    public async Task<int> ForgetHostAsync(Guid hostId, CancellationToken cancellationToken = default)
-    {
-        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
-        return await context.UsagePoints.Where(p => p.HostId == hostId).ExecuteDeleteAsync(cancellationToken);
-    }
-
     internal async Task<List<UsagePointRecord>> ReadAsync(Guid hostId, Guid guestUuid, UsageTier tier, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
@@ -137,6 +130,10 @@ public sealed class UsageHistory(IDbContextFactory<VirtWebDbContext> contexts)
             .OrderBy(p => p.Bucket)
             .ToListAsync(cancellationToken);
     }
+
+    /// <summary>The 10 s points of one series (tests and tools; charts go through <see cref="UsageQueries"/>).</summary>
+    internal Task<List<UsagePointRecord>> ReadRawAsync(Guid hostId, Guid guestUuid, DateTimeOffset from, DateTimeOffset to) =>
+        ReadAsync(hostId, guestUuid, UsageTiers.Raw, from, to, CancellationToken.None);
 
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {

@@ -19,13 +19,13 @@ public sealed class UsageQueries(UsageHistory history, AccessControl access, Tim
     public static readonly IReadOnlyList<string> Columns =
         ["Cpu", "CpuMin", "CpuMax", "Memory", "MemoryMin", "MemoryMax", "MemoryTotal", "DiskRead", "DiskWrite", "DiskReadOps", "DiskWriteOps", "NetRx", "NetTx"];
 
-    public async Task<UsageSeries> GuestAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken = default)
+    public async Task<UsageSeries> ReadGuestAsync(ClaimsPrincipal caller, Guid hostId, Guid uuid, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken = default)
     {
         await access.RequireAsync(caller, Permission.View, "usage.read", AccessPaths.Guest(hostId, uuid), "see this guest's usage");
         return await ReadAsync(hostId, uuid, from, to, points, cancellationToken);
     }
 
-    public async Task<UsageSeries> HostAsync(ClaimsPrincipal caller, Guid hostId, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken = default)
+    public async Task<UsageSeries> ReadHostAsync(ClaimsPrincipal caller, Guid hostId, DateTimeOffset from, DateTimeOffset to, int points, CancellationToken cancellationToken = default)
     {
         await access.RequireAsync(caller, Permission.View, "usage.read", AccessPaths.Host(hostId), "see this host's usage");
         return await ReadAsync(hostId, Guid.Empty, from, to, points, cancellationToken);
