@@ -21,6 +21,13 @@ public sealed class UsageSampler(
     public static readonly TimeSpan WatchedInterval = TimeSpan.FromSeconds(2);
 
     private readonly Dictionary<Guid, (CancellationTokenSource Stop, Task Loop)> _loops = [];
+    private long _activity;
+
+    /// <summary>
+    /// Goes up by one when a sampling round starts and again when it ends (odd while one runs), so a test that counts a
+    /// host connection's libvirt calls can tell whether sampling calls fell inside its window.
+    /// </summary>
+    public long Activity => Interlocked.Read(ref _activity);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -73,7 +80,7 @@ public sealed class UsageSampler(
                 var now = timeProvider.GetUtcNow();
                 if (now >= nextFull)
                 {
-                    var round = sampler.SampleAll(connection, cpus);
+                    var round = Sample(() => sampler.SampleAll(connection, cpus));
                     Publish(hostId, round);
                     await history.WriteAsync(round.At, round.Guests, round.Host, cancellationToken);
                     // The next full round at the next 10 s boundary, so every round lands in a bucket of its own.
@@ -81,7 +88,7 @@ public sealed class UsageSampler(
                 }
                 else if (watch.WatchedOn(hostId) is { Count: > 0 } watched)
                 {
-                    Publish(hostId, sampler.SampleWatched(connection, watched, cpus));
+                    Publish(hostId, Sample(() => sampler.SampleWatched(connection, watched, cpus)));
                 }
             }
             catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException or Npgsql.NpgsqlException)
@@ -93,6 +100,19 @@ public sealed class UsageSampler(
             var wait = nextFull - timeProvider.GetUtcNow();
             await Task.Delay(wait < WatchedInterval ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : WatchedInterval, timeProvider, cancellationToken)
                 .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private UsageRound Sample(Func<UsageRound> round)
+    {
+        Interlocked.Increment(ref _activity);
+        try
+        {
+            return round();
+        }
+        finally
+        {
+            Interlocked.Increment(ref _activity);
         }
     }
 

@@ -36,10 +36,30 @@ public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputH
     }
 
     /// <summary>
+    /// The usage sampler shares the supervisor's connection (2–3 calls every 10 s); a window it sampled in counts its
+    /// calls too, so such a window is measured again.
+    /// </summary>
+    private async Task<EventCost> MeasureAsync(int guests)
+    {
+        var sampler = Service<VirtWeb.Usage.UsageSampler>();
+        for (var attempt = 1; ; attempt++)
+        {
+            var activity = sampler.Activity;
+            var cost = await MeasureOnceAsync(guests);
+            if ((activity % 2 == 0 && sampler.Activity == activity) || attempt == 5)
+            {
+                return cost;
+            }
+
+            output.WriteLine($"{guests} guests: sampling ran during the measurement ({cost}); measuring again");
+        }
+    }
+
+    /// <summary>
     /// A <c>virsh destroy</c> of one guest, then a suspend of another as a marker: the supervisor applies batches one
     /// after the other, so once the suspend shows, every watcher has finished with the destroy.
     /// </summary>
-    private async Task<EventCost> MeasureAsync(int guests)
+    private async Task<EventCost> MeasureOnceAsync(int guests)
     {
         var uuids = Enumerable.Range(0, guests).Select(_ => Guid.NewGuid()).ToList();
         var world = GuestWorld.Write([.. uuids.Select((uuid, i) => ($"cost-{i:0000}", uuid.ToString(), true))]);
@@ -49,6 +69,9 @@ public sealed class LifecycleEventCostTests(VirtWebFactory factory, ITestOutputH
             try
             {
                 Assert.Equal(guests, Store.Guests.Current(g => g.HostId == hostId).Count);
+                // A new host's first sampling round starts at once; the next one is 10 s later.
+                await Eventually.ValueAsync(
+                    () => Service<VirtWeb.Usage.UsageLive>().Hosts.Find(hostId.ToString()), _ => true, Deadline, "the host's first sampling round is done");
                 // The supervisor's own connection: the test driver keeps one world per connection, so only it sees the events.
                 var connection = Service<IHostConnections>().GetConnection(hostId);
                 using var destroyed = connection.GetDomainByUuid(uuids[0]);
