@@ -7,7 +7,7 @@ namespace VirtWeb.EndToEnd;
 /// <summary>
 /// Issue #17 in the browser, three users in three browser contexts: a Viewer sees networks and leases and no actions;
 /// an Operator attaches a card to a running tiny guest; an Administrator creates and deletes a network; each change
-/// reaches the Viewer's open page without a reload. Networks are vwtest-… and removed whatever happens.
+/// reaches the Viewer's open page without a reload. Networks are vwnet-… (bridges vwn…) and removed whatever happens.
 /// </summary>
 public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture browser) : BrowserTest(app, browser)
 {
@@ -21,8 +21,8 @@ public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture brow
     public async Task Networks_ViewerWatchesOperatorAttachAndAdministratorCreateAndDelete_AllLive()
     {
         var id = Guid.NewGuid().ToString("N");
-        var nat = $"vwtest-{id[..10]}";
-        var created = $"vwtest-{id[10..20]}";
+        var nat = $"vwnet-{id[..10]}";
+        var created = $"vwnet-{id[10..20]}";
         var host = await App.WithScopeAsync(services => services.GetRequiredService<HostService>().AddAsync(Admin, new HostInput(VirtWebFactory.UniqueUserName("e2e-net"), "qemu:///system")));
         var contexts = new List<IBrowserContext>();
         try
@@ -31,7 +31,7 @@ public sealed class NetworksTests(KestrelVirtWebFactory app, BrowserFixture brow
             await Eventually.ValueAsync(() => store.Hosts.Find(host.Id.ToString()), h => h.Connection == HostConnectionState.Connected, TimeSpan.FromSeconds(30), "qemu:///system connects");
             var octet = Convert.FromHexString(id[20..22])[0];
             await App.Services.GetRequiredService<NetworkService>().CreateAsync(Admin, host.Id,
-                new NetworkInput(nat, NetworkMode.Nat, $"10.{140 + octet % 10}.{octet}.1/24", $"10.{140 + octet % 10}.{octet}.100", $"10.{140 + octet % 10}.{octet}.150", $"vwt{id[..10]}", Autostart: false));
+                new NetworkInput(nat, NetworkMode.Nat, $"10.{140 + octet % 10}.{octet}.1/24", $"10.{140 + octet % 10}.{octet}.100", $"10.{140 + octet % 10}.{octet}.150", $"vwn{id[..10]}", Autostart: false));
             await using var guest = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwnet-e2e", Network = nat, Mac = "52:54:00:7e:03:01" }, BootDeadline);
 
             // The Viewer: the network, its mode in words, the lease joined to the guest, and no action anywhere.

@@ -44,7 +44,8 @@ public abstract class GatedHostWatcher(LiveStateStore store, ILogger logger, str
     /// <summary>A re-read for an action that just changed the host: a failure on a live connection is logged, not thrown.</summary>
     protected Task RefreshAsync(WatchedHost host, Action<long> read) => ReadAsync(host, read, tolerateFailure: true, CancellationToken.None);
 
-    protected WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
+    /// <summary>The host as a re-read sees it, for an action that holds only its id and connection.</summary>
+    public WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
         new(hostId, Store.Hosts.Find(hostId.ToString())?.Name ?? connection.Uri, connection);
 
     private Task ReadAsync(WatchedHost host, Action<long> read, bool tolerateFailure, CancellationToken cancellationToken) =>

@@ -47,13 +47,10 @@ public sealed class NetworkOperations(
             gate.Release();
             if (connection is not null)
             {
-                await watcher.RefreshHostAsync(HostOf(hostId, connection));
+                await watcher.RefreshHostAsync(watcher.HostOf(hostId, connection));
             }
         }
     }
-
-    internal WatchedHost HostOf(Guid hostId, LibvirtConnection connection) =>
-        new(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? connection.Uri, connection);
 
     internal LibvirtConnection Connection(Guid hostId) =>
         hostConnections.ConnectionOr(hostId, message => new NetworkException(message, NetworkFailure.NotFound));

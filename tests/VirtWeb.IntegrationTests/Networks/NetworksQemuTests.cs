@@ -6,8 +6,8 @@ using VirtWeb.TestGuest;
 namespace VirtWeb.IntegrationTests.Networks;
 
 /// <summary>
-/// Networks and cards on libvirtd + QEMU with the tiny guest. Every network is created through VirtWeb as vwtest-…
-/// with a vwt… bridge and removed in <see cref="DisposeAsync"/> whatever happened; the host's default network is never touched.
+/// Networks and cards on libvirtd + QEMU with the tiny guest. Every network is created through VirtWeb as vwnet-…
+/// with a vwn… bridge and removed in <see cref="DisposeAsync"/> whatever happened; the host's default network is never touched.
 /// </summary>
 [Collection(AppCollection.Name)]
 public sealed class NetworksQemuTests(VirtWebFactory factory) : IntegrationTest(factory), IAsyncLifetime
@@ -117,12 +117,12 @@ public sealed class NetworksQemuTests(VirtWebFactory factory) : IntegrationTest(
     private async Task<NetworkState> CreateAsync(NetworkMode mode)
     {
         var id = Guid.NewGuid().ToString("N");
-        var name = $"vwtest-{id[..10]}";
+        var name = $"vwnet-{id[..10]}";
         var octets = Convert.FromHexString(id[10..14]);
         var subnet = $"10.{150 + octets[0] % 50}.{octets[1]}";
         _networks.Add(name);
         await Networks.CreateAsync(TestPrincipals.Administrator, _hostId,
-            new NetworkInput(name, mode, $"{subnet}.1/24", $"{subnet}.100", $"{subnet}.150", $"vwt{id[..10]}", Autostart: false));
+            new NetworkInput(name, mode, $"{subnet}.1/24", $"{subnet}.100", $"{subnet}.150", $"vwn{id[..10]}", Autostart: false));
         return await Eventually.ValueAsync(() => Store.Networks.Current(n => n.HostId == _hostId && n.Name == name).SingleOrDefault(), n => n.Active, Deadline, $"{name} runs");
     }
 
