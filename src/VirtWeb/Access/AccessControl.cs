@@ -107,7 +107,7 @@ public sealed class AccessControl(
         if (databaseHealth.Refusal(description) is { } unreachable)
         {
             logger.LogWarning("Refused {User} {Action} on {Target}: the database cannot be reached.", user.Identity?.Name, action, target);
-            throw new AccessDeniedException(unreachable);
+            throw new AccessDeniedException(unreachable) { DatabaseUnreachable = true };
         }
 
         var message = Refusal(user, permission, target, description);

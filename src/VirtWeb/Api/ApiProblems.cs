@@ -17,6 +17,7 @@ public static class ApiProblems
     /// <summary>The status and message a service's refusal stands for; null for an exception nobody foresaw.</summary>
     public static IResult? FromException(Exception exception, int guestFailureStatus) => exception switch
     {
+        AccessDeniedException { DatabaseUnreachable: true } e => Result(StatusCodes.Status503ServiceUnavailable, e.Message),
         AccessDeniedException e => Result(StatusCodes.Status403Forbidden, e.Message),
         GuestActionException { InnerException: LibvirtException { Code: LibvirtErrorCode.NoDomain } } e => Result(StatusCodes.Status404NotFound, e.Message),
         GuestActionException { InnerException: HostUnavailableException } e => Result(StatusCodes.Status409Conflict, e.Message),
