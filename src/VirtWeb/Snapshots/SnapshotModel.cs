@@ -34,6 +34,12 @@ public sealed record GuestSnapshot(
     public ulong? SizeBytes => Kind == SnapshotKind.External && Disks.All(d => d.OverlayAllocationBytes is not null)
         ? Disks.Aggregate(0UL, (sum, d) => sum + (d.OverlayAllocationBytes ?? 0))
         : null;
+
+    /// <summary>Internal: the memory state bytes its qcow2 snapshot table records (0 without memory), read by <see cref="SnapshotMemoryState"/>.</summary>
+    public ulong? SavedMemoryBytes { get; init; }
+
+    /// <summary>Internal: why <see cref="SavedMemoryBytes"/> could not be read.</summary>
+    public string? SavedMemoryUnknown { get; init; }
 }
 
 /// <summary>Every snapshot of one guest, in libvirt's topological order (parents before children).</summary>

@@ -9,13 +9,14 @@ public static class SnapshotReader
     public static SnapshotTree Read(Guid hostId, LibvirtDomain domain)
     {
         var snapshots = new List<GuestSnapshot>();
+        var memoryState = new SnapshotMemoryState(domain.Connection);
         foreach (var snapshot in domain.ListSnapshots(SnapshotListFlags.Topological))
         {
             using (snapshot)
             {
                 try
                 {
-                    snapshots.Add(ToModel(domain.Connection, snapshot.GetDefinition(), snapshot.IsCurrent));
+                    snapshots.Add(ToModel(domain.Connection, snapshot.GetDefinition(), snapshot.IsCurrent, memoryState));
                 }
                 catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomainSnapshot)
                 {
@@ -27,7 +28,7 @@ public static class SnapshotReader
         return new SnapshotTree(hostId, domain.Uuid, snapshots);
     }
 
-    public static GuestSnapshot ToModel(LibvirtConnection connection, SnapshotDefinition definition, bool isCurrent)
+    public static GuestSnapshot ToModel(LibvirtConnection connection, SnapshotDefinition definition, bool isCurrent, SnapshotMemoryState? memoryState = null)
     {
         var mode = definition.State switch
         {
@@ -45,9 +46,16 @@ public static class SnapshotReader
         ulong? memory = mode == SnapshotMode.RunningWithMemory && definition.DomainXml is { } xml
             ? DomainDefinition.Parse(xml).MemoryKiB * 1024
             : null;
+        var kind = definition.IsExternal ? SnapshotKind.External : SnapshotKind.Internal;
+        var (saved, unknown) = kind == SnapshotKind.Internal
+            ? (memoryState ?? new SnapshotMemoryState(connection)).Of(definition)
+            : (null, null);
         return new GuestSnapshot(
-            definition.Name, definition.Description, definition.Parent, definition.CreationTime, mode,
-            definition.IsExternal ? SnapshotKind.External : SnapshotKind.Internal, isCurrent, disks, memory);
+            definition.Name, definition.Description, definition.Parent, definition.CreationTime, mode, kind, isCurrent, disks, memory)
+        {
+            SavedMemoryBytes = saved,
+            SavedMemoryUnknown = unknown,
+        };
     }
 
     private static ulong? AllocationOf(LibvirtConnection connection, string? path)

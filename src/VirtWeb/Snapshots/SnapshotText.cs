@@ -19,11 +19,24 @@ public static class SnapshotText
         : "External: the disk file is frozen as it is and the guest writes into a new qcow2 overlay on top of it " +
           "(copy-on-write, shown in the Images page's backing chain). Deleting the snapshot merges the overlay back.";
 
+    /// <summary>What the disk part of an internal snapshot takes: no number exists for it, so say how it behaves.</summary>
+    public const string InternalDiskPart =
+        "disk: shares clusters with the live disk, grows as either is written after it (like an overlay)";
+
     public static string Size(GuestSnapshot snapshot) => snapshot.SizeBytes is { } bytes
         ? ImageNames.Bytes(bytes)
         : snapshot.Kind == SnapshotKind.Internal
-            ? snapshot.MemoryBytes is { } memory ? $"inside the qcow2 (up to {ImageNames.Bytes(memory)} of memory)" : "inside the qcow2"
+            ? $"{InternalMemory(snapshot)}; {InternalDiskPart}"
             : "not measured yet";
+
+    private static string InternalMemory(GuestSnapshot snapshot) => snapshot switch
+    {
+        { SavedMemoryBytes: 0 } => "no memory state",
+        { SavedMemoryBytes: { } saved } => $"memory state {ImageNames.Bytes(saved)} in the qcow2",
+        { Mode: not SnapshotMode.RunningWithMemory } => "no memory state",
+        { MemoryBytes: { } memory } => $"memory state: size unknown, up to {ImageNames.Bytes(memory)} ({snapshot.SavedMemoryUnknown})",
+        _ => $"memory state: size unknown ({snapshot.SavedMemoryUnknown})",
+    };
 
     public static string Disks(GuestSnapshot snapshot) =>
         snapshot.Disks.Count == 0 ? "none" : string.Join(", ", snapshot.Disks.Select(d => d.OverlayPath is { } path ? $"{d.Target} → {Path.GetFileName(path)}" : d.Target));

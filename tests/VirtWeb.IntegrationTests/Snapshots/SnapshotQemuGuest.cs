@@ -58,6 +58,10 @@ public sealed class SnapshotQemuGuest : IAsyncLifetime
         return info.TryGetProperty("snapshots", out var list) ? list.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList() : [];
     }
 
+    /// <summary>The VM SIZE <c>qemu-img snapshot -l</c> shows for snapshot <paramref name="name"/> in <paramref name="path"/>, in bytes (read with -U).</summary>
+    public static ulong VmStateSizeIn(string path, string name) =>
+        QemuPool.QemuImgInfo(path).GetProperty("snapshots").EnumerateArray().Single(s => s.GetProperty("name").GetString() == name).GetProperty("vm-state-size").GetUInt64();
+
     /// <summary><c>qemu-img info --backing-chain</c>: each file of the chain, top first.</summary>
     public static IReadOnlyList<string> BackingChainOf(string path)
     {

@@ -30,6 +30,11 @@ public sealed class SnapshotQemuTests(VirtWebFactory factory, SnapshotQemuGuest 
         var taken = await Snapshots.CreateAsync(Operator, hostId, guest.Uuid, new SnapshotCreateInput("vwsnap-mem", "before the file", SnapshotKind.Internal, WithMemory: true));
         Assert.True(taken.Done, taken.Message);
         Assert.Contains("vwsnap-mem", SnapshotQemuGuest.InternalSnapshotsIn(guest.DiskPath));
+        var shown = (await Snapshots.ReadTreeAsync(Operator, hostId, guest.Uuid)).Find("vwsnap-mem")!;
+        var vmSize = SnapshotQemuGuest.VmStateSizeIn(guest.DiskPath, "vwsnap-mem");
+        Assert.True(vmSize > 0, "QEMU saved the memory into the qcow2");
+        Assert.True(shown.SavedMemoryBytes == vmSize, $"the tab's memory state {shown.SavedMemoryBytes} is qemu-img's VM SIZE {vmSize} ({shown.SavedMemoryUnknown})");
+        Assert.Contains($"memory state {VirtWeb.Images.ImageNames.Bytes(vmSize)} in the qcow2", SnapshotText.Size(shown), StringComparison.Ordinal);
         await guest.Agent.WriteFileAsync("/sysroot/vwsnap-mem.txt", Encoding.UTF8.GetBytes("written after the snapshot"));
         Assert.Equal("written after the snapshot", await guest.Agent.ReadTextFileAsync("/sysroot/vwsnap-mem.txt"));
 
