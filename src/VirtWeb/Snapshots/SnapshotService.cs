@@ -349,6 +349,13 @@ public sealed partial class SnapshotService(
 
     private async Task RefreshPoolsAsync(WatchedHost host, IEnumerable<(Guid Uuid, string Name)> pools)
     {
+        // Runs in a finally: on a connection that died meanwhile (libvirtd gone) it must not replace the action's own
+        // error; the host's resync re-reads its pools when it reconnects.
+        if (!Alive(host.Connection))
+        {
+            return;
+        }
+
         foreach (var (poolUuid, _) in pools)
         {
             try
@@ -371,7 +378,7 @@ public sealed partial class SnapshotService(
         {
             return connection.IsAlive;
         }
-        catch (LibvirtException)
+        catch (Exception e) when (e is LibvirtException or ObjectDisposedException)
         {
             return false;
         }

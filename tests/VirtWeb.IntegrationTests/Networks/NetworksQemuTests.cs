@@ -111,8 +111,14 @@ public sealed class NetworksQemuTests(VirtWebFactory factory) : IntegrationTest(
 
     private LeaseState? LeaseOf(string mac) => Store.Leases.Current(l => l.HostId == _hostId && l.Mac == mac).MaxBy(l => l.Expiry);
 
+    // This test's own host only: other tests of the collection add qemu:///system hosts of their own, which see the same
+    // DHCP clients and would each make a group of their own with the same client ID.
     private SharedClientId? Shared(string clientId) =>
-        SharedClientIds.Find(Service<LeasePoller>().ClientIds.Current(), Store.Nics.Current(), Store.Leases.Current()).FirstOrDefault(s => s.ClientId == clientId);
+        SharedClientIds.Find(
+                Service<LeasePoller>().ClientIds.Current(s => s.HostId == _hostId),
+                Store.Nics.Current(n => n.HostId == _hostId),
+                Store.Leases.Current(l => l.HostId == _hostId))
+            .FirstOrDefault(s => s.ClientId == clientId);
 
     private async Task<NetworkState> CreateAsync(NetworkMode mode)
     {
