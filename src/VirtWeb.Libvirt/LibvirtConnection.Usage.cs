@@ -50,20 +50,7 @@ public sealed unsafe partial class LibvirtConnection
                 count = NativeHelpers.Check(Native.virDomainListGetStats(array, (uint)types, &records, (uint)flags), "virDomainListGetStats");
             }
 
-            try
-            {
-                var result = new List<DomainStats>(count);
-                for (var i = 0; i < count; i++)
-                {
-                    result.Add(DomainStats.FromNative(records[i]));
-                }
-
-                return result;
-            }
-            finally
-            {
-                Native.virDomainStatsRecordListFree(records);
-            }
+            return TakeStats(records, count);
         }
         finally
         {

@@ -174,6 +174,12 @@ public sealed unsafe partial class LibvirtConnection : IDisposable
     {
         VirDomainStatsRecord** records;
         var count = NativeHelpers.Check(Native.virConnectGetAllDomainStats(Counted, (uint)types, &records, (uint)flags));
+        return TakeStats(records, count);
+    }
+
+    /// <summary>Copies libvirt's stats records into managed ones and frees the list.</summary>
+    private static List<DomainStats> TakeStats(VirDomainStatsRecord** records, int count)
+    {
         try
         {
             var result = new List<DomainStats>(count);

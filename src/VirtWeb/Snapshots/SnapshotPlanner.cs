@@ -78,7 +78,7 @@ public static class SnapshotPlanner
                     {
                         refusal ??= $"The overlay file {Path.GetFileName(overlay)} would be longer than {ImageNames.MaxNameLength} characters; shorten the snapshot name.";
                     }
-                    else if (Exists(domain.Connection, overlay))
+                    else if (SnapshotRepair.Exists(domain.Connection, overlay))
                     {
                         refusal ??= $"{overlay} already exists; choose another snapshot name (VirtWeb never overwrites a file).";
                     }
@@ -193,18 +193,5 @@ public static class SnapshotPlanner
         using var pool = volume.GetPool();
         var directory = pool.GetDefinition().TargetPath;
         return roots.IsInside(volume.Connection, directory) ? null : roots.OutsideMessage(pool.Name, directory, "take external snapshots there");
-    }
-
-    private static bool Exists(LibvirtConnection connection, string path)
-    {
-        try
-        {
-            connection.GetStorageVolumeByPath(path).Dispose();
-            return true;
-        }
-        catch (LibvirtException)
-        {
-            return false;
-        }
     }
 }
