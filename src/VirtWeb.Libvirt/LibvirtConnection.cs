@@ -53,6 +53,9 @@ public sealed unsafe partial class LibvirtConnection : IDisposable
 
     public bool IsAlive => NativeHelpers.Check(Native.virConnectIsAlive(Counted)) == 1;
 
+    /// <summary>Whether this object was disposed (its owner gave the connection up): every call on it then throws <see cref="ObjectDisposedException"/>.</summary>
+    public bool IsClosed => _handle.IsClosed;
+
     public string Hostname => NativeHelpers.TakeString(Native.virConnectGetHostname(Counted));
 
     /// <summary>The driver name, e.g. "QEMU", "TEST", "LXC".</summary>

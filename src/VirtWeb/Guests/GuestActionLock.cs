@@ -64,34 +64,43 @@ public sealed class GuestActionLock(
             // In the host's bounded lane: a frozen host holds at most a few threads, never the whole pool.
             var message = await lanes.RunAsync(hostId, async () =>
             {
-                LibvirtDomain domain;
                 try
                 {
-                    domain = host.Connection.GetDomainByUuid(uuid);
-                }
-                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
-                {
-                    throw new GuestActionException($"{name} no longer exists on {host.Name}; someone deleted it.", e);
-                }
-
-                using (domain)
-                {
-                    name = domain.Name;
+                    LibvirtDomain domain;
                     try
                     {
+                        domain = host.Connection.GetDomainByUuid(uuid);
+                    }
+                    catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
+                    {
+                        throw new GuestActionException($"{name} no longer exists on {host.Name}; someone deleted it.", e);
+                    }
+
+                    using (domain)
+                    {
+                        name = domain.Name;
                         return await act(host, domain);
                     }
-                    catch (LibvirtException e)
-                    {
-                        throw new GuestActionException($"Could not {title.ToLowerInvariant()} {name}: {ForUser(e)}", e);
-                    }
+                }
+                catch (Exception e) when (ConnectionLoss.Caused(e, host.Connection))
+                {
+                    // Checked before libvirt's own message: "client socket is closed" or a disposed handle tells the
+                    // operator less than that the host went away, and the action may have stopped half-way.
+                    var lost = $"Could not {title.ToLowerInvariant()} {name}: the connection to {host.Name} was lost while it ran. " +
+                        $"Once {host.Name} reads Connected again, look at {name} before trying again.";
+                    throw new GuestActionException(lost, new HostUnavailableException(lost, e));
+                }
+                catch (LibvirtException e)
+                {
+                    throw new GuestActionException($"Could not {title.ToLowerInvariant()} {name}: {ForUser(e)}", e);
                 }
             }, cancellationToken);
 
             timeline.Add(key, $"{title} by {caller.Identity?.Name ?? "someone"}");
             logger.LogInformation("{User} did {Action} on guest {Guest} on {Host}.", caller.Identity?.Name, title, name, host.Name);
             await audit.WriteAsync(caller, auditAction, target, AuditOutcome.Success, message);
-            await Task.Run(() => watcher.ReRead(host, uuid), CancellationToken.None);
+            // Done, even if the host went away just after: its resync reads the guest when it is back.
+            await Task.Run(() => ConnectionLoss.Quietly(host.Connection, () => watcher.ReRead(host, uuid)), CancellationToken.None);
             return new GuestActionResult(true, message);
         }
         catch (GuestActionException e)

@@ -138,10 +138,14 @@ internal static class SnapshotMerge
         }
         finally
         {
-            if (startedPaused && domain.IsActive)
+            // With libvirtd gone meanwhile, the merge's own error is the answer, not this step's.
+            ConnectionLoss.Quietly(domain.Connection, () =>
             {
-                domain.Destroy();
-            }
+                if (startedPaused && domain.IsActive)
+                {
+                    domain.Destroy();
+                }
+            });
         }
 
         return merged;
@@ -162,22 +166,22 @@ internal static class SnapshotMerge
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var job = domain.GetBlockJob(target);
-            if (job is { End: > 0 } && job.Cur == job.End)
+            var job = domain.GetBlockJob(target)
+                ?? throw new GuestActionException($"The merge of {domain.Name}'s disk {target} ended before it could be switched over; the disk is unchanged.");
+
+            // Caught up (cur == end) is not enough: libvirt pivots only once QEMU's BLOCK_JOB_READY has arrived, which
+            // it shows as the disk's <mirror ready='yes'> (the same moment as the VIR_DOMAIN_BLOCK_JOB_READY event).
+            if (job.Cur == job.End && MirrorReady(domain, target))
             {
                 try
                 {
                     domain.AbortBlockJob(target, BlockJobAbortFlags.Pivot);
                     break;
                 }
-                catch (LibvirtException e) when (e.Code == LibvirtErrorCode.OperationInvalid && clock.Elapsed < JobDeadline)
+                catch (LibvirtException e) when (NotReadyYet(e) && clock.Elapsed < JobDeadline)
                 {
-                    // Caught up but not yet reported ready: QEMU says so a moment later.
+                    // QEMU fell behind again after the ready report (the guest wrote meanwhile): poll on until it is back.
                 }
-            }
-            else if (job is null)
-            {
-                throw new GuestActionException($"The merge of {domain.Name}'s disk {target} ended before it could be switched over; the disk is unchanged.");
             }
 
             if (clock.Elapsed >= JobDeadline)
@@ -195,6 +199,20 @@ internal static class SnapshotMerge
             Thread.Sleep(Poll);
         }
     }
+
+    /// <summary>Whether the live definition shows the disk's commit job as ready to pivot.</summary>
+    internal static bool MirrorReady(LibvirtDomain domain, string target) =>
+        MirrorReady(domain.GetXml(), target);
+
+    /// <summary>Whether <paramref name="liveXml"/> shows <paramref name="target"/>'s block job ready to pivot (<c>&lt;mirror ready='yes'&gt;</c>).</summary>
+    internal static bool MirrorReady(string liveXml, string target) =>
+        XDocument.Parse(liveXml).Root?.Element("devices")?.Elements("disk")
+            .FirstOrDefault(d => d.Element("target")?.Attribute("dev")?.Value == target)?
+            .Element("mirror")?.Attribute("ready")?.Value == "yes";
+
+    // libvirt 9.0 says "block job ... not ready for pivot yet" as VIR_ERR_BLOCK_COPY_ACTIVE; older ones as an invalid operation.
+    private static bool NotReadyYet(LibvirtException e) =>
+        e.Code is LibvirtErrorCode.BlockCopyActive or LibvirtErrorCode.OperationInvalid;
 
     /// <summary>libvirt rewrites the persistent disk after a pivot; where it did not, VirtWeb points it at the merged file.</summary>
     private static void KeepInPersistentDefinition(LibvirtDomain domain, string target, string overlay, string backing)

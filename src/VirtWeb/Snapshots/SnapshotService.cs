@@ -163,11 +163,12 @@ public sealed partial class SnapshotService(
             TakeSnapshot(domain, plan, ref quiesced);
             repairs.End(host.HostId, domain.Uuid);
         }
-        catch (LibvirtException)
+        catch (Exception e) when (e is LibvirtException or ObjectDisposedException)
         {
-            // Nothing half-made: an overlay libvirt left behind is removed, if no one uses it.
-            RemoveLeftovers(domain.Connection, plan.NewOverlays);
-            if (Alive(domain.Connection))
+            // Nothing half-made: an overlay libvirt left behind is removed, if no one uses it. With libvirtd gone
+            // meanwhile that waits for the repair (SnapshotRepairs), and this error, not the clean-up's, is the answer.
+            ConnectionLoss.Quietly(domain.Connection, () => RemoveLeftovers(domain.Connection, plan.NewOverlays));
+            if (!ConnectionLoss.IsLost(domain.Connection))
             {
                 repairs.End(host.HostId, domain.Uuid);
             }
@@ -347,42 +348,26 @@ public sealed partial class SnapshotService(
         return pools;
     }
 
-    private async Task RefreshPoolsAsync(WatchedHost host, IEnumerable<(Guid Uuid, string Name)> pools)
-    {
-        // Runs in a finally: on a connection that died meanwhile (libvirtd gone) it must not replace the action's own
-        // error; the host's resync re-reads its pools when it reconnects.
-        if (!Alive(host.Connection))
+    // Runs in a finally: on a connection that died meanwhile (libvirtd gone), before or during it, it must not replace
+    // the action's own error; the host's resync re-reads its pools when it reconnects.
+    private Task RefreshPoolsAsync(WatchedHost host, IEnumerable<(Guid Uuid, string Name)> pools) =>
+        ConnectionLoss.QuietlyAsync(host.Connection, async () =>
         {
-            return;
-        }
-
-        foreach (var (poolUuid, _) in pools)
-        {
-            try
+            foreach (var (poolUuid, _) in pools)
             {
-                using var pool = host.Connection.GetStoragePoolByUuid(poolUuid);
-                ImageOperations.TryRefresh(pool);
-            }
-            catch (LibvirtException)
-            {
-                // The pool went away; the Images page hears of that from libvirt.
-            }
+                try
+                {
+                    using var pool = host.Connection.GetStoragePoolByUuid(poolUuid);
+                    ImageOperations.TryRefresh(pool);
+                }
+                catch (LibvirtException) when (!ConnectionLoss.IsLost(host.Connection))
+                {
+                    // The pool went away; the Images page hears of that from libvirt.
+                }
 
-            await storage.RefreshPoolAsync(host.HostId, host.Connection, poolUuid);
-        }
-    }
-
-    private static bool Alive(LibvirtConnection connection)
-    {
-        try
-        {
-            return connection.IsAlive;
-        }
-        catch (Exception e) when (e is LibvirtException or ObjectDisposedException)
-        {
-            return false;
-        }
-    }
+                await storage.RefreshPoolAsync(host.HostId, host.Connection, poolUuid);
+            }
+        });
 
     private static LibvirtDomainSnapshot Find(LibvirtDomain domain, string? name) =>
         (string.IsNullOrEmpty(name) ? null : domain.FindSnapshot(name)) ?? throw Gone(domain, name ?? "");

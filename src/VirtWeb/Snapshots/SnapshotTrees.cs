@@ -112,8 +112,9 @@ public sealed class SnapshotTrees
             using var domain = connection.GetDomainByUuid(uuid);
             return ReadNow(hostId, domain);
         }
-        catch (Exception e) when (e is LibvirtException or HostUnavailableException)
+        catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException)
         {
+            // ObjectDisposedException: the host's connection was given up between taking it and reading.
             _logger.LogDebug(e, "Could not read the snapshots of {Guest} on {Host}.", uuid, hostId);
             return null;
         }

@@ -21,7 +21,7 @@ public sealed class SnapshotExternalRevertQemuTests(VirtWebFactory factory) : In
 
     private SnapshotService Snapshots => Service<SnapshotService>();
 
-    [Fact(Skip = "Race found in a clean-clone run: deleting the snapshot after the revert back pivoted the block commit before libvirt reported the job ready ('not ready for pivot yet'). Un-skip once the merge waits for the job's ready state (see the session note).")]
+    [Fact]
     public async Task RevertToExternal_WithSafetySnapshot_FreshOverlayOnTheFrozenFileAndRevertBackBringsThePresentBack()
     {
         var hostId = await QemuPool.QemuHostAsync(Factory);
