@@ -91,6 +91,11 @@ public partial class GuestConsole : IAsyncDisposable
     protected override async Task OnParametersSetAsync()
     {
         var active = Guest is { IsActive: true, HostConnected: true };
+        if (_wasActive is null && Guest?.Kind == GuestKind.Container)
+        {
+            // An LXC console is a pty, serial-like; a container has no screen to show first.
+            _kind = ConsoleKind.Serial;
+        }
         if (_wasActive == true && !active)
         {
             // The live store says the guest stopped: close our side now instead of waiting for a socket error.

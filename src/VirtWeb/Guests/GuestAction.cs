@@ -74,7 +74,8 @@ public static class GuestActions
     {
         GuestAction.Start => guest.State is Libvirt.DomainState.Shutoff or Libvirt.DomainState.Crashed,
         GuestAction.Shutdown or GuestAction.Reboot or GuestAction.Pause => guest.State == Libvirt.DomainState.Running,
-        GuestAction.ManagedSave => guest.Persistent && guest.State is Libvirt.DomainState.Running or Libvirt.DomainState.Paused,
+        // libvirt's LXC driver keeps no saved state: a container can only stop.
+        GuestAction.ManagedSave => guest.Kind != GuestKind.Container && guest.Persistent && guest.State is Libvirt.DomainState.Running or Libvirt.DomainState.Paused,
         GuestAction.ForceOff => guest.IsActive,
         GuestAction.Resume => guest.State is Libvirt.DomainState.Paused or Libvirt.DomainState.PMSuspended,
         GuestAction.AutostartOn => guest.Persistent && !guest.Autostart,

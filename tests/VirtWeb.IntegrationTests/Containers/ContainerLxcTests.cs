@@ -1,4 +1,8 @@
 using System.Text;
+using Bunit;
+using Bunit.TestDoubles;
+using Microsoft.AspNetCore.Components.Authorization;
+using VirtWeb.Components;
 using VirtWeb.Containers;
 using VirtWeb.IntegrationTests.Images;
 using VirtWeb.TestGuest;
@@ -92,7 +96,7 @@ public sealed class ContainerLxcTests(VirtWebFactory factory) : IntegrationTest(
     }
 
     [Fact]
-    public async Task Kernels_ContainerBesideTheTinyVm_TheVmRunsItsOwnKernelTheContainerTheHosts()
+    public async Task Kernels_ContainerBesideTheTinyVm_ThePanelShowsTheVmsOwnKernelBesideTheHosts()
     {
         var qemuHost = await QemuPool.QemuHostAsync(Factory);
         await using var vm = await TinyGuest.BootAsync(new TinyGuestOptions { NamePrefix = "vwlxc-vm" }, TimeSpan.FromSeconds(120));
@@ -113,6 +117,27 @@ public sealed class ContainerLxcTests(VirtWebFactory factory) : IntegrationTest(
         Assert.Equal((GuestKind.Container, container.Uuid), (containerKernel.Guest.Kind, containerKernel.Guest.Uuid));
         Assert.Equal(hostRelease, containerKernel.Release);
         Assert.StartsWith("none", containerKernel.Hypervisor, StringComparison.Ordinal);
+
+        // The guest page's panel, rendered on the same services: both kernels side by side, each with its hypervisor line.
+        await using var bunit = new BunitContext();
+        bunit.Services.AddComponentsServices(mud => mud.PopoverOptions.CheckForPopoverProvider = false);
+        bunit.Services.AddSingleton(Service<GuestKernels>());
+        bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        var authorization = bunit.AddAuthorization();
+        authorization.SetAuthorized("vwlxc-viewer");
+        authorization.SetRoles(Roles.Viewer);
+        authorization.SetClaims(new Claim(ClaimTypes.Role, Roles.Viewer));
+        var panel = bunit.Render<CascadingAuthenticationState>(p => p.AddChildContent<KernelPanel>(k => k.Add(x => x.Guest, vmRow)));
+        panel.WaitForAssertion(() =>
+        {
+            var cards = panel.FindAll("[data-testid=guest-kernel]");
+            Assert.Equal(["VM", "Container"], cards.Select(c => c.GetAttribute("data-kind")));
+            Assert.Equal(vmKernel.Release, cards[0].QuerySelector("[data-testid=guest-kernel-release]")!.TextContent);
+            Assert.Equal(hostRelease, cards[1].QuerySelector("[data-testid=guest-kernel-release]")!.TextContent);
+            Assert.Contains(vm.Domain.Name, cards[0].TextContent, StringComparison.Ordinal);
+            Assert.Contains(container.Name, cards[1].TextContent, StringComparison.Ordinal);
+            Assert.Contains("Hypervisor: none", cards[1].QuerySelector("[data-testid=guest-kernel-hypervisor]")!.TextContent, StringComparison.Ordinal);
+        }, Deadline);
     }
 
     [Theory]
