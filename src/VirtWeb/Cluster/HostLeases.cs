@@ -45,8 +45,8 @@ public sealed class HostLeases(NpgsqlDataSource dataSource, string instanceId, C
             """));
         batch.Timeout = StatementSeconds;
 
+        // The heartbeat returns no rows, so the reader starts at the renewal's.
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
         var renewed = await ReadLeasesAsync(reader, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
