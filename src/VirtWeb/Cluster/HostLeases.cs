@@ -8,7 +8,7 @@ namespace VirtWeb.Cluster;
 /// of the statement's transaction, which is never before the database received it). See <see cref="LeaseOwnership"/>
 /// for why two owners at once cannot happen.
 /// </summary>
-public sealed class HostLeases(NpgsqlDataSource dataSource, string instanceId, ClusterOptions options)
+public sealed class HostLeases(NpgsqlDataSource dataSource, string instanceId, ClusterOptions options) : IAsyncDisposable
 {
     public string InstanceId => instanceId;
 
@@ -107,6 +107,8 @@ public sealed class HostLeases(NpgsqlDataSource dataSource, string instanceId, C
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""DELETE FROM "ClusterInstances" WHERE "ExpiresAt" < now() - interval '1 day'"""));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 
     private int StatementSeconds => Math.Max(1, (int)Math.Ceiling(options.StatementTimeout.TotalSeconds));
 
