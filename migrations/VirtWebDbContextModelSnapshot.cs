@@ -23,6 +23,8 @@ namespace VirtWeb.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.HasSequence("HostLeaseEpochs");
+
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
                 {
                     b.Property<int>("Id")
@@ -172,6 +174,55 @@ namespace VirtWeb.Migrations
                     b.HasKey("UserId", "LoginProvider", "Name");
 
                     b.ToTable("AspNetUserTokens", (string)null);
+                });
+
+            modelBuilder.Entity("VirtWeb.Cluster.ClusterInstanceRecord", b =>
+                {
+                    b.Property<string>("InstanceId")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("InstanceId");
+
+                    b.ToTable("ClusterInstances", (string)null);
+                });
+
+            modelBuilder.Entity("VirtWeb.Cluster.HostLeaseRecord", b =>
+                {
+                    b.Property<Guid>("HostId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("AcquiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("HighestVersion")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("HostId");
+
+                    b.HasIndex("Owner");
+
+                    b.ToTable("HostLeases", (string)null);
                 });
 
             modelBuilder.Entity("VirtWeb.Data.AccessGrantRecord", b =>
@@ -714,6 +765,15 @@ namespace VirtWeb.Migrations
                     b.HasOne("VirtWeb.Data.ApplicationUser", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("VirtWeb.Cluster.HostLeaseRecord", b =>
+                {
+                    b.HasOne("VirtWeb.Data.HostRecord", null)
+                        .WithOne()
+                        .HasForeignKey("VirtWeb.Cluster.HostLeaseRecord", "HostId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

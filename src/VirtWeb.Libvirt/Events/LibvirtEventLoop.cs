@@ -59,6 +59,28 @@ public sealed class LibvirtEventLoop
     /// </summary>
     public long NextSequence() => Interlocked.Increment(ref _sequence);
 
+    /// <summary>
+    /// Moves the sequence up to at least <paramref name="floor"/> (never down), so every number drawn afterwards is
+    /// above it. Several VirtWeb instances use this to keep one host's versions rising across a change of owner.
+    /// </summary>
+    public void RaiseSequenceFloor(long floor)
+    {
+        var current = Interlocked.Read(ref _sequence);
+        while (current < floor)
+        {
+            var seen = Interlocked.CompareExchange(ref _sequence, floor, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>The last number drawn (or the floor raised to), without drawing one.</summary>
+    public long CurrentSequence => Interlocked.Read(ref _sequence);
+
     internal void ReportHandlerFailure(Exception exception)
     {
         try

@@ -24,6 +24,10 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
 
     public DbSet<VirtWeb.Usage.UsagePointRecord> UsagePoints => Set<VirtWeb.Usage.UsagePointRecord>();
 
+    public DbSet<VirtWeb.Cluster.HostLeaseRecord> HostLeases => Set<VirtWeb.Cluster.HostLeaseRecord>();
+
+    public DbSet<VirtWeb.Cluster.ClusterInstanceRecord> ClusterInstances => Set<VirtWeb.Cluster.ClusterInstanceRecord>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -110,6 +114,7 @@ public sealed class VirtWebDbContext(DbContextOptions<VirtWebDbContext> options)
         });
 
         builder.ApplyConfiguration(new VirtWeb.Usage.UsagePointConfiguration());
+        VirtWeb.Cluster.ClusterConfiguration.Apply(builder);
     }
 }
 

@@ -5,7 +5,9 @@ namespace VirtWeb.Hosts;
 /// <summary>
 /// The set of host connections: starts the libvirt event loop, then one <see cref="HostSupervisor"/> per stored host
 /// whose URI the policy allows (a host it refuses reads <see cref="HostConnectionState.RefusedByPolicy"/> and is never
-/// opened), and hands actions the connection of a connected host.
+/// opened), and hands actions the connection of a connected host. With several instances
+/// (<see cref="VirtWeb.Cluster.LeaseOwnership"/>) only the hosts this instance owns get a supervisor, started and
+/// stopped as ownership is gained and lost; alone (<see cref="VirtWeb.Cluster.LocalOwnership"/>) every host is owned.
 /// </summary>
 public sealed class HostConnections(
     IDbContextFactory<VirtWebDbContext> dbFactory,
@@ -14,7 +16,8 @@ public sealed class HostConnections(
     HostUriPolicy policy,
     IEnumerable<IHostWatcher> watchers,
     TimeProvider timeProvider,
-    ILoggerFactory loggerFactory) : IHostConnections, IHostedService
+    ILoggerFactory loggerFactory,
+    VirtWeb.Cluster.IHostOwnership ownership) : IHostConnections, IHostedService, VirtWeb.Cluster.IOwnershipListener
 {
     private readonly ConcurrentDictionary<Guid, HostSupervisor> _supervisors = new();
     private readonly IReadOnlyList<IHostWatcher> _watchers = watchers.ToList();
@@ -31,13 +34,29 @@ public sealed class HostConnections(
         {
             await ApplyAsync(host);
         }
+
+        await ownership.StartAsync(this, cancellationToken);
     }
 
-    public async Task ApplyAsync(HostRecord host)
+    public Task ApplyAsync(HostRecord host) => ApplyAsync(host.Id, host.Name, host.Uri);
+
+    Task VirtWeb.Cluster.IOwnershipListener.OwnedAsync(VirtWeb.Cluster.OwnedHost host) => ApplyAsync(host.HostId, host.Name, host.Uri);
+
+    Task VirtWeb.Cluster.IOwnershipListener.LostAsync(Guid hostId) => StopAsync(hostId);
+
+    private async Task ApplyAsync(Guid hostId, string name, string uri)
     {
+        var host = (Id: hostId, Name: name, Uri: uri);
         await _changes.WaitAsync();
         try
         {
+            // Another instance owns it (or none yet): its owner starts it, and learns of a change from its lease
+            // round, which reads the host's name and URI.
+            if (!ownership.Owns(hostId))
+            {
+                return;
+            }
+
             var verdict = policy.Check(host.Uri);
             if (_supervisors.TryGetValue(host.Id, out var running))
             {
@@ -103,6 +122,12 @@ public sealed class HostConnections(
     {
         if (!_supervisors.TryGetValue(hostId, out var supervisor))
         {
+            if (ownership.IsClustered && !ownership.Owns(hostId))
+            {
+                throw new HostUnavailableException(
+                    $"This host is served by another VirtWeb instance, not by {ownership.InstanceId}; actions from other instances are not forwarded yet, so sign in through the instance that owns it.");
+            }
+
             throw new HostUnavailableException(store.Hosts.Find(hostId.ToString()) is { Connection: HostConnectionState.RefusedByPolicy } refused
                 ? $"{refused.Name} is not connected: its URI is refused by policy. {refused.Reason}"
                 : "This host is not known to VirtWeb; it may have been removed.");
@@ -117,6 +142,8 @@ public sealed class HostConnections(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Clustered, the owned hosts stop first and their leases are given up for the other instances to take at once.
+        await ownership.StopAsync(cancellationToken);
         foreach (var id in _supervisors.Keys.ToList())
         {
             if (_supervisors.TryRemove(id, out var supervisor))

@@ -15,6 +15,7 @@ public static class HostsExtensions
     {
         services.AddOptions<HostsOptions>();
         services.AddSingleton<HostUriPolicy>();
+        VirtWeb.Cluster.ClusterExtensions.AddClusterServices(services);
         services.AddSingleton<IConnectionProbe, ConnectionProbe>();
         services.AddSingleton<DefaultHosts>();
         services.AddSingleton<HostConnections>();

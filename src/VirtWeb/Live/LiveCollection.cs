@@ -34,6 +34,15 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         }
     }
 
+    /// <summary>The version the item (or its removal) was stored with, or null when the key was never written.</summary>
+    public long? VersionOf(string key)
+    {
+        lock (_lock)
+        {
+            return _entries.TryGetValue(key, out var entry) ? entry.Version : null;
+        }
+    }
+
     public TItem? Find(string key)
     {
         lock (_lock)

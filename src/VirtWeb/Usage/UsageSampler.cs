@@ -15,7 +15,8 @@ public sealed class UsageSampler(
     UsageHistory history,
     IServiceProvider services,
     TimeProvider timeProvider,
-    ILogger<UsageSampler> logger) : BackgroundService
+    ILogger<UsageSampler> logger,
+    VirtWeb.Cluster.IHostOwnership ownership) : BackgroundService
 {
     public static readonly TimeSpan FullInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan WatchedInterval = TimeSpan.FromSeconds(2);
@@ -35,7 +36,8 @@ public sealed class UsageSampler(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var connected = store.Hosts.Current(h => h.Connection == HostConnectionState.Connected).Select(h => h.HostId).ToHashSet();
+                // Only the owner samples a host (with several instances), so its history is written once.
+                var connected = store.Hosts.Current(h => h.Connection == HostConnectionState.Connected && ownership.Owns(h.HostId)).Select(h => h.HostId).ToHashSet();
                 foreach (var hostId in connected.Where(id => !_loops.ContainsKey(id)).ToList())
                 {
                     var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
