@@ -4,9 +4,20 @@ namespace VirtWeb.Libvirt.Interop;
 /// What a domain, pool or volume object holds: its connection and its handle, each use of which is one libvirt call
 /// counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).
 /// </summary>
-internal sealed class CountedHandle<THandle>(LibvirtConnection connection, THandle handle)
+internal sealed class CountedHandle<THandle>
     where THandle : LibvirtHandle
 {
+    private readonly LibvirtConnection connection;
+    private readonly THandle handle;
+
+    public CountedHandle(LibvirtConnection connection, THandle handle)
+    {
+        this.connection = connection;
+        this.handle = handle;
+        // Calls with this object's handle take its connection's gate (see GatedHandleMarshaller).
+        handle.Gate = connection.Handle.Gate;
+    }
+
     public LibvirtConnection Connection => connection;
 
     /// <summary>The handle itself, to pass as an argument of another object's call (counted there).</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace VirtWeb.IntegrationTests.Degraded;
 
 /// <summary>
@@ -14,10 +12,10 @@ public sealed class HungHostTests(VirtWebFactory factory) : GuestTest(factory), 
     /// <summary>The most an action on a frozen host may take before it must have answered.</summary>
     private static readonly TimeSpan ActionBound = TimeSpan.FromSeconds(10);
 
-    // Skipped until the crash it found is fixed: run twice on 2026-12-03, the test host died with SIGSEGV (exit 139)
-    // right after the frozen host was dropped ("client socket is closed"), so a run would take every later test of
-    // this project with it. Unskip it with the fix; it always thaws libvirtd in its finally.
-    [Fact(Skip = "Found a native crash (SIGSEGV) when a frozen qemu:///system connection is dropped; see the comment above.")]
+    // This test found a SIGSEGV of the process when the frozen connection was dropped (libvirt's client reused a stale
+    // socket watch of a failed call once a second call on the same connection took over its I/O loop); calls on one
+    // connection are now serialized in the binding (FrozenDaemonConnectionTests shows the mechanism on its own).
+    [Fact]
     public async Task HungHost_LibvirtdStopped_ReadsNotAnsweringActionsFailClearlyOtherHostsWork()
     {
         var admin = TestPrincipals.Administrator;
@@ -56,13 +54,9 @@ public sealed class HungHostTests(VirtWebFactory factory) : GuestTest(factory), 
     {
         var admin = TestPrincipals.Administrator;
         var key = qemuId.ToString();
-        var pids = Run("pidof", "libvirtd").Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        Assert.NotEmpty(pids);
-        try
+        await Eventually.ValueAsync(() => Store.Guests.Find(GuestState.KeyOf(qemuId, uuid)), _ => true, Deadline, "the new guest is listed");
+        using (FrozenLibvirtd.Freeze())
         {
-            await Eventually.ValueAsync(() => Store.Guests.Find(GuestState.KeyOf(qemuId, uuid)), _ => true, Deadline, "the new guest is listed");
-            Run("kill", ["-STOP", .. pids]);
-
             // Keepalive 2 s x 3: libvirt gives up after about 8 s; 10 s is what the console promises.
             var frozen = await Eventually.ValueAsync(
                 () => Store.Hosts.Find(key), h => h.Connection == HostConnectionState.Disconnected, TimeSpan.FromSeconds(10), "the frozen host reads not answering");
@@ -76,23 +70,9 @@ public sealed class HungHostTests(VirtWebFactory factory) : GuestTest(factory), 
             var started = await Guests.RunAsync(admin, testHost, Db, GuestAction.Start).WaitAsync(ActionBound);
             Assert.True(started.Done, started.Message);
         }
-        finally
-        {
-            Run("kill", ["-CONT", .. pids]);
-        }
 
         await Eventually.ValueAsync(() => Store.Hosts.Find(key), h => h.Connection == HostConnectionState.Connected, Deadline, "the host resyncs after SIGCONT");
         var guest = await Eventually.ValueAsync(() => Store.Guests.Find(GuestState.KeyOf(qemuId, uuid)), _ => true, Deadline, "the guest is listed again");
         Assert.Equal(DomainState.Shutoff, guest.State);
-    }
-
-    private static string Run(string file, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0
-            ? output.Trim()
-            : throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed: {process.StandardError.ReadToEnd()}");
     }
 }

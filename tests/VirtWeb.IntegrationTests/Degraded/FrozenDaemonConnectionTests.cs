@@ -1,0 +1,41 @@
+namespace VirtWeb.IntegrationTests.Degraded;
+
+/// <summary>
+/// The binding alone against a frozen libvirtd (SIGSTOP, always SIGCONT): several threads calling one connection when
+/// libvirt gives up on it for missed keepalives. This is what killed the test host with SIGSEGV before calls on one
+/// connection were serialized (see GatedHandleMarshaller in the binding).
+/// </summary>
+[Collection(VirtWeb.IntegrationTests.Hosts.LibvirtdFaultCollection.Name)]
+public sealed class FrozenDaemonConnectionTests
+{
+    [Fact]
+    public async Task Connection_DaemonFrozenUnderConcurrentCalls_ClosesOnKeepaliveAndEveryCallFailsWhileFrozen()
+    {
+        using var connection = LibvirtConnection.Open("qemu:///system");
+        var closed = new TaskCompletionSource<ConnectionClosedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.Closed += (_, e) => closed.TrySetResult(e);
+        Assert.True(connection.SetKeepAlive(intervalSeconds: 2, count: 3));
+        using var lifecycle = connection.SubscribeDomainEvents(DomainEventKind.Lifecycle, _ => { });
+
+        ConnectionClosedEventArgs args;
+        Exception?[] failures;
+        using (FrozenLibvirtd.Freeze())
+        {
+            var calls = Enumerable.Range(0, 3).Select(_ => Task.Run(() => Record.Exception(() => connection.ListDomains()))).ToArray();
+
+            // libvirt gives up after about 2 s x (3 + 1). Before the fix the close was not raised while the daemon stayed
+            // frozen (a second queued call kept the dead connection's I/O loop running), and on the thaw that loop ran a
+            // socket watch left behind by the failed first call, whose data pointed into that call's finished stack frame.
+            args = await closed.Task.WaitAsync(TimeSpan.FromSeconds(12));
+            failures = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+
+        Assert.Equal(ConnectionCloseReason.Keepalive, args.Reason);
+        Assert.All(failures, failure => Assert.IsType<LibvirtException>(failure));
+        Assert.False(connection.IsAlive);
+
+        // The thawed daemon answers a new connection, and this process is still here to ask.
+        using var again = LibvirtConnection.Open("qemu:///system");
+        Assert.True(again.IsAlive);
+    }
+}
