@@ -7,29 +7,29 @@ namespace VirtWeb.Libvirt.Interop;
 internal sealed class CountedHandle<THandle>
     where THandle : LibvirtHandle
 {
-    private readonly LibvirtConnection connection;
-    private readonly THandle handle;
+    private readonly LibvirtConnection _connection;
+    private readonly THandle _handle;
 
     public CountedHandle(LibvirtConnection connection, THandle handle)
     {
-        this.connection = connection;
-        this.handle = handle;
-        // Calls with this object's handle take its connection's gate (see GatedHandleMarshaller).
+        _connection = connection;
+        _handle = handle;
+        // Calls with this object's handle take its connection's gate (see GatedCall).
         handle.Gate = connection.Handle.Gate;
     }
 
-    public LibvirtConnection Connection => connection;
+    public LibvirtConnection Connection => _connection;
 
     /// <summary>The handle itself, to pass as an argument of another object's call (counted there).</summary>
-    public THandle Handle => handle;
+    public THandle Handle => _handle;
 
     /// <summary>The handle for one libvirt call.</summary>
     public THandle Counted
     {
         get
         {
-            connection.CountCall();
-            return handle;
+            _connection.CountCall();
+            return _handle;
         }
     }
 
@@ -39,18 +39,18 @@ internal sealed class CountedHandle<THandle>
         var added = false;
         try
         {
-            connection.CountCall();
-            handle.DangerousAddRef(ref added);
-            return use(handle.DangerousGetHandle());
+            _connection.CountCall();
+            _handle.DangerousAddRef(ref added);
+            return use(_handle.DangerousGetHandle());
         }
         finally
         {
             if (added)
             {
-                handle.DangerousRelease();
+                _handle.DangerousRelease();
             }
         }
     }
 
-    public void Dispose() => handle.Dispose();
+    public void Dispose() => _handle.Dispose();
 }

@@ -14,7 +14,7 @@ internal abstract class LibvirtHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     /// <summary>
-    /// The connection's call gate (see <see cref="GatedHandleMarshaller{T}"/>), held while a P/Invoke runs with this
+    /// The connection's call gate (see <see cref="GatedCall"/>), held while a P/Invoke runs with this
     /// handle; null until the object is tied to its connection, and for streams, whose calls may wait for data.
     /// </summary>
     internal Lock? Gate { get; set; }

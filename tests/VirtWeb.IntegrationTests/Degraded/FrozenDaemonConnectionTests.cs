@@ -3,7 +3,7 @@ namespace VirtWeb.IntegrationTests.Degraded;
 /// <summary>
 /// The binding alone against a frozen libvirtd (SIGSTOP, always SIGCONT): several threads calling one connection when
 /// libvirt gives up on it for missed keepalives. This is what killed the test host with SIGSEGV before calls on one
-/// connection were serialized (see GatedHandleMarshaller in the binding).
+/// connection were serialized (see GatedCall in the binding).
 /// </summary>
 [Collection(VirtWeb.IntegrationTests.Hosts.LibvirtdFaultCollection.Name)]
 public sealed class FrozenDaemonConnectionTests

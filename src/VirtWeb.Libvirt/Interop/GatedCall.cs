@@ -4,9 +4,9 @@ using System.Runtime.InteropServices.Marshalling;
 namespace VirtWeb.Libvirt.Interop;
 
 /// <summary>
-/// What the marshallers below share. Marshals a libvirt object handle like the built-in SafeHandle marshaller (a reference held for the call), and
-/// also holds the handle's <see cref="LibvirtHandle.Gate"/> for the call, so that one connection never has two
-/// threads inside a libvirt RPC at once.
+/// One P/Invoke with a libvirt object handle, as the marshallers below pass it: like the built-in SafeHandle marshaller
+/// it holds a reference on the handle for the call, and it also holds the handle's <see cref="LibvirtHandle.Gate"/>,
+/// so that one connection never has two threads inside libvirt at once.
 /// </summary>
 /// <remarks>
 /// Why: libvirt 9.0's remote client (virNetClientIOEventLoop) leaves the socket watch it attached to the client's
@@ -15,7 +15,9 @@ namespace VirtWeb.Libvirt.Interop;
 /// the socket next becomes ready (the frozen daemon thaws) GLib dispatches the stale watch: a use of a dead stack
 /// frame, seen as GLib-CRITICAL g_main_loop_quit assertions or a SIGSEGV of the whole process. With one call at a
 /// time per connection no thread is queued inside libvirt when a call fails, so the client closes its socket and
-/// later calls fail at once with "client socket is closed" without running that loop.
+/// later calls fail at once with "client socket is closed" without running that loop. (The same holds for a call that
+/// ends on EOF when the daemon restarts.) Cost: calls on one connection wait for each other; stream transfers are not
+/// gated, because a blocking receive would hold the gate for as long as no data comes.
 /// </remarks>
 internal struct GatedCall
 {
