@@ -15,9 +15,9 @@ namespace VirtWeb.Libvirt.Interop;
 /// the socket next becomes ready (the frozen daemon thaws) GLib dispatches the stale watch: a use of a dead stack
 /// frame, seen as GLib-CRITICAL g_main_loop_quit assertions or a SIGSEGV of the whole process. With one call at a
 /// time per connection no thread is queued inside libvirt when a call fails, so the client closes its socket and
-/// later calls fail at once with "client socket is closed" without running that loop. (The same holds for a call that
-/// ends on EOF when the daemon restarts.) Cost: calls on one connection wait for each other; stream transfers are not
-/// gated, because a blocking receive would hold the gate for as long as no data comes.
+/// later calls fail at once with "client socket is closed" without running that loop. (By reading libvirt, a call that
+/// ends on EOF when the daemon restarts leaves the same watch; not tested.) Cost: calls on one connection wait for each
+/// other; stream transfers are not gated, because a blocking receive would hold the gate for as long as no data comes.
 /// </remarks>
 internal struct GatedCall
 {
