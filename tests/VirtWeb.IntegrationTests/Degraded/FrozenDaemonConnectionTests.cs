@@ -1,17 +1,17 @@
 namespace VirtWeb.IntegrationTests.Degraded;
 
 /// <summary>
-/// The binding alone against a frozen libvirtd (SIGSTOP, always SIGCONT): several threads calling one connection when
-/// libvirt gives up on it for missed keepalives. This is what killed the test host with SIGSEGV before calls on one
-/// connection were serialized (see GatedCall in the binding).
+/// The binding alone against a frozen libvirtd of the test's own (<see cref="PrivateLibvirtd"/>; SIGSTOP, always
+/// SIGCONT): several threads calling one connection when libvirt gives up on it for missed keepalives. This is what
+/// killed the test host with SIGSEGV before calls on one connection were serialized (see GatedCall in the binding).
 /// </summary>
-[Collection(VirtWeb.IntegrationTests.Hosts.LibvirtdFaultCollection.Name)]
 public sealed class FrozenDaemonConnectionTests
 {
     [Fact]
     public async Task Connection_DaemonFrozenUnderConcurrentCalls_ClosesOnKeepaliveAndEveryCallFailsWhileFrozen()
     {
-        using var connection = LibvirtConnection.Open("qemu:///system");
+        using var daemon = PrivateLibvirtd.Start();
+        using var connection = LibvirtConnection.Open(daemon.Uri);
         var closed = new TaskCompletionSource<ConnectionClosedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += (_, e) => closed.TrySetResult(e);
         Assert.True(connection.SetKeepAlive(intervalSeconds: 2, count: 3));
@@ -19,7 +19,8 @@ public sealed class FrozenDaemonConnectionTests
 
         ConnectionClosedEventArgs args;
         Exception?[] failures;
-        using (FrozenLibvirtd.Freeze())
+        daemon.Freeze();
+        try
         {
             var calls = Enumerable.Range(0, 3).Select(_ => Task.Run(() => Record.Exception(() => connection.ListDomains()))).ToArray();
 
@@ -29,13 +30,17 @@ public sealed class FrozenDaemonConnectionTests
             args = await closed.Task.WaitAsync(TimeSpan.FromSeconds(12));
             failures = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(5));
         }
+        finally
+        {
+            daemon.Thaw();
+        }
 
         Assert.Equal(ConnectionCloseReason.Keepalive, args.Reason);
         Assert.All(failures, failure => Assert.IsType<LibvirtException>(failure));
         Assert.False(connection.IsAlive);
 
         // The thawed daemon answers a new connection, and this process is still here to ask.
-        using var again = LibvirtConnection.Open("qemu:///system");
+        using var again = LibvirtConnection.Open(daemon.Uri);
         Assert.True(again.IsAlive);
     }
 }
