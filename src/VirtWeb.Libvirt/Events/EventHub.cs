@@ -84,7 +84,11 @@ internal sealed unsafe partial class EventHub(ConnectHandle connection)
         {
             connection.DangerousAddRef(ref connectionAdded);
             target?.DangerousAddRef(ref targetAdded);
-            var id = register(connection.DangerousGetHandle(), target?.DangerousGetHandle() ?? 0, GCHandle.ToIntPtr(opaque));
+            int id;
+            using (connection.Gate!.EnterScope())
+            {
+                id = register(connection.DangerousGetHandle(), target?.DangerousGetHandle() ?? 0, GCHandle.ToIntPtr(opaque));
+            }
             if (id < 0)
             {
                 // On failure libvirt does not call freecb: the handle is still ours.

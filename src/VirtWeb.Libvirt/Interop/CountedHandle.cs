@@ -4,21 +4,32 @@ namespace VirtWeb.Libvirt.Interop;
 /// What a domain, pool or volume object holds: its connection and its handle, each use of which is one libvirt call
 /// counted on the connection (see <see cref="LibvirtConnection.CallCount"/>).
 /// </summary>
-internal sealed class CountedHandle<THandle>(LibvirtConnection connection, THandle handle)
+internal sealed class CountedHandle<THandle>
     where THandle : LibvirtHandle
 {
-    public LibvirtConnection Connection => connection;
+    private readonly LibvirtConnection _connection;
+    private readonly THandle _handle;
+
+    public CountedHandle(LibvirtConnection connection, THandle handle)
+    {
+        _connection = connection;
+        _handle = handle;
+        // Calls with this object's handle take its connection's gate (see GatedCall).
+        handle.Gate = connection.Handle.Gate;
+    }
+
+    public LibvirtConnection Connection => _connection;
 
     /// <summary>The handle itself, to pass as an argument of another object's call (counted there).</summary>
-    public THandle Handle => handle;
+    public THandle Handle => _handle;
 
     /// <summary>The handle for one libvirt call.</summary>
     public THandle Counted
     {
         get
         {
-            connection.CountCall();
-            return handle;
+            _connection.CountCall();
+            return _handle;
         }
     }
 
@@ -28,18 +39,18 @@ internal sealed class CountedHandle<THandle>(LibvirtConnection connection, THand
         var added = false;
         try
         {
-            connection.CountCall();
-            handle.DangerousAddRef(ref added);
-            return use(handle.DangerousGetHandle());
+            _connection.CountCall();
+            _handle.DangerousAddRef(ref added);
+            return use(_handle.DangerousGetHandle());
         }
         finally
         {
             if (added)
             {
-                handle.DangerousRelease();
+                _handle.DangerousRelease();
             }
         }
     }
 
-    public void Dispose() => handle.Dispose();
+    public void Dispose() => _handle.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using System.Runtime.InteropServices.Marshalling;
 
 namespace VirtWeb.Libvirt.Interop;
 
@@ -12,10 +13,17 @@ internal abstract class LibvirtHandle : SafeHandle
 
     public override bool IsInvalid => handle == 0;
 
+    /// <summary>
+    /// The connection's call gate (see <see cref="GatedCall"/>), held while a P/Invoke runs with this
+    /// handle; null until the object is tied to its connection, and for streams, whose calls may wait for data.
+    /// </summary>
+    internal Lock? Gate { get; set; }
+
     /// <summary>Takes ownership of a reference libvirt handed over (e.g. an element of a ListAll array).</summary>
     protected void Adopt(nint existing) => SetHandle(existing);
 }
 
+[NativeMarshalling(typeof(DomainHandleMarshaller))]
 internal sealed class DomainHandle : LibvirtHandle
 {
     public DomainHandle()
@@ -27,6 +35,7 @@ internal sealed class DomainHandle : LibvirtHandle
     protected override bool ReleaseHandle() => Native.virDomainFree(handle) == 0;
 }
 
+[NativeMarshalling(typeof(StoragePoolHandleMarshaller))]
 internal sealed class StoragePoolHandle : LibvirtHandle
 {
     public StoragePoolHandle()
@@ -38,6 +47,7 @@ internal sealed class StoragePoolHandle : LibvirtHandle
     protected override bool ReleaseHandle() => Native.virStoragePoolFree(handle) == 0;
 }
 
+[NativeMarshalling(typeof(StorageVolumeHandleMarshaller))]
 internal sealed class StorageVolumeHandle : LibvirtHandle
 {
     public StorageVolumeHandle()
@@ -63,6 +73,7 @@ internal sealed class StreamHandle : LibvirtHandle
 /// connection, so virConnectClose alone would leave the socket open; releasing the handle therefore
 /// deregisters everything still registered first. This also runs when the handle is finalized.
 /// </summary>
+[NativeMarshalling(typeof(ConnectHandleMarshaller))]
 internal sealed unsafe class ConnectHandle : LibvirtHandle
 {
     private readonly ConcurrentDictionary<int, byte> _domainCallbacks = new();
@@ -70,9 +81,7 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
     private readonly ConcurrentDictionary<int, byte> _networkCallbacks = new();
     private delegate* unmanaged<nint, int, nint, void> _closeCallback;
 
-    public ConnectHandle()
-    {
-    }
+    public ConnectHandle() => Gate = new Lock();
 
     internal void TrackCloseCallback(delegate* unmanaged<nint, int, nint, void> callback) => _closeCallback = callback;
 
@@ -99,7 +108,10 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
         try
         {
             DangerousAddRef(ref added);
-            deregister(handle, id);
+            using (Gate!.EnterScope())
+            {
+                deregister(handle, id);
+            }
         }
         catch (ObjectDisposedException)
         {
@@ -116,6 +128,8 @@ internal sealed unsafe class ConnectHandle : LibvirtHandle
 
     protected override bool ReleaseHandle()
     {
+        // Domains and pools hold no reference on this handle, so their calls may still be running: wait for the gate.
+        using var scope = Gate!.EnterScope();
         foreach (var id in _domainCallbacks.Keys)
         {
             if (_domainCallbacks.TryRemove(id, out _))

@@ -1,5 +1,8 @@
+using System.Runtime.InteropServices.Marshalling;
+
 namespace VirtWeb.Libvirt.Interop;
 
+[NativeMarshalling(typeof(NetworkHandleMarshaller))]
 internal sealed class NetworkHandle : LibvirtHandle
 {
     public NetworkHandle()

@@ -38,16 +38,19 @@ public sealed class GuestActionLock(
 
     internal Task<GuestActionResult> RunAsync(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, string auditAction, Func<WatchedHost, LibvirtDomain, string> act,
-        CancellationToken cancellationToken) =>
-        RunAsync(caller, hostId, uuid, title, auditAction, (host, domain) => Task.FromResult(act(host, domain)), cancellationToken);
+        CancellationToken cancellationToken, bool ownConnection = false) =>
+        RunAsync(caller, hostId, uuid, title, auditAction, (host, domain) => Task.FromResult(act(host, domain)), cancellationToken, ownConnection);
 
     /// <summary>
     /// Runs <paramref name="act"/> on the guest under the lock, audits the outcome under <paramref name="auditAction"/>
     /// and re-reads the guest. Internal because it does not check authorization: the caller has, before calling.
+    /// A long action (a clone, a snapshot, a managed save) passes <paramref name="ownConnection"/>: it then runs on a
+    /// connection of its own (<see cref="IHostConnections.OpenSeparateAsync"/>), so the host's other pages and actions
+    /// do not wait behind it.
     /// </summary>
     internal async Task<GuestActionResult> RunAsync(
         ClaimsPrincipal caller, Guid hostId, Guid uuid, string title, string auditAction, Func<WatchedHost, LibvirtDomain, Task<string>> act,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool ownConnection = false)
     {
         var key = GuestState.KeyOf(hostId, uuid);
         var target = AccessPaths.Guest(hostId, uuid);
@@ -64,12 +67,14 @@ public sealed class GuestActionLock(
             // In the host's bounded lane: a frozen host holds at most a few threads, never the whole pool.
             var message = await lanes.RunAsync(hostId, async () =>
             {
+                using var own = ownConnection ? await hostConnections.OpenSeparateAsync(hostId, cancellationToken) : null;
+                var on = own is null ? host : host with { Connection = own.Connection };
                 try
                 {
                     LibvirtDomain domain;
                     try
                     {
-                        domain = host.Connection.GetDomainByUuid(uuid);
+                        domain = on.Connection.GetDomainByUuid(uuid);
                     }
                     catch (LibvirtException e) when (e.Code == LibvirtErrorCode.NoDomain)
                     {
@@ -79,10 +84,10 @@ public sealed class GuestActionLock(
                     using (domain)
                     {
                         name = domain.Name;
-                        return await act(host, domain);
+                        return await act(on, domain);
                     }
                 }
-                catch (Exception e) when (ConnectionLoss.Caused(e, host.Connection))
+                catch (Exception e) when (ConnectionLoss.Caused(e, on.Connection))
                 {
                     // Checked before libvirt's own message: "client socket is closed" or a disposed handle tells the
                     // operator less than that the host went away, and the action may have stopped half-way.

@@ -37,7 +37,7 @@ public sealed class GuestCloningService(
             sourceName = domain.Name;
             (cloneUuid, var message) = Clone(host, domain, newName, disks, adjustCloneXml);
             return message;
-        }, cancellationToken);
+        }, cancellationToken, ownConnection: true);
         if (!result.Done)
         {
             throw new GuestActionException(result.Message);

@@ -20,7 +20,8 @@ public sealed class GuestService(
     {
         var auditAction = GuestActions.AuditAction(action);
         await access.RequireAsync(caller, Permission.Power, auditAction, AccessPaths.Guest(hostId, uuid), $"{GuestActions.Verb(action)} a guest");
-        return await actions.RunAsync(caller, hostId, uuid, GuestActions.Title(action), auditAction, (host, domain) => Apply(host, domain, action), cancellationToken);
+        return await actions.RunAsync(caller, hostId, uuid, GuestActions.Title(action), auditAction, (host, domain) => Apply(host, domain, action), cancellationToken,
+            ownConnection: action == GuestAction.ManagedSave);
     }
 
     /// <summary>

@@ -140,6 +140,20 @@ public sealed class HostConnections(
                 : $"{supervisor.Name} is not connected right now; try again once it reads Connected.");
     }
 
+    public async Task<SeparateConnection> OpenSeparateAsync(Guid hostId, CancellationToken cancellationToken = default)
+    {
+        // Connected first: a host known to be down fails here at once, without an open that would wait on it.
+        var shared = GetConnection(hostId);
+        if (shared.Uri.StartsWith("test:", StringComparison.Ordinal))
+        {
+            return new SeparateConnection(shared, owned: false);
+        }
+
+        return _supervisors.TryGetValue(hostId, out var supervisor)
+            ? new SeparateConnection(await supervisor.OpenSeparateAsync(cancellationToken), owned: true)
+            : throw new HostUnavailableException("This host is not known to VirtWeb; it may have been removed.");
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Clustered, the owned hosts stop first and their leases are given up for the other instances to take at once.

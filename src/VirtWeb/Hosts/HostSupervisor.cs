@@ -234,6 +234,26 @@ public sealed class HostSupervisor : IAsyncDisposable
         _store.Hosts.Remove(_hostId.ToString(), version);
     }
 
+    /// <summary>
+    /// A second connection to this host for one long operation, with the same keepalive as the supervised one. An open
+    /// that takes longer than the keepalive would allow reads as not answering, and is closed once it returns.
+    /// </summary>
+    public async Task<LibvirtConnection> OpenSeparateAsync(CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(KeepAliveIntervalSeconds * (KeepAliveCount + 1)));
+        try
+        {
+            var connection = await OpenAsync(bound.Token);
+            connection.SetKeepAlive(intervalSeconds: KeepAliveIntervalSeconds, count: KeepAliveCount);
+            return connection;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new HostUnavailableException($"{_name} is not answering: a connection for this operation did not open in time. Nothing was changed.");
+        }
+    }
+
     // Opening blocks (DNS, ssh, TLS) and cannot be cancelled; a stop abandons it and closes it once it returns.
     private async Task<LibvirtConnection> OpenAsync(CancellationToken cancellationToken)
     {

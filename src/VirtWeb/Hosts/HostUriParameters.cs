@@ -198,6 +198,14 @@ public static partial class HostUriParameters
         }
 
         var opened = uri;
+        if (kind == HostUriKind.Local && !string.IsNullOrWhiteSpace(options.LocalSocket))
+        {
+            // libvirt reads socket= only with the unix transport named in the scheme.
+            var colon = opened.IndexOf(':', StringComparison.Ordinal);
+            opened = opened[..colon].Contains('+', StringComparison.Ordinal) ? opened : $"{opened[..colon]}+unix{opened[colon..]}";
+            added.Add(("socket", options.LocalSocket));
+        }
+
         foreach (var (name, value) in added.Where(a => !string.IsNullOrWhiteSpace(a.Value)))
         {
             var separator = !opened.Contains('?', StringComparison.Ordinal) ? "?" : opened.EndsWith('?') ? "" : "&";

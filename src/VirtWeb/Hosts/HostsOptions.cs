@@ -30,4 +30,11 @@ public sealed class HostsOptions
     /// the test driver is allowed only as <c>test:///default</c>.
     /// </summary>
     public string? TestDriverDirectory { get; set; }
+
+    /// <summary>
+    /// The socket of the libvirtd that local URIs (no host: qemu:///system, qemu:///session, lxc:///) reach, added by
+    /// VirtWeb as <c>+unix</c> and <c>socket=</c> to the URI it opens. Unset, libvirt's standard socket. A test that
+    /// freezes a libvirtd sets it to a private daemon's, so the machine's shared libvirtd is never stopped.
+    /// </summary>
+    public string? LocalSocket { get; set; }
 }

@@ -43,17 +43,20 @@ public sealed class ImageOperations(
         }
     }
 
-    internal async Task<string> RunAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost = false)
+    /// <param name="ownConnection">For a long copy (a clone): it runs on a connection of its own (<see cref="IHostConnections.OpenSeparateAsync"/>), so the host's other pages and actions do not wait behind it.</param>
+    internal async Task<string> RunAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost = false, bool ownConnection = false)
     {
         await RequireMayChangeAsync(user, audited);
-        return await RunAllowedAsync(user, audited, hostId, act, wholeHost);
+        return await RunAllowedAsync(user, audited, hostId, act, wholeHost, ownConnection);
     }
 
-    private async Task<string> RunAllowedAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost)
+    private async Task<string> RunAllowedAsync(ClaimsPrincipal user, Audited audited, Guid hostId, Func<LibvirtConnection, (Guid Pool, string Path)> act, bool wholeHost, bool ownConnection = false)
     {
         LibvirtConnection? connection = null;
+        using var own = ownConnection ? await OpenSeparateAsync(user, audited, hostId) : null;
         var result = await audit.RunAsync(
-            user, audited.Action, audited.Target, () => act(connection = Connection(hostId)), e => Translate(e, null), _ => audited.Detail, OutcomeOf);
+            user, audited.Action, audited.Target, () => act(own?.Connection ?? (connection = Connection(hostId))), e => Translate(e, null), _ => audited.Detail, OutcomeOf);
+        connection ??= Connection(hostId);
         if (wholeHost)
         {
             await watcher.RefreshHostAsync(hostId, connection!);
@@ -93,6 +96,20 @@ public sealed class ImageOperations(
         store.Volumes.Find(VolumeState.KeyOf(hostId, path)) is { } volume
             ? AccessPaths.Volume(hostId, volume.PoolName, volume.Name)
             : AccessPaths.VolumeAt(hostId, path);
+
+    private async Task<SeparateConnection> OpenSeparateAsync(ClaimsPrincipal user, Audited audited, Guid hostId)
+    {
+        try
+        {
+            return await hostConnections.OpenSeparateAsync(hostId);
+        }
+        catch (HostUnavailableException e)
+        {
+            // Refused like a change on a host that is not connected: audited, nothing done.
+            await audit.WriteAsync(user, audited.Action, audited.Target, AuditOutcome.Failure, e.Message);
+            throw new ImageException(e.Message, ImageFailure.NotFound);
+        }
+    }
 
     internal LibvirtConnection Connection(Guid hostId) =>
         hostConnections.ConnectionOr(hostId, message => new ImageException(message, ImageFailure.NotFound));

@@ -54,7 +54,7 @@ public sealed class VolumeService(ImageOperations operations)
             RequireFits(pool, capacity, preallocated: format == "raw");
             using var volume = Create(pool, name, () => pool.CloneVolume(StorageVolumeDefinition.BuildXml(name, capacity, format), source));
             return (pool.Uuid, volume.Path);
-        });
+        }, ownConnection: true);
 
     /// <summary>Grows a volume; shrinking is refused unless the volume is raw, unused and <paramref name="confirmShrink"/>.</summary>
     public Task<string> ResizeVolumeAsync(ClaimsPrincipal user, Guid hostId, string path, long newSizeBytes, bool confirmShrink = false) =>

@@ -81,7 +81,7 @@ public sealed partial class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.create", AccessPaths.Guest(hostId, uuid), "take snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Snapshot", "snapshot.create",
-            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await Create(host, domain, input), cancellationToken));
+            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await Create(host, domain, input), cancellationToken, ownConnection: true));
     }
 
     /// <summary>
@@ -92,7 +92,7 @@ public sealed partial class SnapshotService(
     {
         await access.RequireAsync(caller, Permission.ManageGuests, "snapshot.revert", AccessPaths.Guest(hostId, uuid), "revert to snapshots");
         return await AfterwardsRefreshAsync(hostId, uuid, actions.RunAsync(caller, hostId, uuid, "Revert", "snapshot.revert",
-            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await RevertAsync(host, domain, name, safetySnapshot), cancellationToken));
+            async (host, domain) => await repairs.RepairFirstAsync(hostId, domain) + await RevertAsync(host, domain, name, safetySnapshot), cancellationToken, ownConnection: true));
     }
 
     /// <summary>Deletes snapshot <paramref name="name"/> (its children move to its parent), or with <paramref name="withDescendants"/> it and everything below it.</summary>

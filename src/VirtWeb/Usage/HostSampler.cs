@@ -12,6 +12,7 @@ public sealed class HostSampler(Guid hostId, TimeProvider timeProvider)
     private Dictionary<Guid, GuestCounters> _guests = [];
     private HostCounters? _host;
     private bool _nodeMemoryUnsupported;
+    private bool _statsUnsupported;
 
     public Guid HostId => hostId;
 
@@ -22,7 +23,7 @@ public sealed class HostSampler(Guid hostId, TimeProvider timeProvider)
     public UsageRound SampleAll(LibvirtConnection connection, int hostCpus)
     {
         var started = timeProvider.GetTimestamp();
-        var stats = connection.GetAllDomainStats(GuestCounters.Groups, DomainStatsFlags.Active);
+        var read = ReadAll(connection);
         var cpu = connection.GetNodeCpuStats();
         IReadOnlyDictionary<string, ulong>? memory = null;
         if (!_nodeMemoryUnsupported)
@@ -39,11 +40,11 @@ public sealed class HostSampler(Guid hostId, TimeProvider timeProvider)
 
         var elapsed = timeProvider.GetElapsedTime(started);
         var at = timeProvider.GetUtcNow();
-        var next = new Dictionary<Guid, GuestCounters>(stats.Count);
-        var guests = new List<GuestUsage>(stats.Count);
-        foreach (var record in stats)
+        var all = read(at);
+        var next = new Dictionary<Guid, GuestCounters>(all.Count);
+        var guests = new List<GuestUsage>(all.Count);
+        foreach (var counters in all)
         {
-            var counters = GuestCounters.From(hostId, record, at);
             guests.Add(UsageRates.Guest(_guests.GetValueOrDefault(counters.Uuid), counters, hostCpus));
             next[counters.Uuid] = counters;
         }
@@ -82,13 +83,13 @@ public sealed class HostSampler(Guid hostId, TimeProvider timeProvider)
                 }
             }
 
-            var stats = connection.GetDomainStats(domains, GuestCounters.Groups);
+            var read = _statsUnsupported ? FromInfo(domains) : ReadStats(connection, domains);
             var elapsed = timeProvider.GetElapsedTime(started);
             var at = timeProvider.GetUtcNow();
-            var guests = new List<GuestUsage>(stats.Count);
-            foreach (var record in stats)
+            var all = read(at);
+            var guests = new List<GuestUsage>(all.Count);
+            foreach (var counters in all)
             {
-                var counters = GuestCounters.From(hostId, record, at);
                 guests.Add(UsageRates.Guest(_guests.GetValueOrDefault(counters.Uuid), counters, hostCpus));
                 _guests[counters.Uuid] = counters;
             }
@@ -102,5 +103,60 @@ public sealed class HostSampler(Guid hostId, TimeProvider timeProvider)
                 domain.Dispose();
             }
         }
+    }
+
+    /// <summary>Every running guest's counters: one bulk stats call, or, where the driver has none (LXC), <see cref="FromInfo"/>.</summary>
+    private Func<DateTimeOffset, IReadOnlyList<GuestCounters>> ReadAll(LibvirtConnection connection)
+    {
+        if (!_statsUnsupported)
+        {
+            try
+            {
+                var stats = connection.GetAllDomainStats(GuestCounters.Groups, DomainStatsFlags.Active);
+                return at => stats.Select(record => GuestCounters.From(hostId, record, at)).ToList();
+            }
+            catch (LibvirtException e) when (e.Code is LibvirtErrorCode.NoSupport)
+            {
+                _statsUnsupported = true;
+            }
+        }
+
+        var domains = connection.ListDomains(DomainListFlags.Active);
+        try
+        {
+            return FromInfo(domains);
+        }
+        finally
+        {
+            foreach (var domain in domains)
+            {
+                domain.Dispose();
+            }
+        }
+    }
+
+    private Func<DateTimeOffset, IReadOnlyList<GuestCounters>> ReadStats(LibvirtConnection connection, IReadOnlyList<LibvirtDomain> domains)
+    {
+        try
+        {
+            var stats = connection.GetDomainStats(domains, GuestCounters.Groups);
+            return at => stats.Select(record => GuestCounters.From(hostId, record, at)).ToList();
+        }
+        catch (LibvirtException e) when (e.Code is LibvirtErrorCode.NoSupport)
+        {
+            _statsUnsupported = true;
+            return FromInfo(domains);
+        }
+    }
+
+    /// <summary>
+    /// What libvirt's LXC driver gives without the stats API: virDomainGetInfo's CPU time and memory (for a container,
+    /// the memory its cgroup uses, not a balloon's view), no disk or network counters.
+    /// </summary>
+    private Func<DateTimeOffset, IReadOnlyList<GuestCounters>> FromInfo(IReadOnlyList<LibvirtDomain> domains)
+    {
+        var infos = domains.Select(d => (d.Uuid, d.Name, Info: d.GetInfo())).ToList();
+        return at => infos.Select(i => new GuestCounters(hostId, i.Uuid, i.Name, at, i.Info.VirtualCpus, (ulong)i.Info.CpuTime.Ticks * 100,
+            i.Info.MemoryKiB, i.Info.MaxMemoryKiB, null, null, null, null, null, null)).ToList();
     }
 }

@@ -73,36 +73,58 @@ public sealed class UsageSampler(
     {
         var sampler = new HostSampler(hostId, timeProvider);
         var nextFull = timeProvider.GetUtcNow();
-        while (!cancellationToken.IsCancellationRequested)
+        // A connection of the sampler's own: a stats round of many guests then never holds the host's pages and actions
+        // behind it (one call at a time per connection), and it is opened again after a failure.
+        SeparateConnection? own = null;
+        try
         {
-            try
+            while (!cancellationToken.IsCancellationRequested)
             {
-                var connection = services.GetRequiredService<IHostConnections>().GetConnection(hostId);
-                var cpus = store.Hosts.Find(hostId.ToString())?.Facts?.CpuCount ?? 1;
-                var now = timeProvider.GetUtcNow();
-                if (now >= nextFull)
+                try
                 {
-                    var round = Sample(() => sampler.SampleAll(connection, cpus));
-                    Publish(hostId, round);
-                    await history.WriteAsync(round.At, round.Guests, round.Host, cancellationToken);
-                    // The next full round at the next 10 s boundary, so every round lands in a bucket of its own.
-                    nextFull = UsageTiers.Raw.BucketOf(round.At) + FullInterval;
+                    own ??= await services.GetRequiredService<IHostConnections>().OpenSeparateAsync(hostId, cancellationToken);
+                    nextFull = await SampleOnceAsync(hostId, sampler, own.Connection, nextFull, cancellationToken);
                 }
-                else if (watch.WatchedOn(hostId) is { Count: > 0 } watched)
+                catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException or Npgsql.NpgsqlException)
                 {
-                    Publish(hostId, Sample(() => sampler.SampleWatched(connection, watched, cpus)));
+                    // The supervisor notices a lost connection and reconnects; this loop is stopped and started with it.
+                    logger.LogDebug("Sampling {Host} failed: {Message}", hostId, e.Message);
+                    if (e is not Npgsql.NpgsqlException)
+                    {
+                        own?.Dispose();
+                        own = null;
+                    }
                 }
-            }
-            catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException or Npgsql.NpgsqlException)
-            {
-                // The supervisor notices a lost connection and reconnects; this loop is stopped and started with it.
-                logger.LogDebug("Sampling {Host} failed: {Message}", hostId, e.Message);
-            }
 
-            var wait = nextFull - timeProvider.GetUtcNow();
-            await Task.Delay(wait < WatchedInterval ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : WatchedInterval, timeProvider, cancellationToken)
-                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                var wait = nextFull - timeProvider.GetUtcNow();
+                await Task.Delay(wait < WatchedInterval ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : WatchedInterval, timeProvider, cancellationToken)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
+        finally
+        {
+            own?.Dispose();
+        }
+    }
+
+    private async Task<DateTimeOffset> SampleOnceAsync(Guid hostId, HostSampler sampler, LibvirtConnection connection, DateTimeOffset nextFull, CancellationToken cancellationToken)
+    {
+        var cpus = store.Hosts.Find(hostId.ToString())?.Facts?.CpuCount ?? 1;
+        if (timeProvider.GetUtcNow() >= nextFull)
+        {
+            var round = Sample(() => sampler.SampleAll(connection, cpus));
+            Publish(hostId, round);
+            await history.WriteAsync(round.At, round.Guests, round.Host, cancellationToken);
+            // The next full round at the next 10 s boundary, so every round lands in a bucket of its own.
+            return UsageTiers.Raw.BucketOf(round.At) + FullInterval;
+        }
+
+        if (watch.WatchedOn(hostId) is { Count: > 0 } watched)
+        {
+            Publish(hostId, Sample(() => sampler.SampleWatched(connection, watched, cpus)));
+        }
+
+        return nextFull;
     }
 
     private UsageRound Sample(Func<UsageRound> round)

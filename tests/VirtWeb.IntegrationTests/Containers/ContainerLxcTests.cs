@@ -140,6 +140,22 @@ public sealed class ContainerLxcTests(VirtWebFactory factory) : IntegrationTest(
         }, Deadline);
     }
 
+    [Fact]
+    public async Task Usage_RunningContainer_CpuAndMemoryFromWhatTheLxcDriverGives()
+    {
+        // libvirt's LXC driver has no bulk stats call (virConnectGetAllDomainStats): the sampler reads virDomainGetInfo.
+        var created = await Creation.CreateAsync(QemuPool.Administrator, Input(ContainerKind.Application, command: "/bin/sh"));
+        var key = GuestState.KeyOf(_hostId, created.Uuid);
+
+        // Two rounds make a rate; a full round comes every 10 s.
+        var usage = await Eventually.ValueAsync(() => Service<VirtWeb.Usage.UsageLive>().Guests.Find(key),
+            u => u.CpuPercent is not null && u.MemoryUsedKiB > 0, TimeSpan.FromSeconds(60), "the container's usage is sampled twice");
+
+        using var domain = Lxc.GetDomainByUuid(created.Uuid);
+        Assert.Equal(domain.GetInfo().MaxMemoryKiB, usage.MemoryTotalKiB);
+        Assert.True(usage.MemoryUsedKiB <= usage.MemoryTotalKiB, $"used {usage.MemoryUsedKiB} KiB of {usage.MemoryTotalKiB} KiB");
+    }
+
     [Theory]
     [InlineData(ContainerKind.System, null, "/var/lib/libvirt/filesystems/vwlxc-missing", 64, "does not exist")]
     [InlineData(ContainerKind.System, null, "/etc", 64, "must be a directory inside")]

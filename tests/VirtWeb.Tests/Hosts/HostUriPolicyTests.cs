@@ -97,6 +97,19 @@ public sealed class HostUriPolicyTests : IDisposable
         Assert.Equal(opened, policy.Check(uri).ConnectUri);
     }
 
+    [Theory]
+    [InlineData("qemu:///session", "qemu+unix:///session?socket=%2Fsrv%2Fd%2Flibvirt-sock")]
+    [InlineData("qemu+unix:///system?mode=direct", "qemu+unix:///system?mode=direct&socket=%2Fsrv%2Fd%2Flibvirt-sock")]
+    [InlineData("lxc:///", "lxc+unix:///?socket=%2Fsrv%2Fd%2Flibvirt-sock")]
+    [InlineData("qemu+ssh://h/system", "qemu+ssh://h/system")]
+    [InlineData("test:///default", "test:///default")]
+    public void Check_LocalSocketConfigured_LocalUrisOpenThatSocketOnly(string uri, string opened)
+    {
+        var policy = new HostUriPolicy(Options.Create(new HostsOptions { LocalSocket = "/srv/d/libvirt-sock" }));
+
+        Assert.Equal(opened, policy.Check(uri).ConnectUri);
+    }
+
     [Fact]
     public void Check_WorldInsideTheTestDriverDirectory_AllowedByItsRealPath()
     {
