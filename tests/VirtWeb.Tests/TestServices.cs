@@ -54,4 +54,7 @@ internal sealed class NoHostConnections : IHostConnections
 
     public VirtWeb.Libvirt.LibvirtConnection GetConnection(Guid hostId) =>
         throw new HostUnavailableException("Component tests have no libvirt connection.");
+
+    public Task<VirtWeb.Libvirt.LibvirtConnection> OpenOwnConnectionAsync(Guid hostId, CancellationToken cancellationToken) =>
+        throw new HostUnavailableException("Component tests have no libvirt connection.");
 }

@@ -115,6 +115,17 @@ public sealed class HostConnections(
                 : $"{supervisor.Name} is not connected right now; try again once it reads Connected.");
     }
 
+    public async Task<LibvirtConnection> OpenOwnConnectionAsync(Guid hostId, CancellationToken cancellationToken)
+    {
+        _ = GetConnection(hostId); // connected now, or the operator's reason why not
+        var connectUri = _supervisors.TryGetValue(hostId, out var supervisor) ? supervisor.ConnectUri
+            : throw new HostUnavailableException("This host is not known to VirtWeb; it may have been removed.");
+        var connection = await HostSupervisor.OpenAsync(connectUri, cancellationToken);
+        // A host that stops answering fails the blocked bulk call within seconds instead of holding its caller.
+        connection.SetKeepAlive(intervalSeconds: HostSupervisor.KeepAliveIntervalSeconds, count: HostSupervisor.KeepAliveCount);
+        return connection;
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         foreach (var id in _supervisors.Keys.ToList())

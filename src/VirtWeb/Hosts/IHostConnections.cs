@@ -11,4 +11,11 @@ public interface IHostConnections
 
     /// <summary>The live connection of a connected host; throws <see cref="HostUnavailableException"/> otherwise.</summary>
     VirtWeb.Libvirt.LibvirtConnection GetConnection(Guid hostId);
+
+    /// <summary>
+    /// A connection of the caller's own to a connected host (same URI, no events), for long bulk calls that must not
+    /// hold up the supervisor's event connection; the caller disposes it. Throws <see cref="HostUnavailableException"/>
+    /// when the host is not connected.
+    /// </summary>
+    Task<VirtWeb.Libvirt.LibvirtConnection> OpenOwnConnectionAsync(Guid hostId, CancellationToken cancellationToken);
 }

@@ -3,8 +3,9 @@ using VirtWeb.Live;
 namespace VirtWeb.Usage;
 
 /// <summary>
-/// Samples every connected host: one loop per host, on its own task, so a slow host (or 5,000 guests) delays only
-/// itself and never the event path (libvirt's calls run on the thread pool, not on the event loop or a supervisor).
+/// Samples every connected host: one loop per host, on its own task and its own libvirt connection, so a slow host (or
+/// 5,000 guests) delays only itself and never the event path (libvirt's calls run on the thread pool, not on the event
+/// loop, a supervisor or the supervisor's connection).
 /// Every 10 s a full round (written to the history); every 2 s in between, the guests someone is looking at. A host
 /// that is not connected has no loop, so its history has no points for that time: a gap, not a flat line.
 /// </summary>
@@ -21,13 +22,6 @@ public sealed class UsageSampler(
     public static readonly TimeSpan WatchedInterval = TimeSpan.FromSeconds(2);
 
     private readonly Dictionary<Guid, (CancellationTokenSource Stop, Task Loop)> _loops = [];
-    private long _activity;
-
-    /// <summary>
-    /// Goes up by one when a sampling round starts and again when it ends (odd while one runs), so a test that counts a
-    /// host connection's libvirt calls can tell whether sampling calls fell inside its window.
-    /// </summary>
-    public long Activity => Interlocked.Read(ref _activity);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,50 +65,68 @@ public sealed class UsageSampler(
     {
         var sampler = new HostSampler(hostId, timeProvider);
         var nextFull = timeProvider.GetUtcNow();
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                var connection = services.GetRequiredService<IHostConnections>().GetConnection(hostId);
-                var cpus = store.Hosts.Find(hostId.ToString())?.Facts?.CpuCount ?? 1;
-                var now = timeProvider.GetUtcNow();
-                if (now >= nextFull)
-                {
-                    var round = Sample(() => sampler.SampleAll(connection, cpus));
-                    Publish(hostId, round);
-                    await history.WriteAsync(round.At, round.Guests, round.Host, cancellationToken);
-                    // The next full round at the next 10 s boundary, so every round lands in a bucket of its own.
-                    nextFull = UsageTiers.Raw.BucketOf(round.At) + FullInterval;
-                }
-                else if (watch.WatchedOn(hostId) is { Count: > 0 } watched)
-                {
-                    Publish(hostId, Sample(() => sampler.SampleWatched(connection, watched, cpus)));
-                }
-            }
-            catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException or Npgsql.NpgsqlException)
-            {
-                // The supervisor notices a lost connection and reconnects; this loop is stopped and started with it.
-                logger.LogDebug("Sampling {Host} failed: {Message}", hostId, e.Message);
-            }
-
-            var wait = nextFull - timeProvider.GetUtcNow();
-            await Task.Delay(wait < WatchedInterval ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : WatchedInterval, timeProvider, cancellationToken)
-                .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    private UsageRound Sample(Func<UsageRound> round)
-    {
-        Interlocked.Increment(ref _activity);
+        // The sampler's own connection, opened when the host connected and closed when it is not: a bulk stats call
+        // over 5,000 guests then never waits for, or holds up, the supervisor's event connection.
+        LibvirtConnection? connection = null;
         try
         {
-            return round();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    connection ??= await services.GetRequiredService<IHostConnections>().OpenOwnConnectionAsync(hostId, cancellationToken);
+                    var cpus = store.Hosts.Find(hostId.ToString())?.Facts?.CpuCount ?? 1;
+                    var now = timeProvider.GetUtcNow();
+                    if (now >= nextFull)
+                    {
+                        var round = await SampleAsync(() => sampler.SampleAll(connection, cpus));
+                        Publish(hostId, round);
+                        await history.WriteAsync(round.At, round.Guests, round.Host, cancellationToken);
+                        // The next full round at the next 10 s boundary, so every round lands in a bucket of its own.
+                        nextFull = UsageTiers.Raw.BucketOf(round.At) + FullInterval;
+                    }
+                    else if (watch.WatchedOn(hostId) is { Count: > 0 } watched)
+                    {
+                        Publish(hostId, await SampleAsync(() => sampler.SampleWatched(connection, watched, cpus)));
+                    }
+                }
+                catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException or Npgsql.NpgsqlException)
+                {
+                    // The supervisor notices a lost host and reconnects; this loop is stopped and started with it. A
+                    // sampling connection that died on its own is opened again on the next round.
+                    logger.LogDebug("Sampling {Host} failed: {Message}", hostId, e.Message);
+                    if (connection is not null && !IsAlive(connection))
+                    {
+                        connection.Dispose();
+                        connection = null;
+                    }
+                }
+
+                var wait = nextFull - timeProvider.GetUtcNow();
+                await Task.Delay(wait < WatchedInterval ? (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) : WatchedInterval, timeProvider, cancellationToken)
+                    .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
         finally
         {
-            Interlocked.Increment(ref _activity);
+            connection?.Dispose();
         }
     }
+
+    private static bool IsAlive(LibvirtConnection connection)
+    {
+        try
+        {
+            return connection.IsAlive;
+        }
+        catch (Exception e) when (e is LibvirtException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    // Off the loop's thread: a bulk call blocks for as long as libvirt takes.
+    private static Task<UsageRound> SampleAsync(Func<UsageRound> round) => Task.Run(round);
 
     private void Publish(Guid hostId, UsageRound round)
     {
