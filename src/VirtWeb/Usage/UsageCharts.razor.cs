@@ -117,7 +117,9 @@ public partial class UsageCharts
     private async Task LoadAsync()
     {
         var now = TimeProvider.GetUtcNow();
-        var from = now - UsageRanges.Length(_range);
+        // One 10 s step inside the range: the query takes its own "now" a moment later, and a start exactly a tier's
+        // keep in the past would then fall just outside it (the day would be read at 30 min instead of 1 min).
+        var from = now - UsageRanges.Length(_range) + UsageTiers.Raw.Step;
         try
         {
             var series = GuestUuid is { } uuid
