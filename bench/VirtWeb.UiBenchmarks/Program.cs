@@ -9,14 +9,16 @@ using VirtWeb.UiBenchmarks;
 //   dotnet run -c Release --project bench/VirtWeb.UiBenchmarks -- [all|latency|list|search|bulk|virsh|memory] [--changes 200] [--guests 5000]
 //     [--runs 3] [--cycles 20] [--rounds 25] [--bulk 500] [--requests 2000] [--clients 8]
 // api: GET /api/v1/guests?page=1 with a token against the hub's WatchHost, at --guests; the API's rate limit is lifted for it.
+// usage: one sampling round at --guests running guests (time, allocations, rows) and the history after a simulated
+//   month at --guests (every tier written with generate_series).
 // virsh needs libvirtd (qemu:///system) and virsh; it defines up to 5,001 shut-off vwlive-… guests there and removes them.
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 var changes = Option("--changes", 200);
 var guests = Option("--guests", 5000);
 var runs = Option("--runs", 3);
-if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory" or "api"))
+if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory" or "api" or "usage"))
 {
-    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh, memory or api.");
+    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh, memory, api or usage.");
     return 2;
 }
 
@@ -42,6 +44,12 @@ await using var browser = await playwright.Chromium.LaunchAsync(new()
 try
 {
     await using var bench = new GuestListBench(app, browser);
+    if (mode is "usage")
+    {
+        rows.AddRange(await UsageBench.RoundAsync(app, guests, runs));
+        rows.AddRange(await UsageBench.MonthAsync(app, guests));
+    }
+
     if (mode is "all" or "latency")
     {
         var world = GuestListBench.WriteWorld("small", 10);

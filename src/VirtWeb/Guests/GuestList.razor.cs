@@ -11,7 +11,7 @@ public partial class GuestList
     private const int MaxPatchedChanges = 32;
 
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
-    private readonly GuestRowRegistry _rowComponents = new();
+    private GuestRowRegistry _rowComponents = new();
     private static readonly Func<GuestState, object?> s_byName = g => g.Name;
 
     // Strings as the list shows names (culture order, case ignored); numbers, states and times in their own order.
@@ -26,6 +26,8 @@ public partial class GuestList
     private readonly LiveViews _live = new();
     private LiveView<GuestState>? _guests;
     private LiveView<HostState>? _hosts;
+    private LiveView<VirtWeb.Usage.GuestUsage>? _usage;
+    private bool _sortedByUsage;
     private LiveClock? _clock;
     private IList<GuestState> _rows = [];
     private bool _canAct;
@@ -64,6 +66,12 @@ public partial class GuestList
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
 
+    [Inject]
+    public required VirtWeb.Usage.UsageLive Usage { get; init; }
+
+    [Inject]
+    public required VirtWeb.Usage.UsageWatch UsageWatch { get; init; }
+
     private long Minute => (_clock?.Now ?? TimeProvider.GetUtcNow()).ToUnixTimeSeconds() / 60;
 
     private IEnumerable<HostState> HostOptions => (_hosts?.Items ?? []).OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase);
@@ -96,6 +104,9 @@ public partial class GuestList
         var user = _user = (await AuthenticationState).User;
         _canAct = Access.AllowsAnywhere(user, Permission.Power);
         _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply, g => Access.Allows(user, g.AccessPath, Permission.View)));
+        // The guests on screen are sampled every 2 s while their rows exist.
+        _rowComponents = new GuestRowRegistry(g => UsageWatch.Watch(g.HostId, g.Uuid));
+        _usage = _live.Add(new LiveView<VirtWeb.Usage.GuestUsage>(Usage.Guests, u => u.Key, InvokeAsync, ApplyUsage, u => Access.Allows(user, u.AccessPath, Permission.View)));
         _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
         _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged));
         _live.Add(AddressPoller.Look());
@@ -151,6 +162,36 @@ public partial class GuestList
         }
     }
 
+    /// <summary>
+    /// New usage goes straight to the rows on screen, unless the list is sorted by usage: then a round may reorder it.
+    /// </summary>
+    private void ApplyUsage(IReadOnlyList<LiveChange<VirtWeb.Usage.GuestUsage>> batch)
+    {
+        if (_sortedByUsage)
+        {
+            Refresh();
+            return;
+        }
+
+        foreach (var change in batch)
+        {
+            _rowComponents.Find(change.Key)?.ShowUsage(change.Item, Usage.Trail(change.Key));
+        }
+    }
+
+    private VirtWeb.Usage.GuestUsage? UsageOf(GuestState guest) => _usage?.Find(guest.Key);
+
+    // A guest with no number (not running, first round) sorts below every guest with one.
+    private object? CpuKey(GuestState guest) => UsageOf(guest)?.CpuPercent ?? -1.0;
+
+    private object? MemoryUsedKey(GuestState guest) => (double?)UsageOf(guest)?.MemoryUsedKiB ?? -1.0;
+
+    private void SortedByUsage(Func<GuestState, object?> key, SortDirection direction)
+    {
+        Sorted(key, direction);
+        _sortedByUsage = direction != SortDirection.None;
+    }
+
     private static int IndexOf(IList<GuestState> rows, GuestState guest)
     {
         for (var i = 0; i < rows.Count; i++)
@@ -167,6 +208,7 @@ public partial class GuestList
     private void Sorted(Func<GuestState, object?> key, SortDirection direction)
     {
         (_sortKey, _descending) = direction == SortDirection.None ? (s_byName, false) : (key, direction == SortDirection.Descending);
+        _sortedByUsage = false;
         Refresh();
     }
 
@@ -351,5 +393,6 @@ public partial class GuestList
     {
         Actions.BusyChanged -= OnBusyChanged;
         await _live.DisposeAsync();
+        _rowComponents.Clear();
     }
 }

@@ -9,7 +9,8 @@ public partial class GuestRow : IDisposable
     private static readonly GuestAction[] s_primary = [GuestAction.Start, GuestAction.Shutdown, GuestAction.Pause, GuestAction.Resume, GuestAction.ForceOff];
     private static readonly GuestAction[] s_secondary = [GuestAction.Reboot, GuestAction.ManagedSave, GuestAction.AutostartOn, GuestAction.AutostartOff];
 
-    private (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute, bool Menu, bool MenuOpen) _rendered;
+    private (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute, bool Menu, bool MenuOpen, VirtWeb.Usage.GuestUsage? Usage, IReadOnlyList<float>? Trail) _rendered;
+    private (VirtWeb.Usage.GuestUsage? Usage, IReadOnlyList<float> Trail)? _shownUsage;
     private bool _menu;
     private bool _menuOpen;
     private EventCallback? _openMenuCallback;
@@ -32,6 +33,14 @@ public partial class GuestRow : IDisposable
     /// <summary>The page's clock, in whole minutes: uptime moves once a minute.</summary>
     [Parameter]
     public long Minute { get; set; }
+
+    /// <summary>The guest's latest usage; null while it is not running or not sampled yet.</summary>
+    [Parameter]
+    public VirtWeb.Usage.GuestUsage? Usage { get; set; }
+
+    /// <summary>The guest's CPU % of the last rounds (<see cref="VirtWeb.Usage.UsageLive.Trail"/>).</summary>
+    [Parameter]
+    public IReadOnlyList<float> Trail { get; set; } = [];
 
     [Parameter]
     public EventCallback<bool> SelectedChanged { get; set; }
@@ -70,6 +79,17 @@ public partial class GuestRow : IDisposable
     /// <summary>The guest as this row shows it: the parameter, or a newer state the list handed over since.</summary>
     private GuestState Current => _shown ?? Guest;
 
+    private VirtWeb.Usage.GuestUsage? CurrentUsage => _shownUsage is { } shown ? shown.Usage : Usage;
+
+    private IReadOnlyList<float> CurrentTrail => _shownUsage is { } shown ? shown.Trail : Trail;
+
+    /// <summary>Shows newer usage without the list rendering (called on the renderer's dispatcher).</summary>
+    public void ShowUsage(VirtWeb.Usage.GuestUsage? usage, IReadOnlyList<float> trail)
+    {
+        _shownUsage = (usage, trail);
+        StateHasChanged();
+    }
+
     /// <summary>Shows a newer state of the same guest without the list rendering (called on the renderer's dispatcher).</summary>
     public void Show(GuestState guest)
     {
@@ -81,6 +101,7 @@ public partial class GuestRow : IDisposable
     {
         // The list's own render carries the newest state it has, which includes anything handed over before.
         _shown = null;
+        _shownUsage = null;
         if (!ReferenceEquals(_registeredIn, Rows))
         {
             _registeredIn?.Remove(Guest.Key, this);
@@ -93,8 +114,9 @@ public partial class GuestRow : IDisposable
 
     protected override bool ShouldRender()
     {
-        (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute, bool Menu, bool MenuOpen) now = (Current, Selected, Busy, CanAct, Minute, _menu, _menuOpen);
-        if (ReferenceEquals(now.Guest, _rendered.Guest) && now == _rendered)
+        (GuestState? Guest, bool Selected, bool Busy, bool CanAct, long Minute, bool Menu, bool MenuOpen, VirtWeb.Usage.GuestUsage? Usage, IReadOnlyList<float>? Trail) now =
+            (Current, Selected, Busy, CanAct, Minute, _menu, _menuOpen, CurrentUsage, CurrentTrail);
+        if (ReferenceEquals(now.Guest, _rendered.Guest) && ReferenceEquals(now.Trail, _rendered.Trail) && now == _rendered)
         {
             return false;
         }
@@ -107,7 +129,7 @@ public partial class GuestRow : IDisposable
     protected override void OnInitialized()
     {
         // The first render does not ask ShouldRender.
-        _rendered = (Guest, Selected, Busy, CanAct, Minute, _menu, _menuOpen);
+        _rendered = (Guest, Selected, Busy, CanAct, Minute, _menu, _menuOpen, Usage, Trail);
         Renders = 1;
     }
 
@@ -143,20 +165,43 @@ public partial class GuestRow : IDisposable
     };
 }
 
-/// <summary>The rows a guest list has on screen, by guest key; rows add and remove themselves.</summary>
-public sealed class GuestRowRegistry
+/// <summary>
+/// The rows a guest list has on screen, by guest key; rows add and remove themselves. With <paramref name="watch"/>, a
+/// guest on screen is watched (sampled every 2 s) for as long as its row exists.
+/// </summary>
+public sealed class GuestRowRegistry(Func<GuestState, IDisposable>? watch = null)
 {
-    private readonly Dictionary<string, GuestRow> _rows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (GuestRow Row, IDisposable? Watch)> _rows = new(StringComparer.Ordinal);
 
-    public GuestRow? Find(string key) => _rows.GetValueOrDefault(key);
+    public GuestRow? Find(string key) => _rows.TryGetValue(key, out var entry) ? entry.Row : null;
 
-    public void Add(string key, GuestRow row) => _rows[key] = row;
+    public void Add(string key, GuestRow row)
+    {
+        if (_rows.TryGetValue(key, out var old))
+        {
+            old.Watch?.Dispose();
+        }
+
+        _rows[key] = (row, watch?.Invoke(row.Guest));
+    }
 
     public void Remove(string key, GuestRow row)
     {
-        if (_rows.TryGetValue(key, out var current) && ReferenceEquals(current, row))
+        if (_rows.TryGetValue(key, out var current) && ReferenceEquals(current.Row, row))
         {
+            current.Watch?.Dispose();
             _rows.Remove(key);
         }
+    }
+
+    /// <summary>Ends every watch (the page went away).</summary>
+    public void Clear()
+    {
+        foreach (var (_, watching) in _rows.Values)
+        {
+            watching?.Dispose();
+        }
+
+        _rows.Clear();
     }
 }

@@ -49,6 +49,9 @@ public sealed class HostSupervisor : IAsyncDisposable
 
     public string Uri => _uri;
 
+    /// <summary>The URI opened (the stored one with the configured key and PKI parameters).</summary>
+    public string ConnectUri => _connectUri;
+
     public string Name => _name;
 
     /// <summary>The open connection while the host is connected; actions use it instead of opening their own.</summary>
@@ -124,7 +127,7 @@ public sealed class HostSupervisor : IAsyncDisposable
             NextAttemptAt = null,
         }, _store.NextVersion());
 
-        using var connection = await OpenAsync(cancellationToken);
+        using var connection = await OpenAsync(_connectUri, cancellationToken);
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.Closed += (_, e) => lost.TrySetResult(CloseReason(e.Reason));
         // libvirt closes a connection after about interval * (count + 1) s without an answer: 2 s x 3 reads a frozen
@@ -255,9 +258,9 @@ public sealed class HostSupervisor : IAsyncDisposable
     }
 
     // Opening blocks (DNS, ssh, TLS) and cannot be cancelled; a stop abandons it and closes it once it returns.
-    private async Task<LibvirtConnection> OpenAsync(CancellationToken cancellationToken)
+    internal static async Task<LibvirtConnection> OpenAsync(string connectUri, CancellationToken cancellationToken)
     {
-        var opening = Task.Run(() => LibvirtConnection.Open(_connectUri), CancellationToken.None);
+        var opening = Task.Run(() => LibvirtConnection.Open(connectUri), CancellationToken.None);
         try
         {
             return await opening.WaitAsync(cancellationToken);

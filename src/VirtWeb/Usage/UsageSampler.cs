@@ -145,6 +145,7 @@ public sealed class UsageSampler(
         var version = store.NextVersion();
         if (round.Full)
         {
+            live.AppendTrails(hostId, round.Guests);
             live.Guests.Replace(round.Guests, version, u => u.HostId == hostId);
             live.Hosts.Upsert(new HostUsageState(round.Host!), version);
         }
