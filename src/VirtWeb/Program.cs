@@ -8,6 +8,7 @@ using VirtWeb.Snapshots;
 using VirtWeb.Networks;
 using VirtWeb.Usage;
 using VirtWeb.Degraded;
+using VirtWeb.Templates;
 
 try
 {
@@ -25,6 +26,7 @@ try
     builder.AddApi();
     builder.AddUsage();
     builder.AddDegraded();
+    builder.AddTemplates();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();
