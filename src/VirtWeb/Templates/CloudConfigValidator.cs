@@ -60,6 +60,11 @@ public static class CloudConfigValidator
         {
             throw new DeployInputException($"The user-data is not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {(e.InnerException ?? e).Message} Fix it and try again.");
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner gives up this way on some unclosed flow collections ("[a" followed by more lines).
+            throw new DeployInputException($"The user-data is not valid YAML: the parser stopped ({e.Message}). Check for an unclosed '[', '{{' or quote.");
+        }
 
         if (stream.Documents.Count == 0)
         {

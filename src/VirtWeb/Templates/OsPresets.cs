@@ -19,7 +19,7 @@ public sealed record OsPreset(
 /// libosinfo): read once, on first use. Devices are inherited along <c>derives-from</c>, as libosinfo does; resources are
 /// each OS's own, falling back to what it derives from when it lists none.
 /// </summary>
-public sealed class OsPresets(IConfiguration configuration, ILogger<OsPresets> logger)
+public sealed class OsPresets(ILogger<OsPresets> logger, IConfiguration? configuration = null)
 {
     public const string DefaultDirectory = "/usr/share/osinfo";
 
@@ -27,7 +27,7 @@ public sealed class OsPresets(IConfiguration configuration, ILogger<OsPresets> l
     private static readonly string[] s_virtioNet = ["http://pcisig.com/pci/1af4/1000", "http://pcisig.com/pci/1af4/1041"];
     private static readonly string[] s_e1000e = ["http://pcisig.com/pci/8086/10d3"];
 
-    private readonly Lazy<IReadOnlyList<OsPreset>> _all = new(() => Load(configuration["Templates:OsinfoDirectory"] ?? DefaultDirectory, logger));
+    private readonly Lazy<IReadOnlyList<OsPreset>> _all = new(() => Load(configuration?["Templates:OsinfoDirectory"] ?? DefaultDirectory, logger));
 
     public IReadOnlyList<OsPreset> All => _all.Value;
 

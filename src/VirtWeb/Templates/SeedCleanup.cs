@@ -91,9 +91,18 @@ public sealed class SeedCleanup(
     {
         var result = await actions.RunAsync(MachineIdService.SystemCaller, guest.HostId, guest.Uuid, "Remove the cloud-init seed", RemoveAction, (host, domain) =>
         {
+            var ejected = "ejected, ";
             if (domain.IsActive)
             {
-                domain.UpdateDevice(DeployPlan.EjectXml(seed), DomainDeviceModifyFlags.Live);
+                try
+                {
+                    // Forced: a guest that still holds the tray locked would otherwise keep the seed until it lets go.
+                    domain.UpdateDevice(DeployPlan.EjectXml(seed), DomainDeviceModifyFlags.Live | DomainDeviceModifyFlags.Force);
+                }
+                catch (LibvirtException e)
+                {
+                    ejected = $"not ejected from the running guest ({GuestActionLock.Plain(e)} the drive empties at its next boot), ";
+                }
             }
 
             var xml = domain.GetXml(DomainXmlFlags.Inactive);
@@ -110,7 +119,7 @@ public sealed class SeedCleanup(
                 volume.Delete();
             }
 
-            return $"{domain.Name}'s first boot is done (instance {seed.InstanceId}); its cloud-init seed {seed.Volume} was ejected, detached and deleted.";
+            return $"{domain.Name}'s first boot is done (instance {seed.InstanceId}); its cloud-init seed {seed.Volume} was {ejected}detached and deleted.";
         }, cancellationToken);
         if (result.Done)
         {
