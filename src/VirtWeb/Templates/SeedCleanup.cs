@@ -6,7 +6,7 @@ namespace VirtWeb.Templates;
 /// <summary>
 /// Removes a deployed guest's cloud-init seed once its first boot is done: while the guest runs with its agent connected,
 /// the agent is asked for <c>/var/lib/cloud/instances/&lt;instance-id&gt;/boot-finished</c> (cloud-init writes it at the
-/// end of the first boot of that instance); then, under the guest's one-action lock, the CD-ROM is emptied live, removed
+/// end of the first boot of that instance) once an identity-safe clone's machine ID is settled; then, under the guest's one-action lock, the CD-ROM is emptied live, removed
 /// from the persistent definition with the seed's metadata note, and the seed volume deleted (audited as
 /// <c>template.seed.remove</c>). The note in the guest's metadata lets a restarted VirtWeb find seeds still pending.
 /// </summary>
@@ -15,6 +15,7 @@ public sealed class SeedCleanup(
     IHostConnections hostConnections,
     GuestActionLock actions,
     DefinitionPolicy definitions,
+    MachineIdService machineIds,
     TimeProvider time,
     ILogger<SeedCleanup> logger) : BackgroundService
 {
@@ -68,7 +69,11 @@ public sealed class SeedCleanup(
                     }, cancellationToken);
                 }
 
-                if (_pending.TryGetValue(guest.Uuid, out var pending) && await FirstBootDoneAsync(guest, pending.Seed, cancellationToken))
+                // The identity-safe clone's first boot sets its machine ID through the agent under the guest's lock and
+                // reboots it; taking the lock meanwhile would make that step skip. The seed waits until the id is settled.
+                if (_pending.TryGetValue(guest.Uuid, out var pending)
+                    && await machineIds.CloneStateAsync(guest.Uuid, cancellationToken) is not { State: CloneState.Pending }
+                    && await FirstBootDoneAsync(guest, pending.Seed, cancellationToken))
                 {
                     await RemoveAsync(guest, pending.Seed, cancellationToken);
                 }

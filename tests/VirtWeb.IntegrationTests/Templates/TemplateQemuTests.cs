@@ -1,8 +1,8 @@
 using VirtWeb.Libvirt.Xml;
 using System.Diagnostics;
 using System.Security;
-using System.Text.Json;
 using System.Xml.Linq;
+using VirtWeb.IntegrationTests.Images;
 using VirtWeb.MachineIds;
 using VirtWeb.Templates;
 using VirtWeb.TestGuest;
@@ -71,7 +71,7 @@ public sealed class TemplateQemuTests(VirtWebFactory factory) : IntegrationTest(
                 Assert.Contains(SshKey, userData);
 
                 var disk = DomainDefinition.Parse(domain.GetXml(DomainXmlFlags.Inactive)).Disks.Single(d => d.Device == "disk");
-                var info = await QemuImgInfoAsync(disk.SourceFile!);
+                var info = QemuPool.QemuImgInfo(disk.SourceFile!);
                 Assert.Equal("qcow2", info.GetProperty("format").GetString());
                 Assert.Equal(source.DiskPath, info.GetProperty("full-backing-filename").GetString());
             }
@@ -117,6 +117,92 @@ public sealed class TemplateQemuTests(VirtWebFactory factory) : IntegrationTest(
         }
     }
 
+    [Fact]
+    public async Task Deploy_PoolFullAfterTwoOfFive_TwoKeptRunningAndNothingLeftOfTheOtherThree()
+    {
+        var hostId = await GuestWorld.AddQemuHostAsync(Factory);
+        var connection = Connection(hostId);
+        var tag = $"vwtpl-full-{Guid.NewGuid():N}"[..18];
+        var directory = Path.Combine(PoolRootsOptions.DefaultRoot, tag);
+        Directory.CreateDirectory(directory);
+        // A 56 MiB tmpfs: the template's 16 MiB raw disk and two full copies fit, a third does not.
+        QemuPool.Run("mount", "-t", "tmpfs", "-o", "size=56m", tag, directory);
+        var made = new List<Guid>();
+        Guid? templateUuid = null;
+        LibvirtStoragePool? pool = null;
+        try
+        {
+            pool = connection.CreateStoragePool($"<pool type='dir'><name>{tag}</name><target><path>{SecurityElement.Escape(directory)}</path></target></pool>");
+            using (var volume = pool.CreateVolume(StorageVolumeDefinition.BuildXml($"{tag}-t.raw", 16UL << 20, "raw")))
+            {
+                await volume.UploadAsync(new MemoryStream(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16 << 20)), 0, 16UL << 20);
+            }
+
+            using (var template = connection.DefineDomain($"""
+                <domain type='qemu'><name>{tag}-t</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>
+                  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+                  <devices><disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{SecurityElement.Escape(Path.Combine(directory, $"{tag}-t.raw"))}'/><target dev='vda' bus='virtio'/></disk></devices>
+                </domain>
+                """))
+            {
+                templateUuid = template.Uuid;
+            }
+
+            Assert.True((await Service<TemplateService>().MarkAsync(GuestWorld.Admin, hostId, templateUuid.Value)).Done);
+
+            var results = await Service<TemplateDeployService>().DeployAsync(GuestWorld.Admin, hostId, templateUuid.Value, new DeployRequest(tag, 5, GuestCloneDisks.FullCopy));
+            made.AddRange(results.Where(r => r.Uuid is not null).Select(r => r.Uuid!.Value));
+
+            Assert.Equal([DeployStep.Done, DeployStep.Done, DeployStep.Failed, DeployStep.Failed, DeployStep.Failed], results.Select(r => r.Step));
+            Assert.All(results.Skip(2), r => Assert.Contains("No space left on device", r.Message));
+            foreach (var done in results.Take(2))
+            {
+                using var domain = connection.GetDomainByUuid(done.Uuid!.Value);
+                Assert.True(domain.IsActive, $"{done.Name} runs");
+            }
+
+            pool.Refresh();
+            var volumes = pool.ListVolumes().Select(v => { using (v) { return v.Name; } }).Order(StringComparer.Ordinal).ToList();
+            Assert.Equal([$"{tag}-1.raw", $"{tag}-2.raw", $"{tag}-t.raw"], volumes);
+            var names = connection.ListDomains().Select(d => { using (d) { return d.Name; } }).ToHashSet(StringComparer.Ordinal);
+            Assert.DoesNotContain($"{tag}-3", names);
+            Assert.DoesNotContain($"{tag}-5", names);
+        }
+        finally
+        {
+            await Task.Run(() =>
+            {
+                var all = new List<Guid>(made);
+                if (templateUuid is { } t)
+                {
+                    all.Add(t);
+                }
+
+                foreach (var uuid in all)
+                {
+                    try
+                    {
+                        using var domain = connection.GetDomainByUuid(uuid);
+                        if (domain.IsActive)
+                        {
+                            domain.Destroy();
+                        }
+
+                        domain.Undefine();
+                    }
+                    catch (LibvirtException)
+                    {
+                    }
+                }
+
+                pool?.Stop();
+                pool?.Dispose();
+                QemuPool.Run("umount", directory);
+                Directory.Delete(directory, recursive: true);
+            });
+        }
+    }
+
     private static bool VolumeExists(LibvirtStoragePool pool, string name)
     {
         pool.Refresh();
@@ -129,21 +215,6 @@ public sealed class TemplateQemuTests(VirtWebFactory factory) : IntegrationTest(
         {
             return false;
         }
-    }
-
-    private static async Task<JsonElement> QemuImgInfoAsync(string path)
-    {
-        var start = new ProcessStartInfo("qemu-img") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "info", "-U", "--output=json", path })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, await process.StandardError.ReadToEndAsync());
-        return JsonDocument.Parse(output).RootElement.Clone();
     }
 
     /// <summary>Reads until <paramref name="done"/> holds; agent errors while the guest boots or reboots count as not yet.</summary>
