@@ -30,7 +30,7 @@ require_dotnet() {
 prepare_machine() {
   require_root
   install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-daemon-system \
-    libvirt-clients qemu-system-x86 qemu-utils "$@"
+    libvirt-clients qemu-system-x86 qemu-utils genisoimage osinfo-db "$@"
   require_dotnet
 }
 

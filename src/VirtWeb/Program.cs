@@ -9,6 +9,7 @@ using VirtWeb.Networks;
 using VirtWeb.Usage;
 using VirtWeb.Degraded;
 using VirtWeb.Cluster;
+using VirtWeb.Templates;
 
 try
 {
@@ -27,6 +28,7 @@ try
     builder.AddUsage();
     builder.AddDegraded();
     builder.AddCluster();
+    builder.AddTemplates();
     builder.AddVirtWebComponents();
 
     var app = builder.Build();

@@ -6,6 +6,7 @@ using VirtWeb.Data;
 using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
 using VirtWeb.Networks;
+using VirtWeb.Templates;
 
 namespace VirtWeb.Tests;
 
@@ -28,7 +29,8 @@ public static class TestServices
             .AddMachineIdsServices()
             .AddImagesServices()
             .AddSnapshotsServices()
-            .AddNetworksServices();
+            .AddNetworksServices()
+            .AddTemplatesServices();
         context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         context.JSInterop.Mode = JSRuntimeMode.Loose;

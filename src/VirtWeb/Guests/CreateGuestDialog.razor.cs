@@ -27,6 +27,7 @@ public partial class CreateGuestDialog
     private GuestNetworkChoice _network = GuestNetworkChoice.Network;
     private string? _networkSource = "default";
     private readonly OneAtATime _action = new(e => e is GuestActionException or AccessDeniedException);
+    private VirtWeb.Templates.OsPreset? _os;
 
     [CascadingParameter]
     public required IMudDialogInstance Dialog { get; init; }
@@ -48,6 +49,9 @@ public partial class CreateGuestDialog
 
     [Inject]
     public required VirtWeb.Networks.NetworkService Networks { get; init; }
+
+    [Inject]
+    public required VirtWeb.Templates.OsPresets Presets { get; init; }
 
     /// <summary>The host's networks (name, mode, state) or its bridges, whichever the network choice asks for.</summary>
     internal IReadOnlyList<(string Value, string Text)> NetworkChoices => NetworkSources;
@@ -120,10 +124,35 @@ public partial class CreateGuestDialog
         });
     }
 
+    private bool MemoryBelowMinimum => _os?.MinimumMemoryMiB is { } min && (ulong)Math.Max(0, _memoryMiB) < min;
+
+    private Task<IEnumerable<VirtWeb.Templates.OsPreset>> SearchPresets(string? text, CancellationToken cancellationToken) =>
+        Task.FromResult<IEnumerable<VirtWeb.Templates.OsPreset>>(Presets.Search(text));
+
+    /// <summary>The OS's recommended values (its minimum where osinfo recommends none) fill vCPUs, memory and disk size.</summary>
+    internal void ApplyPreset(VirtWeb.Templates.OsPreset? preset)
+    {
+        _os = preset;
+        if (preset is null)
+        {
+            return;
+        }
+
+        _vcpus = preset.RecommendedVcpus ?? preset.MinimumVcpus ?? _vcpus;
+        _memoryMiB = (int)(preset.RecommendedMemoryMiB ?? preset.MinimumMemoryMiB ?? (ulong)_memoryMiB);
+        _diskGiB = (int)(preset.RecommendedDiskGiB ?? preset.MinimumDiskGiB ?? (ulong)_diskGiB);
+    }
+
+    private static string PresetText(VirtWeb.Templates.OsPreset os) =>
+        $"Minimum: {os.MinimumVcpus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} vCPU, {os.MinimumMemoryMiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} MiB, {os.MinimumDiskGiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} GiB · " +
+        $"recommended: {os.RecommendedMemoryMiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} MiB, {os.RecommendedDiskGiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} GiB · " +
+        $"disk bus {os.DiskBus}, NIC {os.NicModel} · " +
+        (os.HasVirtio ? "virtio drivers: yes (the guest runs hybrid: full virtualization with paravirtual devices)" : "no virtio drivers (full virtualization, emulated devices)");
+
     private Task CreateAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
         var guest = await Creation.CreateAsync(user, new GuestCreateInput(
-            _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource));
+            _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource, _os?.Id));
         Dialog.Close(DialogResult.Ok(guest));
     });
 }

@@ -72,13 +72,13 @@ public static class GuestActions
     /// <summary>Whether the action makes sense for the guest as last seen (the buttons offered; libvirt still decides).</summary>
     public static bool Applies(GuestAction action, GuestState guest) => guest.HostConnected && action switch
     {
-        GuestAction.Start => guest.State is Libvirt.DomainState.Shutoff or Libvirt.DomainState.Crashed,
+        GuestAction.Start => !guest.IsTemplate && guest.State is Libvirt.DomainState.Shutoff or Libvirt.DomainState.Crashed,
         GuestAction.Shutdown or GuestAction.Reboot or GuestAction.Pause => guest.State == Libvirt.DomainState.Running,
         // libvirt's LXC driver keeps no saved state: a container can only stop.
         GuestAction.ManagedSave => guest.Kind != GuestKind.Container && guest.Persistent && guest.State is Libvirt.DomainState.Running or Libvirt.DomainState.Paused,
         GuestAction.ForceOff => guest.IsActive,
         GuestAction.Resume => guest.State is Libvirt.DomainState.Paused or Libvirt.DomainState.PMSuspended,
-        GuestAction.AutostartOn => guest.Persistent && !guest.Autostart,
+        GuestAction.AutostartOn => guest.Persistent && !guest.Autostart && !guest.IsTemplate,
         GuestAction.AutostartOff => guest.Persistent && guest.Autostart,
         _ => false,
     };

@@ -41,7 +41,8 @@ public sealed record GuestCreateInput(
     string? InitrdPath = null,
     string? KernelCmdline = null,
     GuestNetworkChoice Network = GuestNetworkChoice.Network,
-    string? NetworkSource = "default");
+    string? NetworkSource = "default",
+    string? OsId = null);
 
 /// <summary>Names and the domain XML VirtWeb generates; pure functions, so the rules are testable without libvirt.</summary>
 public static class GuestCreation
@@ -88,6 +89,12 @@ public static class GuestCreation
         static string E(string? value) => SecurityElement.Escape(value ?? "");
         var xml = new StringBuilder();
         xml.Append($"<domain type='{E(domainType)}'>\n  <name>{E(name)}</name>\n  <memory unit='MiB'>{memoryMiB}</memory>\n  <vcpu>{vcpus}</vcpu>\n");
+        if (!string.IsNullOrWhiteSpace(input.OsId))
+        {
+            // libosinfo's own element, as virt-install writes it: the Templates area reads the OS (and its minimums) from it.
+            xml.Append($"  <metadata>\n    <libosinfo:libosinfo xmlns:libosinfo='{VirtWeb.Templates.TemplateService.LibosinfoNamespace}'><libosinfo:os id='{E(input.OsId)}'/></libosinfo:libosinfo>\n  </metadata>\n");
+        }
+
         xml.Append($"  <os>\n    <type arch='{E(arch)}'>hvm</type>\n");
         switch (input.Boot)
         {

@@ -11,7 +11,8 @@ public sealed class GuestCreationService(
     AuditLog audit,
     AccessControl access,
     DefinitionPolicy definitions,
-    ILogger<GuestCreationService> logger)
+    ILogger<GuestCreationService> logger,
+    VirtWeb.Templates.OsPresets presets)
 {
     /// <summary>
     /// Creates a guest (Operators and Administrators). Everything is checked before anything is created; a volume made
@@ -47,6 +48,20 @@ public sealed class GuestCreationService(
         if (input.MemoryMiB < GuestCreation.MinMemoryMiB)
         {
             throw new GuestActionException($"Memory must be at least {GuestCreation.MinMemoryMiB} MiB; {input.MemoryMiB} MiB cannot boot anything.");
+        }
+
+        if (input.OsId is { Length: > 0 } osId)
+        {
+            var preset = presets.Find(osId) ?? throw new GuestActionException($"osinfo does not know the OS '{osId}'; pick the OS from the list (or none).");
+            if (preset.MinimumMemoryMiB is { } minimum && (ulong)input.MemoryMiB < minimum)
+            {
+                throw new GuestActionException($"{input.MemoryMiB} MiB is below {preset.Name}'s minimum of {minimum} MiB (osinfo); give the guest at least {minimum} MiB.");
+            }
+
+            if (preset.MinimumVcpus is { } vcpus && input.Vcpus < vcpus)
+            {
+                throw new GuestActionException($"{preset.Name} needs at least {vcpus} vCPUs (osinfo); {input.Vcpus} is too few.");
+            }
         }
 
         if (facts is not null && (long)input.MemoryMiB * 1024 > facts.MemoryKiB)

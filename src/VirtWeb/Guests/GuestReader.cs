@@ -82,7 +82,8 @@ public static class GuestReader
             hasAgent,
             since,
             lowerBound,
-            active && hasAgent ? previous?.Addresses ?? [] : []);
+            active && hasAgent ? previous?.Addresses ?? [] : [],
+            IsTemplate: Templates.TemplateMarks.IsTemplate(definition));
     }
 
     public static bool IsContainer(DomainDefinition definition) =>

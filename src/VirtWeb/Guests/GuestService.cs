@@ -108,6 +108,7 @@ public sealed class GuestService(
         switch (action)
         {
             case GuestAction.Start:
+                Templates.TemplateMarks.RefuseStart(domain);
                 domain.Start();
                 return $"Started {name}.";
             case GuestAction.Shutdown when HasConnectedAgent(domain):
@@ -133,6 +134,7 @@ public sealed class GuestService(
                 domain.ManagedSave();
                 return $"Saved {name}'s memory to disk and stopped it; Start restores it.";
             case GuestAction.AutostartOn:
+                Templates.TemplateMarks.RefuseStart(domain);
                 domain.Autostart = true;
                 return $"{name} now starts with {host.Name}.";
             case GuestAction.AutostartOff:

@@ -11,6 +11,7 @@ public enum GuestKind
 /// A guest as the pages show it. <see cref="HostConnected"/> false means the state is the last one seen before the
 /// host's connection dropped, so it is unknown now. <see cref="RunningSince"/> is exact when VirtWeb saw the start;
 /// when the guest was already running at connect time it is the connect time and <see cref="UptimeIsLowerBound"/> is set.
+/// <see cref="IsTemplate"/>: marked as a template in its VirtWeb metadata (see <see cref="Templates.TemplateMarks"/>); it refuses to start.
 /// </summary>
 public sealed record GuestState(
     Guid HostId,
@@ -31,7 +32,8 @@ public sealed record GuestState(
     DateTimeOffset? RunningSince,
     bool UptimeIsLowerBound,
     IReadOnlyList<string> Addresses,
-    bool HostConnected = true) : Live.ILiveItem
+    bool HostConnected = true,
+    bool IsTemplate = false) : Live.ILiveItem
 {
     // Read-only, so that the key and access path made from them once cannot go stale through a `with`: every page's view,
     // every subscriber's set and the list's order then share one key string per guest state instead of making their own.

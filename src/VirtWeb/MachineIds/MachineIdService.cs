@@ -163,17 +163,20 @@ public sealed class MachineIdService(
     /// clone gets its own id: the SMBIOS credential in its XML, and, because the cloned disk still holds the source's
     /// <c>/etc/machine-id</c> (which wins over the credential), the id is written through the agent at the clone's
     /// first boot and verified to differ from the source's. virt-sysprep is not used: see README (Machine IDs).
+    /// <paramref name="adjustCloneXml"/> changes the clone's XML further (a template deploy's size, network and seed).
     /// </summary>
     public async Task<GuestState> CloneAsync(
-        ClaimsPrincipal caller, Guid hostId, Guid uuid, string? newName, GuestCloneDisks disks, bool newMachineId = true, CancellationToken cancellationToken = default)
+        ClaimsPrincipal caller, Guid hostId, Guid uuid, string? newName, GuestCloneDisks disks, bool newMachineId = true, CancellationToken cancellationToken = default,
+        Func<string, string>? adjustCloneXml = null)
     {
         if (!newMachineId)
         {
-            return await cloning.CloneAsync(caller, hostId, uuid, newName, disks, cancellationToken);
+            return await cloning.CloneAsync(caller, hostId, uuid, newName, disks, cancellationToken, adjustCloneXml);
         }
 
         var id = MachineId.New();
-        var clone = await cloning.CloneAsync(caller, hostId, uuid, newName, disks, cancellationToken, xml => MachineIdXml.WithCredential(xml, id));
+        var clone = await cloning.CloneAsync(caller, hostId, uuid, newName, disks, cancellationToken,
+            xml => MachineIdXml.WithCredential(adjustCloneXml is null ? xml : adjustCloneXml(xml), id));
         var sourceId = registry.KnownId(GuestSubject(hostId, uuid));
         var now = timeProvider.GetUtcNow();
         await using (var db = await dbFactory.CreateDbContextAsync(CancellationToken.None))

@@ -56,6 +56,8 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
         Assert.Contains("NicService.AttachNicAsync", names);
         Assert.Contains("HostReadiness.MakeReadyAsync", names);
         Assert.Contains("ContainerCreationService.CreateAsync", names);
+        Assert.Contains("TemplateService.MarkAsync", names);
+        Assert.Contains("TemplateDeployService.DeployAsync", names);
     }
 
     [Theory]
@@ -119,6 +121,7 @@ public sealed class ServicePolicyTests(VirtWebFactory factory) : GuestTest(facto
             _ when type == typeof(VirtWeb.Networks.NetworkInput) => new VirtWeb.Networks.NetworkInput("reflect-net", VirtWeb.Libvirt.Xml.NetworkMode.Isolated, "10.99.0.1/24"),
             _ when type == typeof(HostInput) => new HostInput("reflect-host", "test:///default"),
             _ when type == typeof(VirtWeb.Containers.ContainerCreateInput) => new VirtWeb.Containers.ContainerCreateInput(hostId, "reflect-ct", VirtWeb.Containers.ContainerKind.Application, 64, "/bin/sh"),
+            _ when type == typeof(VirtWeb.Templates.DeployRequest) => new VirtWeb.Templates.DeployRequest("reflect-deploy"),
             _ when parameter.HasDefaultValue => parameter.DefaultValue,
             _ => throw new InvalidOperationException($"Teach ServicePolicyTests to make a {type.Name} for '{parameter.Name}'."),
         };
