@@ -247,7 +247,7 @@ public sealed class HostSupervisor : IAsyncDisposable
         bound.CancelAfter(TimeSpan.FromSeconds(KeepAliveIntervalSeconds * (KeepAliveCount + 1)));
         try
         {
-            var connection = await OpenAsync(bound.Token);
+            var connection = await OpenAsync(_connectUri, bound.Token);
             connection.SetKeepAlive(intervalSeconds: KeepAliveIntervalSeconds, count: KeepAliveCount);
             return connection;
         }
