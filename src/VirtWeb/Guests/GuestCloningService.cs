@@ -55,7 +55,7 @@ public sealed class GuestCloningService(
     /// volumes copied into it (what the copies will hold, unless a source is compressed; then the copy itself stops
     /// when the pool fills and is removed again).
     /// </summary>
-    private static void RequireSpace(IReadOnlyList<(LibvirtStorageVolume Source, LibvirtStoragePool Pool)> copies)
+    private static void RequireSpace(string sourceName, IReadOnlyList<(LibvirtStorageVolume Source, LibvirtStoragePool Pool)> copies)
     {
         foreach (var byPool in copies.GroupBy(c => c.Pool.Uuid))
         {
@@ -66,7 +66,7 @@ public sealed class GuestCloningService(
             var available = pool.GetInfo().AvailableBytes;
             if (need > available)
             {
-                throw new GuestActionException(PoolFull.NotEnough(pool.Name, available, need, $"a full copy of {ImageOperations.Names([.. byPool.Select(c => c.Source.Name)])}") + " Or clone with overlays, which take almost nothing at first.");
+                throw new GuestActionException($"Could not clone {sourceName}: " + PoolFull.NotEnough(pool.Name, available, need, $"a full copy of {ImageOperations.Names([.. byPool.Select(c => c.Source.Name)])}") + " Or clone with overlays, which take almost nothing at first.");
             }
         }
     }
@@ -133,7 +133,7 @@ public sealed class GuestCloningService(
                 xml, name, Guid.NewGuid(), [.. plan.Select(p => new ClonedDisk(p.Index, p.Pool.Name, p.Source.Name, p.Source.Path, p.Format))]));
             if (mode == GuestCloneDisks.FullCopy)
             {
-                RequireSpace([.. plan.Select(p => (p.Source, p.Pool))]);
+                RequireSpace(sourceName, [.. plan.Select(p => (p.Source, p.Pool))]);
             }
 
             var disks = new List<ClonedDisk>();

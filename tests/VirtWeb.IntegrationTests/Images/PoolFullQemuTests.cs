@@ -122,7 +122,7 @@ public sealed class PoolFullQemuTests(VirtWebFactory factory) : IntegrationTest(
             var error = await Assert.ThrowsAsync<GuestActionException>(() =>
                 Service<GuestCloningService>().CloneAsync(QemuPool.Operator, hostId, uuid, $"{name}-c", GuestCloneDisks.FullCopy));
 
-            Assert.Matches($@"^Pool {disk.Name} has [0-9.]+ MiB free, but a full copy of vwfull-src\.raw needs about 8 MiB\. Free space in pool {disk.Name} .* Or clone with overlays", error.Message);
+            Assert.Matches($@"^Could not clone {name}: Pool {disk.Name} has [0-9.]+ MiB free, but a full copy of vwfull-src\.raw needs about 8 MiB\. Free space in pool {disk.Name} .* Or clone with overlays", error.Message);
             Assert.Equal(["vwfull-src.raw"], VolumesOf(pool));
             Assert.Equal(["vwfull-src.raw"], disk.Files());
             Assert.False(GuestLookups.DomainExists(Connection(hostId), $"{name}-c"));
