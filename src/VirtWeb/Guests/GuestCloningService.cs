@@ -1,3 +1,5 @@
+using VirtWeb.Images;
+
 namespace VirtWeb.Guests;
 
 /// <summary>
@@ -46,6 +48,27 @@ public sealed class GuestCloningService(
         var host = new WatchedHost(hostId, store.Hosts.Find(hostId.ToString())?.Name ?? "host", hostConnections.GuestConnection(hostId));
         return await actions.ReadNewAsync(host, cloneUuid, $"cloned from {sourceName} by {caller.Identity?.Name ?? "someone"}")
             ?? throw new GuestActionException($"The clone was made ({cloneUuid}) but could not be read back; it shows once the host reports it.");
+    }
+
+    /// <summary>
+    /// Refuses a full copy that cannot fit before any copy exists: each pool needs at least the allocation of the
+    /// volumes copied into it (what the copies will hold, unless a source is compressed; then the copy itself stops
+    /// when the pool fills and is removed again).
+    /// </summary>
+    private static void RequireSpace(string sourceName, IReadOnlyList<(LibvirtStorageVolume Source, LibvirtStoragePool Pool)> copies)
+    {
+        foreach (var byPool in copies.GroupBy(c => c.Pool.Uuid))
+        {
+            var pool = byPool.First().Pool;
+            // libvirt's free figure is from the pool's last refresh; whatever filled the file system since counts.
+            ImageOperations.TryRefresh(pool);
+            var need = byPool.Aggregate(0UL, (sum, c) => sum + c.Source.GetInfo().AllocationBytes);
+            var available = pool.GetInfo().AvailableBytes;
+            if (need > available)
+            {
+                throw new GuestActionException($"Could not clone {sourceName}: " + PoolFull.NotEnough(pool.Name, available, need, $"a full copy of {ImageOperations.Names([.. byPool.Select(c => c.Source.Name)])}") + " Or clone with overlays, which take almost nothing at first.");
+            }
+        }
     }
 
     private (Guid Uuid, string Message) Clone(WatchedHost host, LibvirtDomain source, string? newName, GuestCloneDisks mode, Func<string, string>? adjustCloneXml)
@@ -108,13 +131,29 @@ public sealed class GuestCloningService(
             // The clone as it will be, its copies standing in the source's place (same pools): checked before any copy exists.
             definitions.Require(connection, GuestCloning.CloneXml(
                 xml, name, Guid.NewGuid(), [.. plan.Select(p => new ClonedDisk(p.Index, p.Pool.Name, p.Source.Name, p.Source.Path, p.Format))]));
+            if (mode == GuestCloneDisks.FullCopy)
+            {
+                RequireSpace(sourceName, [.. plan.Select(p => (p.Source, p.Pool))]);
+            }
+
             var disks = new List<ClonedDisk>();
             foreach (var step in plan)
             {
                 var capacity = step.Source.GetInfo().CapacityBytes;
-                var volume = mode == GuestCloneDisks.Overlay
-                    ? step.Pool.CreateVolume(StorageVolumeDefinition.BuildXml(step.VolumeName, capacity, "qcow2", backingPath: step.Source.Path, backingFormat: step.SourceFormat))
-                    : step.Pool.CloneVolume(StorageVolumeDefinition.BuildXml(step.VolumeName, capacity, step.Format), step.Source);
+                LibvirtStorageVolume volume;
+                try
+                {
+                    volume = mode == GuestCloneDisks.Overlay
+                        ? PoolFull.MakeIn(step.Pool, step.VolumeName, $"making the overlay {step.VolumeName}", () =>
+                            step.Pool.CreateVolume(StorageVolumeDefinition.BuildXml(step.VolumeName, capacity, "qcow2", backingPath: step.Source.Path, backingFormat: step.SourceFormat)))
+                        : PoolFull.CopyInto(step.Pool, step.VolumeName, () => step.Pool.CloneVolume(StorageVolumeDefinition.BuildXml(step.VolumeName, capacity, step.Format), step.Source));
+                }
+                catch (ImageException e)
+                {
+                    // The copies made before this one go in the finally below: say so, the clone is not defined.
+                    throw new GuestActionException($"Could not clone {sourceName}: {e.Message} {(created.Count > 0 ? "The disks copied before were removed too; " : "")}{name} was not defined.", e);
+                }
+
                 created.Add(volume);
                 disks.Add(new ClonedDisk(step.Index, step.Pool.Name, step.VolumeName, volume.Path, step.Format));
             }

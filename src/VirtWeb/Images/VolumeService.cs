@@ -52,7 +52,7 @@ public sealed class VolumeService(ImageOperations operations)
             using var pool = FindPool(connection, poolName);
             operations.Roots.RequireInside(pool, "create volumes in it");
             RequireFits(pool, capacity, preallocated: format == "raw");
-            using var volume = Create(pool, name, () => pool.CloneVolume(StorageVolumeDefinition.BuildXml(name, capacity, format), source));
+            using var volume = Create(pool, name, () => PoolFull.CopyInto(pool, name, () => pool.CloneVolume(StorageVolumeDefinition.BuildXml(name, capacity, format), source)));
             return (pool.Uuid, volume.Path);
         }, ownConnection: true);
 

@@ -61,6 +61,8 @@ public sealed class VolumeTransfers(ImageOperations operations, ILogger<VolumeTr
             {
                 using var pool = FindPool(connection, poolName);
                 operations.Roots.RequireInside(pool, "upload into it");
+                // libvirt's free figure is from the pool's last refresh; whatever filled the file system since counts.
+                TryRefresh(pool);
                 RequireFits(pool, capacity, preallocated: true);
                 // Created as plain bytes and sparse: the upload writes every byte anyway, and the pool refresh afterwards
                 // lets libvirt probe the real format (a qcow2 file stays qcow2).
@@ -87,6 +89,12 @@ public sealed class VolumeTransfers(ImageOperations operations, ILogger<VolumeTr
             logger.LogInformation("Upload of {Volume} to {Pool} stopped ({Reason}); deleting the partial volume.", name, poolName, e.Message);
             await Task.Run(() => DeleteQuietly(connection, path), CancellationToken.None);
             await operations.Watcher.RefreshPoolAsync(hostId, connection, poolUuid);
+            if (PoolFull.Is(e))
+            {
+                throw new ImageException(
+                    PoolFull.Message(poolName, $"{name} was uploaded ({ImageNames.Bytes(size)})", "the partial volume was removed"), ImageFailure.TooLarge);
+            }
+
             if (e is LibvirtException libvirt)
             {
                 throw operations.Translate(libvirt, name);

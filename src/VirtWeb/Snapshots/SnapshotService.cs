@@ -173,6 +173,13 @@ public sealed partial class SnapshotService(
                 repairs.End(host.HostId, domain.Uuid);
             }
 
+            if (PoolFull.Is(e) && plan.Cost.PoolName is { } full)
+            {
+                // libvirt keeps no metadata of a snapshot that failed, and QEMU no entry in the qcow2's table.
+                throw new GuestActionException(PoolFull.Message(full, $"snapshot {input.Name} of {domain.Name} was taken",
+                    input.Kind == SnapshotKind.External ? "no overlay file and no snapshot were kept" : "no snapshot was kept"), e);
+            }
+
             throw;
         }
         finally
