@@ -11,14 +11,31 @@ public partial class GuestList
     private const int MaxPatchedChanges = 32;
 
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
-    private GuestRowRegistry _rowComponents = new();
-    private static readonly Func<GuestState, object?> s_byName = g => g.Name;
+    private readonly GuestRowRegistry _rowComponents = new();
+    // The sortable columns in the order the table shows them (Addresses has no order of its own).
+    private static readonly SortColumn[] s_columns =
+    [
+        new("Name", g => g.Name),
+        new("Host", g => g.HostName),
+        new("State", g => g.StateText),
+        new("vCPUs", g => g.Vcpus),
+        new("Memory", g => g.MaxMemoryKiB),
+        new("CPU", null, (list, g) => list.CpuKey(g), "sort-cpu"),
+        new("Used", null, (list, g) => list.MemoryUsedKey(g), "sort-memory-used"),
+        new("Mode", g => g.Mode),
+        new("Kind", g => g.Kind),
+        new("Autostart", g => g.Autostart),
+        new("Addresses", null),
+        new("Uptime", g => g.RunningSince ?? DateTimeOffset.MaxValue),
+    ];
+
+    private static readonly SortColumn s_byName = s_columns[0];
 
     // Strings as the list shows names (culture order, case ignored); numbers, states and times in their own order.
     private static readonly Comparer<object?> s_keyOrder = Comparer<object?>.Create((a, b) =>
         a is string x && b is string y ? string.Compare(x, y, StringComparison.CurrentCultureIgnoreCase) : Comparer<object?>.Default.Compare(a, b));
 
-    private Func<GuestState, object?> _sortKey = s_byName;
+    private SortColumn _sortColumn = s_byName;
     private bool _descending;
     // Every guest in the order the list shows them, exactly sized; the rows are this same array while nothing filters,
     // so an open page holds one array of references per guest, not an order, a row list and an index of its own.
@@ -142,7 +159,7 @@ public partial class GuestList
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i].Item is not { } guest || (at[i] = IndexOf(_rows, guest)) < 0 || !Matches(guest)
-                || !Equals(_sortKey(_rows[at[i]]), _sortKey(guest)) || _rows[at[i]].Name != guest.Name)
+                || !Equals(SortKey(_rows[at[i]]), SortKey(guest)) || _rows[at[i]].Name != guest.Name)
             {
                 Refresh();
                 return;
@@ -186,12 +203,6 @@ public partial class GuestList
 
     private object? MemoryUsedKey(GuestState guest) => (double?)UsageOf(guest)?.MemoryUsedKiB ?? -1.0;
 
-    private void SortedByUsage(Func<GuestState, object?> key, SortDirection direction)
-    {
-        Sorted(key, direction);
-        _sortedByUsage = direction != SortDirection.None;
-    }
-
     private static int IndexOf(IList<GuestState> rows, GuestState guest)
     {
         for (var i = 0; i < rows.Count; i++)
@@ -205,12 +216,20 @@ public partial class GuestList
         return -1;
     }
 
-    private void Sorted(Func<GuestState, object?> key, SortDirection direction)
+    /// <summary>
+    /// As MudTable's sort labels did: a click sorts by the column ascending, a second click descending, a third goes
+    /// back to the list's own order (by name).
+    /// </summary>
+    private void SortBy(SortColumn column)
     {
-        (_sortKey, _descending) = direction == SortDirection.None ? (s_byName, false) : (key, direction == SortDirection.Descending);
-        _sortedByUsage = false;
+        (_sortColumn, _descending) = !ReferenceEquals(column, _sortColumn) ? (column, false)
+            : !_descending ? (column, true)
+            : (s_byName, false);
+        _sortedByUsage = _sortColumn.UsageKey is not null;
         Refresh();
     }
+
+    private Func<GuestState, object?> SortKey => _sortColumn.UsageKey is { } usage ? g => usage(this, g) : _sortColumn.Key!;
 
     private void Refresh()
     {
@@ -226,7 +245,7 @@ public partial class GuestList
     private void Sort()
     {
         var all = _guests?.Items ?? [];
-        var sorted = _descending ? all.OrderByDescending(_sortKey, s_keyOrder) : all.OrderBy(_sortKey, s_keyOrder);
+        var sorted = _descending ? all.OrderByDescending(SortKey, s_keyOrder) : all.OrderBy(SortKey, s_keyOrder);
         _order = sorted.ThenBy(g => g.Name, StringComparer.CurrentCultureIgnoreCase).ToArray();
         if (_selected.Count > 0)
         {
@@ -394,5 +413,11 @@ public partial class GuestList
         Actions.BusyChanged -= OnBusyChanged;
         await _live.DisposeAsync();
         _rowComponents.Clear();
+    }
+
+    // Usage columns sort by the page's live usage, which a static key cannot reach.
+    private sealed record SortColumn(string Title, Func<GuestState, object?>? Key, Func<GuestList, GuestState, object?>? UsageKey = null, string? TestId = null)
+    {
+        public bool Sortable => Key is not null || UsageKey is not null;
     }
 }
