@@ -11,7 +11,7 @@ public partial class GuestList
     private const int MaxPatchedChanges = 32;
 
     private readonly HashSet<string> _selected = new(StringComparer.Ordinal);
-    private readonly GuestRowRegistry _rowComponents = new();
+    private GuestRowRegistry _rowComponents = new();
     // The sortable columns in the order the table shows them (Addresses has no order of its own).
     private static readonly SortColumn[] s_columns =
     [
