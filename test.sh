@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 ROOT="$(pwd)"
 source scripts/common.sh
 
-prepare_machine chromium
+prepare_machine chromium e2fsprogs iproute2
 restore_npm
 
 PG_DIR="$ROOT/.data/test-postgres"

@@ -7,6 +7,7 @@ using VirtWeb.MachineIds;
 using VirtWeb.Snapshots;
 using VirtWeb.Networks;
 using VirtWeb.Templates;
+using VirtWeb.Usage;
 
 namespace VirtWeb.Tests;
 
@@ -30,7 +31,8 @@ public static class TestServices
             .AddImagesServices()
             .AddSnapshotsServices()
             .AddNetworksServices()
-            .AddTemplatesServices();
+            .AddTemplatesServices()
+            .AddUsageServices();
         context.Services.Replace(ServiceDescriptor.Singleton<IHostConnections, NoHostConnections>());
         context.Services.TryAddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         context.JSInterop.Mode = JSRuntimeMode.Loose;

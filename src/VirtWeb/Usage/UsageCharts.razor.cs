@@ -145,7 +145,14 @@ public partial class UsageCharts
     {
         if (_module is not null)
         {
-            await _module.InvokeVoidAsync("draw", _container, _families ?? []);
+            try
+            {
+                await _module.InvokeVoidAsync("draw", _container, _families ?? []);
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser left; the circuit goes with it.
+            }
         }
     }
 

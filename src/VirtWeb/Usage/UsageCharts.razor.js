@@ -24,7 +24,9 @@ function format(value, unit) {
     return value.toFixed(value < 10 && i > 0 ? 1 : 0) + ' ' + steps[i] + unit;
 }
 
+// The container is gone (null) when the page left the tab before this call arrived: nothing to draw into.
 export function draw(container, families) {
+    if (!container) return;
     dispose(container);
     const colours = palette();
     const width = Math.max(280, Math.floor((container.clientWidth || 900) / 2) - 24);
@@ -59,6 +61,7 @@ export function draw(container, families) {
 }
 
 export function dispose(container) {
+    if (!container) return;
     for (const chart of charts.get(container) ?? []) chart.destroy();
     charts.delete(container);
     container.replaceChildren();
