@@ -35,7 +35,7 @@ public sealed class ClusterSettingsTests
     }
 
     [Fact]
-    public void AddCluster_Enabled_OwnershipByLease()
+    public async Task AddCluster_Enabled_OwnershipByLease()
     {
         var builder = Builder(("Cluster:Enabled", "true"), ("Cluster:InstanceId", "vwc-settings"));
         builder.Services.AddClusterServices();
@@ -43,7 +43,8 @@ public sealed class ClusterSettingsTests
 
         builder.AddCluster();
 
-        using var services = builder.Services.BuildServiceProvider();
+        // The lease data source is disposed asynchronously, as the app's host does.
+        await using var services = builder.Services.BuildServiceProvider();
         var ownership = services.GetRequiredService<IHostOwnership>();
         Assert.IsType<LeaseOwnership>(ownership);
         Assert.Equal("vwc-settings", ownership.InstanceId);

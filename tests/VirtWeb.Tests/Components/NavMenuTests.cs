@@ -13,7 +13,7 @@ public sealed class NavMenuTests : ComponentTest
 
         menu.WaitForAssertion(() =>
         {
-            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Networks", "Machine IDs", "Users", "Access grants", "Audit trail", "Open consoles", "Account settings"], LinkTexts(menu));
+            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Networks", "Machine IDs", "Templates", "Users", "Access grants", "Audit trail", "Open consoles", "Account settings"], LinkTexts(menu));
             Assert.Contains("Administration", menu.Markup);
         });
     }
@@ -29,7 +29,7 @@ public sealed class NavMenuTests : ComponentTest
 
         menu.WaitForAssertion(() =>
         {
-            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Networks", "Machine IDs", "Account settings"], LinkTexts(menu));
+            Assert.Equal(["Start", "Hosts", "Guests", "Images", "Networks", "Machine IDs", "Templates", "Account settings"], LinkTexts(menu));
             Assert.DoesNotContain("Administration", menu.Markup);
         });
     }
