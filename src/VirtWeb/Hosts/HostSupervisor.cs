@@ -49,9 +49,6 @@ public sealed class HostSupervisor : IAsyncDisposable
 
     public string Uri => _uri;
 
-    /// <summary>The URI opened (the stored one with the configured key and PKI parameters).</summary>
-    public string ConnectUri => _connectUri;
-
     public string Name => _name;
 
     /// <summary>The open connection while the host is connected; actions use it instead of opening their own.</summary>
