@@ -18,11 +18,20 @@ public sealed class DatabaseHealth(IDbContextFactory<VirtWebDbContext> dbFactory
     /// <summary>How long one probe may wait: a PostgreSQL that hangs reads as down, not as a page that hangs.</summary>
     public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How many probes in a row must time out before silence reads as an outage. One slow answer on a loaded machine
+    /// (a burst of guest boots on two cores) is no outage, and refusing every action for it would be; a refused
+    /// connection or a server shutting down still reads as down at once.
+    /// </summary>
+    public const int TimeoutsBeforeOutage = 2;
+
     public const string Consequence =
         "Hosts, guests, pools and networks stay live from libvirt, but every action (power, create, delete, settings), " +
         "sign-in, users, grants and the audit trail wait until it is back.";
 
     private DatabaseOutage? _outage;
+    private int _timeoutsInRow;
+    private Task? _pending;
 
     /// <summary>Raised when the database goes down or comes back; handlers must not block.</summary>
     public event Action? Changed;
@@ -59,28 +68,56 @@ public sealed class DatabaseHealth(IDbContextFactory<VirtWebDbContext> dbFactory
         }
     }
 
-    /// <summary>Asks PostgreSQL once and updates the state.</summary>
+    /// <summary>Asks PostgreSQL once and updates the state; returns within <see cref="ProbeTimeout"/>.</summary>
     public async Task ProbeAsync(CancellationToken cancellationToken)
     {
+        // Npgsql does not honour cancellation while it waits for the server's answer to its startup message, so a
+        // server that accepts and stays silent would hold the probe for the connection's whole Timeout (15 s by
+        // default). The probe stops waiting on its own clock instead; a query still pending from an earlier probe counts
+        // as one more silent probe rather than a second connection piling up behind it.
+        if (_pending is { IsCompleted: false })
+        {
+            CountSilentProbe();
+            return;
+        }
+
+        _ = _pending?.Exception; // an abandoned query's late failure is observed here, not reported as unobserved
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        var query = SelectOneAsync(timeout.Token);
+        _pending = query;
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(ProbeTimeout);
-            await using var db = await dbFactory.CreateDbContextAsync(timeout.Token);
-            await db.Database.ExecuteSqlRawAsync("SELECT 1", timeout.Token);
+            await query.WaitAsync(ProbeTimeout, cancellationToken);
+            Volatile.Write(ref _timeoutsInRow, 0);
             if (Interlocked.Exchange(ref _outage, null) is { } was)
             {
                 logger.LogInformation("PostgreSQL answers again after {Seconds:F0} s.", (timeProvider.GetUtcNow() - was.Since).TotalSeconds);
                 Changed?.Invoke();
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested && !query.IsFaulted)
         {
-            ReportFailure(new TimeoutException($"PostgreSQL did not answer within {ProbeTimeout.TotalSeconds:F0} s."));
+            CountSilentProbe();
         }
         catch (Exception e) when (IsUnreachable(e))
         {
             ReportFailure(e);
+        }
+    }
+
+    private async Task SelectOneAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.Database.ExecuteSqlRawAsync("SELECT 1", cancellationToken);
+    }
+
+    private void CountSilentProbe()
+    {
+        if (Interlocked.Increment(ref _timeoutsInRow) >= TimeoutsBeforeOutage)
+        {
+            ReportFailure(new TimeoutException($"PostgreSQL did not answer {TimeoutsBeforeOutage} probes in a row within {ProbeTimeout.TotalSeconds:F0} s each."));
         }
     }
 }
