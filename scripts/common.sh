@@ -31,7 +31,35 @@ prepare_machine() {
   require_root
   install_packages postgresql libvirt0 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-daemon-system \
     libvirt-clients qemu-system-x86 qemu-utils genisoimage osinfo-db "$@"
+  ensure_osinfo_db
   require_dotnet
+}
+
+# Debian 12's osinfo-db (0.20221130) predates Debian 12 itself, so its OS presets end at Debian 11. libosinfo reads a
+# local database in /etc/osinfo over the system one (where `osinfo-db-import --local` puts a newer release): fill it
+# from the next Debian release's osinfo-db, which is architecture-independent XML, fetched by apt-get from the mirror
+# this machine already uses, with an apt state of its own so the system's sources and packages stay as they are.
+# Best effort: without it the presets are the system's, which the app reads as before.
+ensure_osinfo_db() {
+  [ -e /usr/share/osinfo/os/debian.org/debian-12.xml ] || [ -e /etc/osinfo/os/debian.org/debian-12.xml ] && return 0
+  local mirror work
+  mirror="$(apt-get indextargets --format '$(REPO_URI)' 'Identifier: Packages' 'Codename: bookworm' 2>/dev/null | head -n 1)"
+  [ -n "$mirror" ] || { log "osinfo-db: no Debian mirror configured; OS presets end at Debian 11"; return 0; }
+  work="$(mktemp -d)"
+  chmod 755 "$work" # apt downloads as its _apt user
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
+  echo "deb $mirror trixie main" > "$work/sources.list"
+  local apt=(-qq -o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache")
+  log "osinfo-db: adding the next Debian release's OS database to /etc/osinfo (the system's ends at Debian 11)"
+  if apt-get "${apt[@]}" update && (cd "$work" && apt-get "${apt[@]}" download osinfo-db) \
+      && dpkg-deb -x "$work"/osinfo-db_*.deb "$work/root" && [ -d "$work/root/usr/share/osinfo/os" ]; then
+    mkdir -p /etc/osinfo
+    cp -a "$work/root/usr/share/osinfo/." /etc/osinfo/
+  else
+    log "osinfo-db: could not fetch the newer database; OS presets end at Debian 11"
+  fi
+  rm -rf "$work"
 }
 
 # npm ci only when package-lock.json changed since the last install, so a second run stays fast.

@@ -23,11 +23,14 @@ public sealed class OsPresets(ILogger<OsPresets> logger, IConfiguration? configu
 {
     public const string DefaultDirectory = "/usr/share/osinfo";
 
+    /// <summary>libosinfo's local database, read over the system one: where a newer osinfo-db release is imported.</summary>
+    public const string LocalDirectory = "/etc/osinfo";
+
     private static readonly string[] s_virtioBlock = ["http://pcisig.com/pci/1af4/1001", "http://pcisig.com/pci/1af4/1042"];
     private static readonly string[] s_virtioNet = ["http://pcisig.com/pci/1af4/1000", "http://pcisig.com/pci/1af4/1041"];
     private static readonly string[] s_e1000e = ["http://pcisig.com/pci/8086/10d3"];
 
-    private readonly Lazy<IReadOnlyList<OsPreset>> _all = new(() => Load(configuration?["Templates:OsinfoDirectory"] ?? DefaultDirectory, logger));
+    private readonly Lazy<IReadOnlyList<OsPreset>> _all = new(() => Load(configuration?["Templates:OsinfoDirectory"] is { } directory ? [directory] : [DefaultDirectory, LocalDirectory], logger));
 
     public IReadOnlyList<OsPreset> All => _all.Value;
 
@@ -54,17 +57,19 @@ public sealed class OsPresets(ILogger<OsPresets> logger, IConfiguration? configu
     private sealed record Raw(string Id, string ShortId, string Name, string? Version, string? Family, string? Derives, HashSet<string> Devices,
         XElement? Minimum, XElement? Recommended, List<string> VolumeIds, DateOnly? Released);
 
-    private static List<OsPreset> Load(string directory, ILogger logger)
+    /// <summary>Reads each database in turn; an OS a later one describes too is taken from the later one, as libosinfo does.</summary>
+    private static List<OsPreset> Load(IReadOnlyList<string> directories, ILogger logger)
     {
-        var os = Path.Combine(directory, "os");
-        if (!Directory.Exists(os))
+        var present = directories.Select(d => Path.Combine(d, "os")).Where(Directory.Exists).ToList();
+        if (present.Count == 0)
         {
-            logger.LogWarning("osinfo-db is not installed ({Directory} is missing); no OS presets are offered. Install the Debian package osinfo-db.", os);
+            logger.LogWarning("osinfo-db is not installed ({Directory} is missing); no OS presets are offered. Install the Debian package osinfo-db.",
+                Path.Combine(directories[0], "os"));
             return [];
         }
 
         var raws = new Dictionary<string, Raw>(StringComparer.Ordinal);
-        foreach (var file in Directory.EnumerateFiles(os, "*.xml", SearchOption.AllDirectories))
+        foreach (var file in present.SelectMany(os => Directory.EnumerateFiles(os, "*.xml", SearchOption.AllDirectories)))
         {
             try
             {

@@ -109,7 +109,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
         Context.SignInAs("olga", Roles.Operator);
         Upsert(Store.Pools, Pool(HostId, "default"));
         var presets = Context.Services.GetRequiredService<VirtWeb.Templates.OsPresets>();
-        var debian = presets.Search("Debian 11").First(p => p.Name == "Debian 11");
+        var debian = presets.Search("Debian 12").First(p => p.Name == "Debian 12");
         var dialog = await OpenAsync();
         var autocomplete = dialog.FindComponents<MudAutocomplete<VirtWeb.Templates.OsPreset>>().Single();
 
@@ -118,7 +118,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
         dialog.WaitForAssertion(() =>
         {
             Assert.Equal(1, NumberIn<int>(dialog, "vCPUs"));
-            Assert.Equal(1024, NumberIn<int>(dialog, "Memory (MiB)"));
+            Assert.Equal(2048, NumberIn<int>(dialog, "Memory (MiB)"));
             Assert.Equal(20, NumberIn<int>(dialog, "Size (GiB)"));
             Assert.Contains("Minimum: 1 vCPU, 1024 MiB, 10 GiB", dialog.Markup);
             Assert.Contains("virtio drivers: yes", dialog.Markup);
@@ -128,7 +128,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
         await dialog.InvokeAsync(() => memory.Instance.ValueChanged.InvokeAsync(512));
         dialog.WaitForAssertion(() =>
         {
-            Assert.Contains("Debian 11 needs at least 1024 MiB", dialog.Markup);
+            Assert.Contains("Debian 12 needs at least 1024 MiB", dialog.Markup);
             Assert.True(dialog.Find("[data-testid=create-submit]").HasAttribute("disabled"));
         });
     }

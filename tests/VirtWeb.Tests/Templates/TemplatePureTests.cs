@@ -11,17 +11,18 @@ public sealed class TemplatePureTests
     [Fact]
     public void OsPresets_FromOsinfoDb_ListDebianWithItsMinimumRecommendedAndVirtio()
     {
-        // Debian bookworm's osinfo-db (0.20221130) predates Debian 12's entry; Debian 11 is its newest Debian release.
-        var debian = Assert.Single(Presets.Search("debian11"));
+        // Debian bookworm's own osinfo-db (0.20221130) ends at Debian 11; the scripts add the next release's database
+        // to libosinfo's local one (/etc/osinfo), which is read over the system's.
+        var debian = Assert.Single(Presets.Search("debian12"));
 
-        Assert.Equal(("http://debian.org/debian/11", "Debian 11"), (debian.Id, debian.Name));
+        Assert.Equal(("http://debian.org/debian/12", "Debian 12"), (debian.Id, debian.Name));
         Assert.Equal((1, 1024UL, 10UL), (debian.MinimumVcpus, debian.MinimumMemoryMiB, debian.MinimumDiskGiB));
-        Assert.Equal((1024UL, 20UL), (debian.RecommendedMemoryMiB, debian.RecommendedDiskGiB));
+        Assert.Equal((2048UL, 20UL), (debian.RecommendedMemoryMiB, debian.RecommendedDiskGiB));
         Assert.True(debian.HasVirtio);
         Assert.Equal(("virtio", "virtio"), (debian.DiskBus, debian.NicModel));
-        Assert.Contains(Presets.Search("Debian"), p => p.Name == "Debian 10");
+        Assert.Contains(Presets.Search("Debian"), p => p.Name == "Debian 11");
         Assert.True(Presets.All.Count > 100, $"{Presets.All.Count} presets");
-        Assert.Equal("Debian 11", Presets.DetectFromVolumeLabel("Debian 11.5.0 amd64 n")?.Name);
+        Assert.Equal("Debian 12", Presets.DetectFromVolumeLabel("Debian 12.5.0 amd64 n")?.Name);
     }
 
     [Theory]
