@@ -27,7 +27,8 @@ public sealed class TemplatePoolFullQemuTests(VirtWebFactory factory) : Integrat
         var hostId = await GuestWorld.AddQemuHostAsync(Factory);
         var connection = Connection(hostId);
         using var disk = SmallFileSystem.Create(96);
-        await using var source = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwfull-tpl" });
+        // Kernel and initrd in a pool of their own inside the storage roots (the definition policy wants volumes there).
+        await using var source = TinyGuest.Define(new TinyGuestOptions { NamePrefix = "vwfull-tpl", WorkParent = PoolRootsOptions.DefaultRoot });
 
         // The template's disk in the small pool, made larger than the tiny guest's (16 MiB of data past the end of its
         // file system, which the guest never reads), so that a full copy takes a size that fills the pool quickly.
@@ -43,6 +44,8 @@ public sealed class TemplatePoolFullQemuTests(VirtWebFactory factory) : Integrat
         connection.DefineDomain(xml.ToString()).Dispose();
 
         using var pool = disk.CreatePool(connection);
+        using var boot = connection.CreateStoragePool(
+            $"<pool type='dir'><name>{disk.Name}-boot</name><target><path>{System.Security.SecurityElement.Escape(source.WorkDirectory)}</path></target></pool>");
         var tag = Guid.NewGuid().ToString("N")[..6];
         var names = Enumerable.Range(1, 5).Select(i => $"vwfull-{tag}-{i}").ToList();
         var deployed = new List<Guid>();
@@ -131,6 +134,7 @@ public sealed class TemplatePoolFullQemuTests(VirtWebFactory factory) : Integrat
                 }
 
                 pool.Stop();
+                boot.Stop();
             });
         }
     }

@@ -123,6 +123,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
             Assert.Equal(20, NumberIn<int>(dialog, "Size (GiB)"));
             Assert.Contains("Minimum: 1 vCPU, 1024 MiB, 10 GiB", dialog.Markup);
             Assert.Contains("virtio drivers: yes", dialog.Markup);
+            Assert.Equal(("virtio", "virtio"), (SelectIn(dialog, "Disk bus"), SelectIn(dialog, "NIC model")));
         });
 
         var memory = dialog.FindComponents<MudNumericField<int>>().Single(f => f.Instance.Label == "Memory (MiB)");
