@@ -186,7 +186,7 @@ public partial class CreateGuestDialog
     private string? IsoDetectionText => _isoDetection switch
     {
         null => null,
-        { Label: null } => "Not an ISO 9660 image VirtWeb can read the label of; choose the OS below.",
+        { Label: null } => "VirtWeb found no ISO 9660 volume label in it; choose the OS below.",
         { Preset: { } preset } => $"Volume label '{_isoDetection.Label}': {preset.Name} (osinfo)" + (_os == preset ? ", chosen below" : "; the OS you chose below stays"),
         _ => $"Volume label '{_isoDetection.Label}': osinfo does not know it; choose the OS below.",
     };

@@ -83,6 +83,15 @@ public sealed class IsoOsDetection(IIsoLabelReader reader, OsPresets presets, Li
             return new IsoDetection(null, null);
         }
 
-        return new IsoDetection(label, label is null ? null : presets.DetectFromVolumeLabel(label));
+        try
+        {
+            return new IsoDetection(label, label is null ? null : presets.DetectFromVolumeLabel(label));
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException e)
+        {
+            // osinfo's patterns are plain; a match that runs out of time is a pathological label, not an OS.
+            logger.LogInformation("Matching the volume label {Label} timed out on pattern {Pattern}", label, e.Pattern);
+            return new IsoDetection(label, null);
+        }
     }
 }

@@ -177,16 +177,17 @@ public sealed class CreateGuestDialogTests : ComponentTest
     }
 
     [Fact]
-    public async Task CreateGuestDialog_IsoDetectedAfterTheUserChoseAnOs_TheUsersChoiceStays()
+    public async Task CreateGuestDialog_IsoDetectedAfterTheUserChoseAnOs_TheUsersChoiceStaysAndEachLabelIsShown()
     {
         var media = Pool(HostId, "media");
         var iso = Volume(media, "debian.iso");
         var other = Volume(media, "tools.iso");
+        var blank = Volume(media, "blank.iso");
         Context.Services.Replace(ServiceDescriptor.Singleton<VirtWeb.Templates.IIsoLabelReader>(
             new FixedIsoLabels(new() { [iso.Path] = "Debian 11.5.0 amd64 n", [other.Path] = "cidata" })));
         Context.SignInAs("olga", Roles.Operator);
         Upsert(Store.Pools, media);
-        Upsert(Store.Volumes, iso, other);
+        Upsert(Store.Volumes, iso, other, blank);
         var presets = Context.Services.GetRequiredService<VirtWeb.Templates.OsPresets>();
         var dialog = await OpenAsync();
         var autocomplete = dialog.FindComponents<MudAutocomplete<VirtWeb.Templates.OsPreset>>().Single();
@@ -202,6 +203,9 @@ public sealed class CreateGuestDialogTests : ComponentTest
             Assert.Equal("Volume label 'cidata': osinfo does not know it; choose the OS below.", dialog.Find("[data-testid=create-iso-detected]").TextContent);
             Assert.Equal("Debian 10", OsIn(dialog)?.Name);
         });
+        await ChooseIsoAsync(dialog, blank.Path);
+        dialog.WaitForAssertion(() => Assert.Equal("VirtWeb found no ISO 9660 volume label in it; choose the OS below.",
+            dialog.Find("[data-testid=create-iso-detected]").TextContent));
     }
 
     private static async Task ChooseIsoAsync(IRenderedComponent<MudDialogProvider> dialog, string path)
