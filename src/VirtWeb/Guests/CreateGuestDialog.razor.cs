@@ -169,7 +169,7 @@ public partial class CreateGuestDialog
             return;
         }
 
-        var detection = await Detection.DetectAsync(_user, _hostId, path);
+        var detection = await Detection.FindOsAsync(_user, _hostId, path);
         if (_isoPath != path)
         {
             return;

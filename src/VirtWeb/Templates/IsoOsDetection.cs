@@ -64,7 +64,7 @@ public sealed record IsoDetection(string? Label, OsPreset? Preset);
 /// </summary>
 public sealed class IsoOsDetection(IIsoLabelReader reader, OsPresets presets, LiveStateStore store, AccessControl access, ILogger<IsoOsDetection> logger)
 {
-    public async Task<IsoDetection> DetectAsync(ClaimsPrincipal caller, Guid hostId, string path, CancellationToken cancellationToken = default)
+    public async Task<IsoDetection> FindOsAsync(ClaimsPrincipal caller, Guid hostId, string path, CancellationToken cancellationToken = default)
     {
         var volume = store.Volumes.Find(VolumeState.KeyOf(hostId, path));
         if (volume is null || !access.Allows(caller, volume.AccessPath, Permission.View))

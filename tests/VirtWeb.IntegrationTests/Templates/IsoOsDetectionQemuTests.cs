@@ -20,32 +20,32 @@ public sealed class IsoOsDetectionQemuTests(VirtWebFactory factory) : Integratio
     [InlineData("Debian 11.5.0 amd64 n", "Debian 11")]
     [InlineData("Debian 10.13.0 amd64 n", "Debian 10")]
     [InlineData("cidata", null)]
-    public async Task Detect_IsoWithAVolumeLabel_ReadsItThroughLibvirtAndNamesTheOsOsinfoKnowsByIt(string label, string? os)
+    public async Task FindOs_IsoWithAVolumeLabel_ReadsItThroughLibvirtAndNamesTheOsOsinfoKnowsByIt(string label, string? os)
     {
         var path = await UploadAsync("installer.iso", BuildIso(label));
 
-        var detection = await Service<IsoOsDetection>().DetectAsync(QemuPool.Operator, _pool.HostId, path);
+        var detection = await Service<IsoOsDetection>().FindOsAsync(QemuPool.Operator, _pool.HostId, path);
 
         Assert.Equal((label, os), (detection.Label, detection.Preset?.Name));
     }
 
     [Fact]
-    public async Task Detect_VolumeThatIsNoIso9660Image_NoLabelAndNoOs()
+    public async Task FindOs_VolumeThatIsNoIso9660Image_NoLabelAndNoOs()
     {
         var path = await UploadAsync("blank.iso", new byte[64 * 1024]);
 
-        var detection = await Service<IsoOsDetection>().DetectAsync(QemuPool.Operator, _pool.HostId, path);
+        var detection = await Service<IsoOsDetection>().FindOsAsync(QemuPool.Operator, _pool.HostId, path);
 
         Assert.Equal(new IsoDetection(null, null), detection);
     }
 
     [Fact]
-    public async Task Detect_CallerWhoMayNotSeeThePool_NothingRead()
+    public async Task FindOs_CallerWhoMayNotSeeThePool_NothingRead()
     {
         var path = await UploadAsync("debian.iso", BuildIso("Debian 11.5.0 amd64 n"));
         var stranger = QemuPool.Principal("NoSuchRole", "stranger");
 
-        var detection = await Service<IsoOsDetection>().DetectAsync(stranger, _pool.HostId, path);
+        var detection = await Service<IsoOsDetection>().FindOsAsync(stranger, _pool.HostId, path);
 
         Assert.Equal(new IsoDetection(null, null), detection);
     }
