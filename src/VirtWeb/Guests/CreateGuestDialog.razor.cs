@@ -28,6 +28,11 @@ public partial class CreateGuestDialog
     private string? _networkSource = "default";
     private readonly OneAtATime _action = new(e => e is GuestActionException or AccessDeniedException);
     private VirtWeb.Templates.OsPreset? _os;
+    private string _diskBus = "virtio";
+    private string _nicModel = "virtio";
+    // The OS came from the chosen ISO's label, not from the user: another ISO may replace it.
+    private bool _osDetected;
+    private VirtWeb.Templates.IsoDetection? _isoDetection;
 
     [CascadingParameter]
     public required IMudDialogInstance Dialog { get; init; }
@@ -52,6 +57,9 @@ public partial class CreateGuestDialog
 
     [Inject]
     public required VirtWeb.Templates.OsPresets Presets { get; init; }
+
+    [Inject]
+    public required VirtWeb.Templates.IsoOsDetection Detection { get; init; }
 
     /// <summary>The host's networks (name, mode, state) or its bridges, whichever the network choice asks for.</summary>
     internal IReadOnlyList<(string Value, string Text)> NetworkChoices => NetworkSources;
@@ -129,7 +137,14 @@ public partial class CreateGuestDialog
     private Task<IEnumerable<VirtWeb.Templates.OsPreset>> SearchPresets(string? text, CancellationToken cancellationToken) =>
         Task.FromResult<IEnumerable<VirtWeb.Templates.OsPreset>>(Presets.Search(text));
 
-    /// <summary>The OS's recommended values (its minimum where osinfo recommends none) fill vCPUs, memory and disk size.</summary>
+    /// <summary>The user chose the OS (or cleared it): an ISO chosen later no longer replaces it.</summary>
+    private void ChoosePreset(VirtWeb.Templates.OsPreset? preset)
+    {
+        _osDetected = false;
+        ApplyPreset(preset);
+    }
+
+    /// <summary>The OS's recommended values (its minimum where osinfo recommends none) fill vCPUs, memory and disk size; its devices the disk bus and NIC model.</summary>
     internal void ApplyPreset(VirtWeb.Templates.OsPreset? preset)
     {
         _os = preset;
@@ -141,7 +156,40 @@ public partial class CreateGuestDialog
         _vcpus = preset.RecommendedVcpus ?? preset.MinimumVcpus ?? _vcpus;
         _memoryMiB = (int)(preset.RecommendedMemoryMiB ?? preset.MinimumMemoryMiB ?? (ulong)_memoryMiB);
         _diskGiB = (int)(preset.RecommendedDiskGiB ?? preset.MinimumDiskGiB ?? (ulong)_diskGiB);
+        _diskBus = preset.DiskBus;
+        _nicModel = preset.NicModel;
     }
+
+    /// <summary>A chosen ISO whose volume label osinfo knows preselects its OS, unless the user chose one.</summary>
+    private async Task IsoChangedAsync()
+    {
+        _isoDetection = null;
+        if (_isoPath is not { } path)
+        {
+            return;
+        }
+
+        var detection = await Detection.FindOsAsync(_user, _hostId, path);
+        if (_isoPath != path)
+        {
+            return;
+        }
+
+        _isoDetection = detection;
+        if (detection.Preset is { } preset && (_os is null || _osDetected))
+        {
+            ApplyPreset(preset);
+            _osDetected = true;
+        }
+    }
+
+    private string? IsoDetectionText => _isoDetection switch
+    {
+        null => null,
+        { Label: null } => "VirtWeb found no ISO 9660 volume label in it; choose the OS below.",
+        { Preset: { } preset } => $"Volume label '{_isoDetection.Label}': {preset.Name} (osinfo)" + (_os == preset ? ", chosen below" : "; the OS you chose below stays"),
+        _ => $"Volume label '{_isoDetection.Label}': osinfo does not know it; choose the OS below.",
+    };
 
     private static string PresetText(VirtWeb.Templates.OsPreset os) =>
         $"Minimum: {os.MinimumVcpus?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} vCPU, {os.MinimumMemoryMiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} MiB, {os.MinimumDiskGiB?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} GiB · " +
@@ -152,7 +200,7 @@ public partial class CreateGuestDialog
     private Task CreateAsync() => _action.RunAsync(AuthenticationState, async user =>
     {
         var guest = await Creation.CreateAsync(user, new GuestCreateInput(
-            _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource, _os?.Id));
+            _hostId, _name, _vcpus, _memoryMiB, _disk, _pool, _diskGiB, _volumePath, _boot, _isoPath, _kernelPath, _initrdPath, _cmdline, _network, _networkSource, _os?.Id, _diskBus, _nicModel));
         Dialog.Close(DialogResult.Ok(guest));
     });
 }

@@ -39,7 +39,7 @@ public sealed class DefinitionPolicy(StorageRoots roots)
         Require(connection, xmlFor(input.Disk == GuestDiskChoice.ExistingVolume ? (input.ExistingVolumePath?.Trim() ?? "", "raw") : null));
         if (input.Disk is GuestDiskChoice.NewQcow2 or GuestDiskChoice.NewRaw)
         {
-            RequirePool(connection, input.Pool?.Trim() ?? "", "the new disk (vda)");
+            RequirePool(connection, input.Pool?.Trim() ?? "", $"the new disk ({GuestCreation.DiskTarget(input.DiskBus ?? "virtio")})");
         }
     }
 

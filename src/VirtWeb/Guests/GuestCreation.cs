@@ -25,7 +25,10 @@ public enum GuestNetworkChoice
     None,
 }
 
-/// <summary>What the create-guest form collects. Sizes: memory in MiB, disk in GiB.</summary>
+/// <summary>
+/// What the create-guest form collects. Sizes: memory in MiB, disk in GiB. <see cref="DiskBus"/> and <see cref="NicModel"/>
+/// come from the OS preset (osinfo) when one is chosen; left out, they are the preset's, or virtio without a preset.
+/// </summary>
 public sealed record GuestCreateInput(
     Guid HostId,
     string? Name,
@@ -42,13 +45,29 @@ public sealed record GuestCreateInput(
     string? KernelCmdline = null,
     GuestNetworkChoice Network = GuestNetworkChoice.Network,
     string? NetworkSource = "default",
-    string? OsId = null);
+    string? OsId = null,
+    string? DiskBus = null,
+    string? NicModel = null);
 
 /// <summary>Names and the domain XML VirtWeb generates; pure functions, so the rules are testable without libvirt.</summary>
 public static class GuestCreation
 {
     public const int MaxNameLength = 64;
     public const int MinMemoryMiB = 16;
+
+    /// <summary>The disk buses the form offers: what osinfo's presets ask for (virtio, or SATA for an OS without virtio drivers) and IDE for the oldest.</summary>
+    public static readonly IReadOnlyList<string> DiskBuses = ["virtio", "sata", "ide"];
+
+    /// <summary>The NIC models the form offers: paravirtual, and the emulated ones osinfo names for an OS without virtio drivers.</summary>
+    public static readonly IReadOnlyList<string> NicModels = ["virtio", "e1000e", "e1000", "rtl8139"];
+
+    /// <summary>The system disk's target on a bus: vda, sda or hda (the ISO's CD-ROM takes the next SATA name).</summary>
+    public static string DiskTarget(string bus) => bus switch
+    {
+        "sata" => "sda",
+        "ide" => "hda",
+        _ => "vda",
+    };
 
     /// <summary>A guest name: it becomes file names (disks, logs), so no path characters, no control characters.</summary>
     public static string ValidateName(string? name)
@@ -120,23 +139,27 @@ public static class GuestCreation
         }
 
         xml.Append("  </os>\n  <features><acpi/><apic/></features>\n  <devices>\n");
+        var bus = input.DiskBus ?? "virtio";
         if (disk is { } d)
         {
-            xml.Append($"    <disk type='file' device='disk'>\n      <driver name='qemu' type='{E(d.Format)}'/>\n      <source file='{E(d.Path)}'/>\n      <target dev='vda' bus='virtio'/>\n    </disk>\n");
+            xml.Append($"    <disk type='file' device='disk'>\n      <driver name='qemu' type='{E(d.Format)}'/>\n      <source file='{E(d.Path)}'/>\n      <target dev='{DiskTarget(bus)}' bus='{E(bus)}'/>\n    </disk>\n");
         }
 
         if (input.Boot == GuestBootChoice.Iso)
         {
-            xml.Append($"    <disk type='file' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n      <source file='{E(input.IsoPath)}'/>\n      <target dev='sda' bus='sata'/>\n      <readonly/>\n    </disk>\n");
+            var cdrom = disk is not null && bus == "sata" ? "sdb" : "sda";
+            xml.Append($"    <disk type='file' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n      <source file='{E(input.IsoPath)}'/>\n      <target dev='{cdrom}' bus='sata'/>\n      <readonly/>\n    </disk>\n");
         }
+
+        var model = E(input.NicModel ?? "virtio");
 
         switch (input.Network)
         {
             case GuestNetworkChoice.Network:
-                xml.Append($"    <interface type='network'>\n      <source network='{E(input.NetworkSource)}'/>\n      <model type='virtio'/>\n    </interface>\n");
+                xml.Append($"    <interface type='network'>\n      <source network='{E(input.NetworkSource)}'/>\n      <model type='{model}'/>\n    </interface>\n");
                 break;
             case GuestNetworkChoice.Bridge:
-                xml.Append($"    <interface type='bridge'>\n      <source bridge='{E(input.NetworkSource)}'/>\n      <model type='virtio'/>\n    </interface>\n");
+                xml.Append($"    <interface type='bridge'>\n      <source bridge='{E(input.NetworkSource)}'/>\n      <model type='{model}'/>\n    </interface>\n");
                 break;
         }
 

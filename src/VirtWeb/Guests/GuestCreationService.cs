@@ -36,6 +36,14 @@ public sealed class GuestCreationService(
         return created;
     }
 
+    private static string Choose(string? chosen, string? preset, IReadOnlyList<string> offered, string what)
+    {
+        var value = chosen?.Trim() is { Length: > 0 } c ? c : preset ?? offered[0];
+        return offered.Contains(value)
+            ? value
+            : throw new GuestActionException($"'{value}' is not a {what} VirtWeb offers; choose one of {string.Join(", ", offered)}.");
+    }
+
     private async Task<GuestState> Create(ClaimsPrincipal caller, GuestCreateInput input, CancellationToken cancellationToken)
     {
         var name = GuestCreation.ValidateName(input.Name);
@@ -50,9 +58,10 @@ public sealed class GuestCreationService(
             throw new GuestActionException($"Memory must be at least {GuestCreation.MinMemoryMiB} MiB; {input.MemoryMiB} MiB cannot boot anything.");
         }
 
+        VirtWeb.Templates.OsPreset? preset = null;
         if (input.OsId is { Length: > 0 } osId)
         {
-            var preset = presets.Find(osId) ?? throw new GuestActionException($"osinfo does not know the OS '{osId}'; pick the OS from the list (or none).");
+            preset = presets.Find(osId) ?? throw new GuestActionException($"osinfo does not know the OS '{osId}'; pick the OS from the list (or none).");
             if (preset.MinimumMemoryMiB is { } minimum && (ulong)input.MemoryMiB < minimum)
             {
                 throw new GuestActionException($"{input.MemoryMiB} MiB is below {preset.Name}'s minimum of {minimum} MiB (osinfo); give the guest at least {minimum} MiB.");
@@ -63,6 +72,13 @@ public sealed class GuestCreationService(
                 throw new GuestActionException($"{preset.Name} needs at least {vcpus} vCPUs (osinfo); {input.Vcpus} is too few.");
             }
         }
+
+        // The OS's devices unless the form chose others: an OS without virtio drivers would not find a virtio disk.
+        input = input with
+        {
+            DiskBus = Choose(input.DiskBus, preset?.DiskBus, GuestCreation.DiskBuses, "disk bus"),
+            NicModel = Choose(input.NicModel, preset?.NicModel, GuestCreation.NicModels, "NIC model"),
+        };
 
         if (facts is not null && (long)input.MemoryMiB * 1024 > facts.MemoryKiB)
         {

@@ -198,8 +198,15 @@ public sealed class TemplateDeployService(
 
             report(DeployStep.Done, request.Start ? "running" + (seed is null ? "" : "; the seed goes once the first boot is done") : "defined, shut off", uuid);
         }
-        catch (Exception e) when (e is GuestActionException or LibvirtException or DeployInputException or InvalidOperationException or HostUnavailableException)
+        // Whatever stops this guest (a refusal, libvirt, the seed tool, the database) undoes it alone and is named; the guests
+        // before it stay and the ones after it are still tried. Only a cancellation ends the whole deploy.
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            if (e is not (GuestActionException or LibvirtException or DeployInputException or InvalidOperationException or HostUnavailableException))
+            {
+                logger.LogWarning(e, "Deploying {Name} failed unexpectedly", name);
+            }
+
             var reason = e is LibvirtException l ? GuestActionLock.Plain(l) : e.Message;
             await Task.Run(() => Undo(connection, uuid, seed), CancellationToken.None);
             report(DeployStep.Failed, reason, null);

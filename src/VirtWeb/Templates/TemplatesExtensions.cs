@@ -16,6 +16,8 @@ public static class TemplatesExtensions
         services.AddSingleton<TemplateService>();
         services.AddSingleton<TemplateDeployService>();
         services.AddSingleton<SeedCleanup>();
+        services.AddSingleton<IIsoLabelReader, LibvirtIsoLabelReader>();
+        services.AddSingleton<IsoOsDetection>();
         return services;
     }
 }

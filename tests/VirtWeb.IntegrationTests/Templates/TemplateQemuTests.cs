@@ -1,5 +1,4 @@
 using VirtWeb.Libvirt.Xml;
-using System.Diagnostics;
 using System.Security;
 using System.Xml.Linq;
 using VirtWeb.IntegrationTests.Images;
@@ -131,33 +130,5 @@ public sealed class TemplateQemuTests(VirtWebFactory factory) : IntegrationTest(
         }
     }
 
-    /// <summary>Reads until <paramref name="done"/> holds; agent errors while the guest boots or reboots count as not yet.</summary>
-    private async Task<T> WaitAsync<T>(Func<Task<T?>> read, Func<T, bool> done, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        var last = "nothing yet";
-        while (clock.Elapsed < Deadline)
-        {
-            try
-            {
-                if (await read() is { } value)
-                {
-                    if (done(value))
-                    {
-                        return value;
-                    }
-
-                    last = value.ToString() ?? "";
-                }
-            }
-            catch (Exception e) when (e is LibvirtException or InvalidOperationException or KeyNotFoundException)
-            {
-                last = e.Message;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
-
-        throw new TimeoutException($"within {Deadline.TotalSeconds} s: {what}; last seen: {last}");
-    }
+    private Task<T> WaitAsync<T>(Func<Task<T?>> read, Func<T, bool> done, string what) => AgentWait.UntilAsync(read, done, Deadline, what);
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor;
 
 namespace VirtWeb.Tests.Guests;
@@ -122,6 +123,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
             Assert.Equal(20, NumberIn<int>(dialog, "Size (GiB)"));
             Assert.Contains("Minimum: 1 vCPU, 1024 MiB, 10 GiB", dialog.Markup);
             Assert.Contains("virtio drivers: yes", dialog.Markup);
+            Assert.Equal(("virtio", "virtio"), (SelectIn(dialog, "Disk bus"), SelectIn(dialog, "NIC model")));
         });
 
         var memory = dialog.FindComponents<MudNumericField<int>>().Single(f => f.Instance.Label == "Memory (MiB)");
@@ -133,10 +135,103 @@ public sealed class CreateGuestDialogTests : ComponentTest
         });
     }
 
+    [Fact]
+    public async Task CreateGuestDialog_PresetWithoutVirtio_FillsSataDiskBusAndAnEmulatedNic()
+    {
+        Context.SignInAs("olga", Roles.Operator);
+        Upsert(Store.Pools, Pool(HostId, "default"));
+        var presets = Context.Services.GetRequiredService<VirtWeb.Templates.OsPresets>();
+        var etch = presets.Find("http://debian.org/debian/4")!;
+        var dialog = await OpenAsync();
+        var autocomplete = dialog.FindComponents<MudAutocomplete<VirtWeb.Templates.OsPreset>>().Single();
+
+        await dialog.InvokeAsync(() => autocomplete.Instance.ValueChanged.InvokeAsync(etch));
+
+        dialog.WaitForAssertion(() =>
+        {
+            Assert.Equal(("sata", "e1000"), (SelectIn(dialog, "Disk bus"), SelectIn(dialog, "NIC model")));
+            Assert.Contains("no virtio drivers", dialog.Markup);
+        });
+    }
+
+    [Fact]
+    public async Task CreateGuestDialog_IsoWhoseVolumeLabelOsinfoKnows_PreselectsThatOsAndItsValues()
+    {
+        var media = Pool(HostId, "media");
+        var iso = Volume(media, "debian-11.5.0-amd64-netinst.iso");
+        Context.Services.Replace(ServiceDescriptor.Singleton<VirtWeb.Templates.IIsoLabelReader>(new FixedIsoLabels(new() { [iso.Path] = "Debian 11.5.0 amd64 n" })));
+        Context.SignInAs("olga", Roles.Operator);
+        Upsert(Store.Pools, media);
+        Upsert(Store.Volumes, iso);
+        var dialog = await OpenAsync();
+
+        await ChooseIsoAsync(dialog, iso.Path);
+
+        dialog.WaitForAssertion(() =>
+        {
+            Assert.Equal("Debian 11", OsIn(dialog)?.Name);
+            Assert.Equal((1024, 20), (NumberIn<int>(dialog, "Memory (MiB)"), NumberIn<int>(dialog, "Size (GiB)")));
+            Assert.Equal(("virtio", "virtio"), (SelectIn(dialog, "Disk bus"), SelectIn(dialog, "NIC model")));
+            Assert.Equal("Volume label 'Debian 11.5.0 amd64 n': Debian 11 (osinfo), chosen below", dialog.Find("[data-testid=create-iso-detected]").TextContent);
+        });
+    }
+
+    [Fact]
+    public async Task CreateGuestDialog_IsoDetectedAfterTheUserChoseAnOs_TheUsersChoiceStaysAndEachLabelIsShown()
+    {
+        var media = Pool(HostId, "media");
+        var iso = Volume(media, "debian.iso");
+        var other = Volume(media, "tools.iso");
+        var blank = Volume(media, "blank.iso");
+        Context.Services.Replace(ServiceDescriptor.Singleton<VirtWeb.Templates.IIsoLabelReader>(
+            new FixedIsoLabels(new() { [iso.Path] = "Debian 11.5.0 amd64 n", [other.Path] = "cidata" })));
+        Context.SignInAs("olga", Roles.Operator);
+        Upsert(Store.Pools, media);
+        Upsert(Store.Volumes, iso, other, blank);
+        var presets = Context.Services.GetRequiredService<VirtWeb.Templates.OsPresets>();
+        var dialog = await OpenAsync();
+        var autocomplete = dialog.FindComponents<MudAutocomplete<VirtWeb.Templates.OsPreset>>().Single();
+        await dialog.InvokeAsync(() => autocomplete.Instance.ValueChanged.InvokeAsync(presets.Find("http://debian.org/debian/10")));
+
+        await ChooseIsoAsync(dialog, iso.Path);
+        dialog.WaitForAssertion(() => Assert.Equal("Volume label 'Debian 11.5.0 amd64 n': Debian 11 (osinfo); the OS you chose below stays",
+            dialog.Find("[data-testid=create-iso-detected]").TextContent));
+        await ChooseIsoAsync(dialog, other.Path);
+
+        dialog.WaitForAssertion(() =>
+        {
+            Assert.Equal("Volume label 'cidata': osinfo does not know it; choose the OS below.", dialog.Find("[data-testid=create-iso-detected]").TextContent);
+            Assert.Equal("Debian 10", OsIn(dialog)?.Name);
+        });
+        await ChooseIsoAsync(dialog, blank.Path);
+        dialog.WaitForAssertion(() => Assert.Equal("VirtWeb found no ISO 9660 volume label in it; choose the OS below.",
+            dialog.Find("[data-testid=create-iso-detected]").TextContent));
+    }
+
+    private static async Task ChooseIsoAsync(IRenderedComponent<MudDialogProvider> dialog, string path)
+    {
+        var picker = dialog.FindComponents<VolumePicker>().Single(p => p.Instance.TestId == "create-iso");
+        var select = picker.FindComponent<MudSelect<string>>();
+        await dialog.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(path));
+    }
+
+    /// <summary>The labels of ISOs the test names; the real reader (through libvirt) is tested on libvirtd in IsoOsDetectionQemuTests.</summary>
+    private sealed class FixedIsoLabels(Dictionary<string, string> labels) : VirtWeb.Templates.IIsoLabelReader
+    {
+        public Task<string?> ReadAsync(Guid hostId, string path, CancellationToken cancellationToken = default) =>
+            Task.FromResult(labels.GetValueOrDefault(path));
+    }
+
     // What the field shows: a test reads the parameter the dialog bound, which the analyzer guards against for app code.
 #pragma warning disable MUD0012
     private static T NumberIn<T>(IRenderedComponent<MudDialogProvider> dialog, string label) =>
         dialog.FindComponents<MudNumericField<T>>().Single(f => f.Instance.Label == label).Instance.Value!;
+
+    private static VirtWeb.Templates.OsPreset? OsIn(IRenderedComponent<MudDialogProvider> dialog) =>
+        dialog.FindComponents<MudAutocomplete<VirtWeb.Templates.OsPreset>>().Single().Instance.Value;
+
+    private static string? SelectIn(IRenderedComponent<MudDialogProvider> dialog, string label) =>
+        dialog.FindComponents<MudSelect<string>>().Single(f => f.Instance.Label == label).Instance.Value;
 #pragma warning restore MUD0012
 
     private static List<string> NetworkTexts(IRenderedComponent<MudDialogProvider> dialog) =>
