@@ -158,8 +158,8 @@ public sealed class CreateGuestDialogTests : ComponentTest
     public async Task CreateGuestDialog_IsoWhoseVolumeLabelOsinfoKnows_PreselectsThatOsAndItsValues()
     {
         var media = Pool(HostId, "media");
-        var iso = Volume(media, "debian-11.5.0-amd64-netinst.iso");
-        Context.Services.Replace(ServiceDescriptor.Singleton<VirtWeb.Templates.IIsoLabelReader>(new FixedIsoLabels(new() { [iso.Path] = "Debian 11.5.0 amd64 n" })));
+        var iso = Volume(media, "debian-12.5.0-amd64-netinst.iso");
+        Context.Services.Replace(ServiceDescriptor.Singleton<VirtWeb.Templates.IIsoLabelReader>(new FixedIsoLabels(new() { [iso.Path] = "Debian 12.5.0 amd64 n" })));
         Context.SignInAs("olga", Roles.Operator);
         Upsert(Store.Pools, media);
         Upsert(Store.Volumes, iso);
@@ -169,10 +169,10 @@ public sealed class CreateGuestDialogTests : ComponentTest
 
         dialog.WaitForAssertion(() =>
         {
-            Assert.Equal("Debian 11", OsIn(dialog)?.Name);
-            Assert.Equal((1024, 20), (NumberIn<int>(dialog, "Memory (MiB)"), NumberIn<int>(dialog, "Size (GiB)")));
+            Assert.Equal("Debian 12", OsIn(dialog)?.Name);
+            Assert.Equal((2048, 20), (NumberIn<int>(dialog, "Memory (MiB)"), NumberIn<int>(dialog, "Size (GiB)")));
             Assert.Equal(("virtio", "virtio"), (SelectIn(dialog, "Disk bus"), SelectIn(dialog, "NIC model")));
-            Assert.Equal("Volume label 'Debian 11.5.0 amd64 n': Debian 11 (osinfo), chosen below", dialog.Find("[data-testid=create-iso-detected]").TextContent);
+            Assert.Equal("Volume label 'Debian 12.5.0 amd64 n': Debian 12 (osinfo), chosen below", dialog.Find("[data-testid=create-iso-detected]").TextContent);
         });
     }
 
@@ -184,7 +184,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
         var other = Volume(media, "tools.iso");
         var blank = Volume(media, "blank.iso");
         Context.Services.Replace(ServiceDescriptor.Singleton<VirtWeb.Templates.IIsoLabelReader>(
-            new FixedIsoLabels(new() { [iso.Path] = "Debian 11.5.0 amd64 n", [other.Path] = "cidata" })));
+            new FixedIsoLabels(new() { [iso.Path] = "Debian 12.5.0 amd64 n", [other.Path] = "cidata" })));
         Context.SignInAs("olga", Roles.Operator);
         Upsert(Store.Pools, media);
         Upsert(Store.Volumes, iso, other, blank);
@@ -194,7 +194,7 @@ public sealed class CreateGuestDialogTests : ComponentTest
         await dialog.InvokeAsync(() => autocomplete.Instance.ValueChanged.InvokeAsync(presets.Find("http://debian.org/debian/10")));
 
         await ChooseIsoAsync(dialog, iso.Path);
-        dialog.WaitForAssertion(() => Assert.Equal("Volume label 'Debian 11.5.0 amd64 n': Debian 11 (osinfo); the OS you chose below stays",
+        dialog.WaitForAssertion(() => Assert.Equal("Volume label 'Debian 12.5.0 amd64 n': Debian 12 (osinfo); the OS you chose below stays",
             dialog.Find("[data-testid=create-iso-detected]").TextContent));
         await ChooseIsoAsync(dialog, other.Path);
 
