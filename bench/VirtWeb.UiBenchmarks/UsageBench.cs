@@ -97,6 +97,11 @@ public static class UsageBench
 
         var total = await SizeAsync(connection);
         rows.Add(new($"history after a month, {guests:N0} guests: table and indexes", Size(total), ""));
+        await using (var database = new NpgsqlCommand("SELECT pg_database_size(current_database())", connection))
+        {
+            rows.Add(new($"database after a month, {guests:N0} guests: the whole app database", Size((long)(await database.ExecuteScalarAsync())!), ""));
+        }
+
         // A year: the finer tiers are full and stay so; the 6 h tier holds 1,461 points a guest (and 14,612 at ten years).
         var year = 360 * bytesPerRow[10] + 1440 * bytesPerRow[60] + 1488 * bytesPerRow[1800] + 1461 * bytesPerRow[21600];
         rows.Add(new("history: bytes per guest per year (tiers full, a year of 6 h points)", Size((long)year), ""));
