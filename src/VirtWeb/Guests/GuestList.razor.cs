@@ -67,6 +67,12 @@ public partial class GuestList
     [Inject]
     public required VirtWeb.Usage.UsageWatch UsageWatch { get; init; }
 
+    [Inject]
+    public required Microsoft.Extensions.Options.IOptions<VirtWeb.Usage.UsageOptions> UsageOptions { get; init; }
+
+    /// <summary>The server does not sample (Usage:Enabled is false): the usage columns say so and do not sort.</summary>
+    private bool SamplingOff => !UsageOptions.Value.Enabled;
+
     private long Minute => (_clock?.Now ?? TimeProvider.GetUtcNow()).ToUnixTimeSeconds() / 60;
 
     private IEnumerable<HostState> HostOptions => (_hosts?.Items ?? []).OrderBy(h => h.Name, StringComparer.CurrentCultureIgnoreCase);
@@ -100,7 +106,7 @@ public partial class GuestList
         _canAct = Access.AllowsAnywhere(user, Permission.Power);
         _guests = _live.Add(new LiveView<GuestState>(LiveState.Guests, g => g.Key, InvokeAsync, Apply, g => Access.Allows(user, g.AccessPath, Permission.View)));
         // The guests on screen are sampled every 2 s while their rows exist.
-        _rowComponents = new GuestRowRegistry(g => UsageWatch.Watch(g.HostId, g.Uuid));
+        _rowComponents = SamplingOff ? new GuestRowRegistry() : new GuestRowRegistry(g => UsageWatch.Watch(g.HostId, g.Uuid));
         _usage = _live.Add(new LiveView<VirtWeb.Usage.GuestUsage>(Usage.Guests, u => u.Key, InvokeAsync, ApplyUsage, u => Access.Allows(user, u.AccessPath, Permission.View)));
         _hosts = _live.Add(new LiveView<HostState>(LiveState.Hosts, h => h.Key, InvokeAsync, _ => StateHasChanged(), h => Access.MaySeeAnythingUnder(user, h.AccessPath)));
         _clock = _live.Add(new LiveClock(TimeProvider, InvokeAsync, () => Minute != _renderedMinute, StateHasChanged));

@@ -42,6 +42,10 @@ public partial class GuestRow : IDisposable
     [Parameter]
     public IReadOnlyList<float> Trail { get; set; } = [];
 
+    /// <summary>Sampling is off on this server (Usage:Enabled): the usage cells say so instead of staying empty.</summary>
+    [Parameter]
+    public bool SamplingOff { get; set; }
+
     [Parameter]
     public EventCallback<bool> SelectedChanged { get; set; }
 

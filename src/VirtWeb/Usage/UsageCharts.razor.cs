@@ -51,6 +51,12 @@ public partial class UsageCharts
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
 
+    [Inject]
+    public required Microsoft.Extensions.Options.IOptions<UsageOptions> Options { get; init; }
+
+    /// <summary>The server does not sample (Usage:Enabled is false): no live numbers, only the history written before.</summary>
+    private bool SamplingOff => !Options.Value.Enabled;
+
     /// <summary>The charts' data as last read; tests read it.</summary>
     public IReadOnlyList<UsageChartFamily>? Families => _families;
 
@@ -58,16 +64,20 @@ public partial class UsageCharts
 
     private HostUsage? HostNow => _hostUsage?.Find(HostId.ToString())?.Usage;
 
-    private string NowCpu => (GuestUuid is null ? HostNow?.CpuPercent : GuestNow?.CpuPercent) is { } cpu ? $"{cpu:0.#} %" : "no reading";
+    private string NowCpu => SamplingOff ? UsageText.SamplingOff
+        : (GuestUuid is null ? HostNow?.CpuPercent : GuestNow?.CpuPercent) is { } cpu ? $"{cpu:0.#} %" : "no reading";
 
-    private string NowMemory => GuestUuid is null
+    private string NowMemory => SamplingOff ? UsageText.SamplingOff
+        : GuestUuid is null
         ? HostNow is { MemoryUsedKiB: { } used } ? Guests.GuestText.Memory(used) : UsageText.NotReported
         : GuestNow is null ? "no reading" : UsageText.Memory(GuestNow);
 
-    private string NowDisk => Pair(GuestUuid is null ? HostNow?.DiskReadBytesPerSecond : GuestNow?.DiskReadBytesPerSecond,
+    private string NowDisk => SamplingOff ? UsageText.SamplingOff
+        : Pair(GuestUuid is null ? HostNow?.DiskReadBytesPerSecond : GuestNow?.DiskReadBytesPerSecond,
         GuestUuid is null ? HostNow?.DiskWriteBytesPerSecond : GuestNow?.DiskWriteBytesPerSecond, "read", "write");
 
-    private string NowNetwork => Pair(GuestUuid is null ? HostNow?.NetRxBytesPerSecond : GuestNow?.NetRxBytesPerSecond,
+    private string NowNetwork => SamplingOff ? UsageText.SamplingOff
+        : Pair(GuestUuid is null ? HostNow?.NetRxBytesPerSecond : GuestNow?.NetRxBytesPerSecond,
         GuestUuid is null ? HostNow?.NetTxBytesPerSecond : GuestNow?.NetTxBytesPerSecond, "in", "out");
 
     private static string Pair(double? a, double? b, string first, string second) =>
@@ -87,7 +97,7 @@ public partial class UsageCharts
         if (GuestUuid is { } uuid)
         {
             var key = Guests.GuestState.KeyOf(HostId, uuid);
-            _watching = Watch.Watch(HostId, uuid);
+            _watching = SamplingOff ? null : Watch.Watch(HostId, uuid);
             _guestUsage = _live.Add(new Live.LiveView<GuestUsage>(Live.Guests, u => u.Key, InvokeAsync, _ => StateHasChanged(), u => u.Key == key));
         }
 
@@ -102,7 +112,8 @@ public partial class UsageCharts
         {
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Usage/UsageCharts.razor.js");
             await DrawAsync();
-            _refresh = RefreshAsync(_stop.Token);
+            // Without sampling the hour gets no new points to re-read.
+            _refresh = SamplingOff ? Task.CompletedTask : RefreshAsync(_stop.Token);
         }
     }
 

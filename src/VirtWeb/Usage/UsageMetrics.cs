@@ -6,8 +6,16 @@ using VirtWeb.Live;
 
 namespace VirtWeb.Usage;
 
-public sealed class UsageMetricsOptions
+/// <summary>The <c>Usage:</c> section of the configuration.</summary>
+public sealed class UsageOptions
 {
+    /// <summary>
+    /// Whether the app samples its hosts at all (Usage:Enabled, on by default). Off, no sampler runs: the guest list, the
+    /// charts and <c>/metrics</c> say that sampling is off instead of showing numbers, and the history keeps what it has
+    /// (rolled up and pruned as before). The bench turns it off to measure what sampling costs the event path.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>
     /// A bearer credential a Prometheus server scrapes <c>/metrics</c> with, seeing every host and guest (Usage:ScrapeToken;
     /// at least 32 characters). Without it, <c>/metrics</c> answers API tokens and signed-in users under their grants.
@@ -34,7 +42,7 @@ public static class UsageMetrics
         return app;
     }
 
-    private static async Task ServeAsync(HttpContext context, ApiTokenValidator tokens, AccessControl access, LiveStateStore store, UsageLive live, Microsoft.Extensions.Options.IOptions<UsageMetricsOptions> options)
+    private static async Task ServeAsync(HttpContext context, ApiTokenValidator tokens, AccessControl access, LiveStateStore store, UsageLive live, Microsoft.Extensions.Options.IOptions<UsageOptions> options)
     {
         Func<string, bool> mayView;
         if (context.Request.Headers.Authorization is [{ } header, ..] && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -66,13 +74,16 @@ public static class UsageMetrics
         }
 
         var registry = Metrics.NewCustomRegistry();
-        Write(Metrics.WithCustomRegistry(registry), store, live, mayView);
+        Write(Metrics.WithCustomRegistry(registry), store, live, mayView, options.Value.Enabled);
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
     }
 
-    internal static void Write(IMetricFactory factory, LiveStateStore store, UsageLive live, Func<string, bool> mayView)
+    internal static void Write(IMetricFactory factory, LiveStateStore store, UsageLive live, Func<string, bool> mayView, bool samplingEnabled)
     {
+        // Without sampling there are no series below; this says why, so an empty scrape is not taken for idle guests.
+        factory.CreateGauge("virtweb_usage_sampling_enabled", "1 when the server samples its hosts (Usage:Enabled), 0 when it does not")
+            .Set(samplingEnabled ? 1 : 0);
         var hostNames = store.Hosts.Current().ToDictionary(h => h.HostId, h => h.Name);
         var guests = new (string Name, string Help, Func<GuestUsage, double?> Value)[]
         {

@@ -16,7 +16,8 @@ public sealed class UsageSampler(
     IServiceProvider services,
     TimeProvider timeProvider,
     ILogger<UsageSampler> logger,
-    VirtWeb.Cluster.IHostOwnership ownership) : BackgroundService
+    VirtWeb.Cluster.IHostOwnership ownership,
+    Microsoft.Extensions.Options.IOptions<UsageOptions> options) : BackgroundService
 {
     public static readonly TimeSpan FullInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan WatchedInterval = TimeSpan.FromSeconds(2);
@@ -32,6 +33,12 @@ public sealed class UsageSampler(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            logger.LogInformation("Usage sampling is off (Usage:Enabled is false): no host is sampled, the pages say so");
+            return;
+        }
+
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -72,6 +79,7 @@ public sealed class UsageSampler(
     private async Task RunHostAsync(Guid hostId, CancellationToken cancellationToken)
     {
         var sampler = new HostSampler(hostId, timeProvider);
+        var failures = new SamplingFailureLog(timeProvider);
         var nextFull = timeProvider.GetUtcNow();
         // A connection of the sampler's own: a stats round of many guests then never holds the host's pages and actions
         // behind it (one call at a time per connection), and it is opened again after a failure.
@@ -84,11 +92,21 @@ public sealed class UsageSampler(
                 {
                     own ??= await services.GetRequiredService<IHostConnections>().OpenSeparateAsync(hostId, cancellationToken);
                     nextFull = await SampleOnceAsync(hostId, sampler, own.Connection, nextFull, cancellationToken);
+                    if (failures.Recovered() is > 0 and var failed)
+                    {
+                        logger.LogInformation("Sampling {Host} works again after {Failures} failed rounds", hostId, failed);
+                    }
                 }
                 catch (Exception e) when (e is LibvirtException or HostUnavailableException or ObjectDisposedException or Npgsql.NpgsqlException)
                 {
                     // The supervisor notices a lost connection and reconnects; this loop is stopped and started with it.
-                    logger.LogDebug("Sampling {Host} failed: {Message}", hostId, e.Message);
+                    // A missing reading is a gap in the history, so it is worth a warning, but a host that stays down
+                    // fails every 2 s: one warning, then one every few minutes with the count in between.
+                    if (failures.Failed() is { } suppressed)
+                    {
+                        logger.LogWarning("Sampling {Host} failed ({Suppressed} more failures since the last warning): {Message}", hostId, suppressed, e.Message);
+                    }
+
                     if (e is not Npgsql.NpgsqlException)
                     {
                         own?.Dispose();
@@ -156,6 +174,45 @@ public sealed class UsageSampler(
                 live.Guests.Upsert(guest, version);
             }
         }
+    }
+}
+
+/// <summary>
+/// When one host's sampling failures are logged as warnings: the first failure, then at most one per
+/// <see cref="Interval"/> while they go on, each saying how many were not logged in between. Not thread-safe: one host's
+/// loop owns it.
+/// </summary>
+public sealed class SamplingFailureLog(TimeProvider timeProvider)
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+
+    private DateTimeOffset? _lastWarning;
+    private int _suppressed;
+    private int _failures;
+
+    /// <summary>A round failed: the failures not logged since the last warning when this one is to be logged, else null.</summary>
+    public int? Failed()
+    {
+        _failures++;
+        var now = timeProvider.GetUtcNow();
+        if (_lastWarning is { } last && now - last < Interval)
+        {
+            _suppressed++;
+            return null;
+        }
+
+        _lastWarning = now;
+        var suppressed = _suppressed;
+        _suppressed = 0;
+        return suppressed;
+    }
+
+    /// <summary>A round worked: how many failed in a row before it (0 when none); the next failure warns at once.</summary>
+    public int Recovered()
+    {
+        var failures = _failures;
+        (_failures, _suppressed, _lastWarning) = (0, 0, null);
+        return failures;
     }
 }
 

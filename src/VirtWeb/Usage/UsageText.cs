@@ -8,6 +8,9 @@ public static class UsageText
 {
     public const string NotReported = "not reported";
 
+    /// <summary>What a usage number reads when the server does not sample (Usage:Enabled is false).</summary>
+    public const string SamplingOff = "sampling off";
+
     /// <summary>"37 %", or empty while there is no number (not running, the first round).</summary>
     public static string Cpu(GuestUsage? usage) => usage?.CpuPercent is { } cpu ? $"{cpu:0} %" : "";
 

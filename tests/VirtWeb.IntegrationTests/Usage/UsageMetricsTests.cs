@@ -59,4 +59,25 @@ public sealed class UsageMetricsTests(VirtWebFactory factory) : ApiTest(factory)
             live.Forget(hostId, Store.NextVersion());
         }
     }
+
+    [Fact]
+    public async Task History_UserWithoutAGrantOnTheGuest_RefusedAndAudited()
+    {
+        var hostId = Guid.NewGuid();
+        var uuid = Guid.NewGuid();
+        var stranger = await UserAsync("usagestranger", null);
+        var viewer = await UserAsync("usageviewer", Roles.Viewer);
+        var now = DateTimeOffset.UtcNow;
+        var queries = Service<UsageQueries>();
+
+        var refused = await Assert.ThrowsAsync<AccessDeniedException>(() => queries.ReadGuestAsync(SignedIn(stranger), hostId, uuid, now.AddHours(-1), now, 100));
+        Assert.Contains("usage", refused.Message);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => queries.ReadHostAsync(SignedIn(stranger), hostId, now.AddHours(-1), now, 100));
+        var denied = await AuditRowsAsync(r => r.Action == "usage.read" && r.Target == AccessPaths.Guest(hostId, uuid));
+        Assert.Equal(AuditOutcome.Denied, Assert.Single(denied).Outcome);
+
+        // The same query under a grant answers: an hour of empty buckets, a gap.
+        var series = await queries.ReadGuestAsync(SignedIn(viewer), hostId, uuid, now.AddHours(-1), now, 100);
+        Assert.All(series.Values["Cpu"], v => Assert.Null(v));
+    }
 }
