@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace VirtWeb.Cluster;
 
@@ -30,6 +31,13 @@ public static class ClusterExtensions
         builder.Services.AddSingleton(sp => new LeaseOwnership(
             sp.GetRequiredService<HostLeases>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeaseOwnership>>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostOwnership>(sp => sp.GetRequiredService<LeaseOwnership>()));
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(options));
+        builder.Services.AddSingleton(sp => new LiveBus(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LiveStateStore>(), sp.GetRequiredService<IHostOwnership>(),
+            sp.GetRequiredService<HostConnections>(), options, sp.GetRequiredService<ILogger<LiveBus>>()));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IClusterBus>(sp => sp.GetRequiredService<LiveBus>()));
+        // First of the hosted services: it must hear the supervisors' first writes, which follow HostConnections' start.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<LiveBus>()));
         return builder;
     }
 
@@ -37,6 +45,7 @@ public static class ClusterExtensions
     public static IServiceCollection AddClusterServices(this IServiceCollection services)
     {
         services.TryAddSingleton<IHostOwnership, LocalOwnership>();
+        services.TryAddSingleton<IClusterBus, LocalBus>();
         return services;
     }
 
@@ -54,6 +63,21 @@ public static class ClusterExtensions
             KeepAlive = 1,
             ApplicationName = Truncate($"VirtWeb leases {options.ResolvedInstanceId}", 63),
         }.ConnectionString).Build();
+
+    /// <summary>
+    /// Connects in the background: an instance starts (and serves the hosts it owns) with Redis down, and the
+    /// multiplexer reconnects by itself when Redis is back.
+    /// </summary>
+    public static IConnectionMultiplexer ConnectRedis(ClusterOptions options)
+    {
+        var configuration = ConfigurationOptions.Parse(options.Redis!);
+        configuration.AbortOnConnectFail = false;
+        configuration.ClientName = Truncate($"virtweb-{options.ResolvedInstanceId}", 63).Replace(' ', '-');
+        configuration.ConnectTimeout = 2000;
+        configuration.SyncTimeout = 2000;
+        configuration.AsyncTimeout = 2000;
+        return ConnectionMultiplexer.Connect(configuration);
+    }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 }
