@@ -26,6 +26,7 @@ public static class ClusterExtensions
             return builder;
         }
 
+        builder.Services.AddSingleton(options);
         var connectionString = DataExtensions.ValidateConnectionString(builder.Configuration.GetConnectionString(DataExtensions.ConnectionStringName));
         builder.Services.AddSingleton(sp => new HostLeases(LeaseDataSource(connectionString, options), options.ResolvedInstanceId, options));
         builder.Services.AddSingleton(sp => new LeaseOwnership(
@@ -36,6 +37,9 @@ public static class ClusterExtensions
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LiveStateStore>(), sp.GetRequiredService<IHostOwnership>(),
             sp.GetRequiredService<HostConnections>(), options, sp.GetRequiredService<ILogger<LiveBus>>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IClusterBus>(sp => sp.GetRequiredService<LiveBus>()));
+        builder.Services.AddSingleton<AccessChangeBus>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IAccessChanges>(sp => sp.GetRequiredService<AccessChangeBus>()));
+        builder.Services.AddHostedService<AccessChangeListener>();
         // First of the hosted services: it must hear the supervisors' first writes, which follow HostConnections' start.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<LiveBus>()));
         return builder;
