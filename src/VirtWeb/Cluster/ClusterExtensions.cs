@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
+using VirtWeb.Consoles;
 
 namespace VirtWeb.Cluster;
 
@@ -37,6 +38,7 @@ public static class ClusterExtensions
             sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LiveStateStore>(), sp.GetRequiredService<IHostOwnership>(),
             sp.GetRequiredService<HostConnections>(), options, sp.GetRequiredService<ILogger<LiveBus>>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IClusterBus>(sp => sp.GetRequiredService<LiveBus>()));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IConsoleTicketStore, RedisConsoleTicketStore>());
         builder.Services.AddSingleton<AccessChangeBus>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IAccessChanges>(sp => sp.GetRequiredService<AccessChangeBus>()));
         builder.Services.AddHostedService<AccessChangeListener>();

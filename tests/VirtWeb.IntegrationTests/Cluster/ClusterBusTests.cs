@@ -1,4 +1,5 @@
 using VirtWeb.Cluster;
+using VirtWeb.Consoles;
 
 namespace VirtWeb.IntegrationTests.Cluster;
 
@@ -47,4 +48,39 @@ public sealed class ClusterBusTests : IAsyncLifetime
         await changedOnB.Task.WaitAsync(OnTheBus);
         Assert.Equal(AccessRole.Viewer, accessOnB.RoleOn(principal, path));
     }
+
+    [Fact]
+    public async Task Tickets_IssuedOnA_RedeemedThroughBOnceAndNeverAgainAnywhere()
+    {
+        var (host, guest) = (Guid.NewGuid(), Guid.NewGuid());
+        var ticket = await Tickets(_a).IssueAsync("u1", "ursula", "s1", host, guest, ConsoleKind.Graphics);
+
+        var first = await Tickets(_b).RedeemAsync(ticket, "u1", "s1", host, guest, ConsoleKind.Graphics);
+        var againOnB = await Tickets(_b).RedeemAsync(ticket, "u1", "s1", host, guest, ConsoleKind.Graphics);
+        var againOnA = await Tickets(_a).RedeemAsync(ticket, "u1", "s1", host, guest, ConsoleKind.Graphics);
+
+        Assert.Equal(TicketRefusal.None, first.Refusal);
+        Assert.Equal("ursula", first.Ticket!.UserName);
+        Assert.Equal(TicketRefusal.Unknown, againOnB.Refusal);
+        Assert.Equal(TicketRefusal.Unknown, againOnA.Refusal);
+    }
+
+    [Fact]
+    public async Task Tickets_RedeemedOnAAndBAtOnce_ExactlyOneOpens()
+    {
+        var (host, guest) = (Guid.NewGuid(), Guid.NewGuid());
+        for (var i = 0; i < 20; i++)
+        {
+            var ticket = await Tickets(_a).IssueAsync("u1", "ursula", "s1", host, guest, ConsoleKind.Serial);
+
+            var both = await Task.WhenAll(
+                Task.Run(() => Tickets(_a).RedeemAsync(ticket, "u1", "s1", host, guest, ConsoleKind.Serial)),
+                Task.Run(() => Tickets(_b).RedeemAsync(ticket, "u1", "s1", host, guest, ConsoleKind.Serial)));
+
+            Assert.Single(both, r => r.Refusal == TicketRefusal.None);
+            Assert.Single(both, r => r.Refusal == TicketRefusal.Unknown);
+        }
+    }
+
+    private static ConsoleTickets Tickets(ClusterAppFactory instance) => instance.Services.GetRequiredService<ConsoleTickets>();
 }
