@@ -42,6 +42,7 @@ public static class ClusterExtensions
         builder.Services.AddSingleton<AccessChangeBus>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IAccessChanges>(sp => sp.GetRequiredService<AccessChangeBus>()));
         builder.Services.AddHostedService<AccessChangeListener>();
+        builder.Services.AddHealthChecks().AddCheck<RedisReadyHealthCheck>("redis", tags: [DatabaseReadyHealthCheck.ReadyTag]);
         // First of the hosted services: it must hear the supervisors' first writes, which follow HostConnections' start.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<LiveBus>()));
         return builder;

@@ -82,5 +82,15 @@ public sealed class ClusterBusTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Readyz_RedisAnswers_Ready()
+    {
+        using var client = _b.CreateClient();
+
+        var ready = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
     private static ConsoleTickets Tickets(ClusterAppFactory instance) => instance.Services.GetRequiredService<ConsoleTickets>();
 }

@@ -9,7 +9,7 @@ namespace VirtWeb.IntegrationTests.Cluster;
 /// The app in this test process as one instance, with the default lease timings, on the test Redis. Given a
 /// database and a prefix, several of these in one process are several instances of one cluster.
 /// </summary>
-public sealed class ClusterAppFactory(string instanceId, string? sharedConnectionString, string redisPrefix) : VirtWebFactory
+public sealed class ClusterAppFactory(string instanceId, string? sharedConnectionString, string redisPrefix, string? redis = null) : VirtWebFactory
 {
     public const string InstanceId = "vwc-app";
 
@@ -34,7 +34,7 @@ public sealed class ClusterAppFactory(string instanceId, string? sharedConnectio
 
         builder.UseSetting("Cluster:Enabled", "true");
         builder.UseSetting("Cluster:InstanceId", instanceId);
-        builder.UseSetting("Cluster:Redis", TestRedis.ConnectionString);
+        builder.UseSetting("Cluster:Redis", redis ?? TestRedis.ConnectionString);
         builder.UseSetting("Cluster:RedisPrefix", redisPrefix);
         // Several instances would each add the demo host on a first run; the test adds its hosts itself.
         builder.UseSetting("Hosts:AddDemoHost", "false");
