@@ -6,8 +6,8 @@ namespace VirtWeb.Cluster;
 /// <summary>
 /// Access changes across instances: the instance where a role, a disabled account or a grant changed publishes its
 /// id on <c>{prefix}:access</c>; every other instance reads roles and grants again at once, which refilters its open
-/// pages and ends consoles no longer allowed (as a change made there would). A message lost while Redis is away is
-/// covered by each instance's periodic re-read (<see cref="AccessControl.ReloadInterval"/>).
+/// pages as a change made there would (open consoles keep their own re-check against the database). A message lost
+/// while Redis is away is covered by each instance's periodic re-read (<see cref="AccessControl.ReloadInterval"/>).
 /// </summary>
 public sealed class AccessChangeBus(IConnectionMultiplexer redis, ClusterOptions options, ILogger<AccessChangeBus> logger) : IAccessChanges
 {
