@@ -6,7 +6,14 @@ cd "$(dirname "$0")"
 ROOT="$(pwd)"
 source scripts/common.sh
 
-prepare_machine
+# Redis is needed only by several instances (README "Several instances"); one process alone runs without it.
+CLUSTER_ON=false
+case "${Cluster__Enabled:-}" in [Tt]rue|1) CLUSTER_ON=true ;; esac
+if [ "$CLUSTER_ON" = true ]; then
+  prepare_machine redis-server
+else
+  prepare_machine
+fi
 restore_npm
 
 PG_DIR="$ROOT/.data/postgres"
@@ -16,6 +23,13 @@ if [ -z "${ConnectionStrings__VirtWeb:-}" ]; then
   trap 'stop_postgres "$PG_DIR"' EXIT
 else
   log "using the PostgreSQL of ConnectionStrings__VirtWeb"
+fi
+
+REDIS_DIR="$ROOT/.data/redis"
+if [ "$CLUSTER_ON" = true ] && [ -z "${Cluster__Redis:-}" ]; then
+  start_redis "$REDIS_DIR" "${VIRTWEB_REDIS_PORT:-56380}"
+  export Cluster__Redis="$REDIS_CONNECTION"
+  trap 'stop_postgres "$PG_DIR"; stop_redis "$REDIS_DIR"' EXIT
 fi
 
 ensure_service_user

@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 ROOT="$(pwd)"
 source scripts/common.sh
 
-prepare_machine chromium e2fsprogs iproute2
+prepare_machine chromium e2fsprogs iproute2 redis-server
 restore_npm
 
 PG_DIR="$ROOT/.data/test-postgres"
@@ -14,7 +14,11 @@ start_postgres "$PG_DIR" "${VIRTWEB_TEST_PG_PORT:-55433}"
 export VIRTWEB_TEST_POSTGRES="$PG_CONNECTION"
 # The database-outage tests stop and start this cluster themselves.
 export VIRTWEB_TEST_PG_DIR="$PG_DIR"
-trap 'stop_postgres "$PG_DIR"' EXIT
+REDIS_DIR="$ROOT/.data/test-redis"
+trap 'stop_postgres "$PG_DIR"; stop_redis "$REDIS_DIR"' EXIT
+# The several-instances tests share one Redis as they share one PostgreSQL.
+start_redis "$REDIS_DIR" "${VIRTWEB_TEST_REDIS_PORT:-56379}"
+export VIRTWEB_TEST_REDIS="$REDIS_CONNECTION"
 
 ensure_service_user
 ensure_libvirtd || die "libvirtd is needed for the qemu:///system tests"
@@ -53,6 +57,7 @@ set -e
 
 trap - EXIT
 stop_postgres "$PG_DIR"
+stop_redis "$REDIS_DIR"
 
 # One closing line summed over the per-project summaries ("Passed!  - Failed: 0, Passed: 23, Skipped: 0, ...").
 sum_counter() {

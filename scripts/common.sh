@@ -125,6 +125,54 @@ stop_postgres() {
   fi
 }
 
+# start_redis DATA_DIR PORT: a private Redis for the several-instances bus (README "Several instances"), on
+# 127.0.0.1 only, without persistence (the bus keeps only what its owners write again after a restart), with a
+# generated password. Sets REDIS_CONNECTION in StackExchange.Redis form.
+start_redis() {
+  local data="$1" port="$2"
+  command -v redis-server >/dev/null || die "redis-server is not installed; install the Debian package redis-server."
+  mkdir -p "$data"
+  data="$(cd "$data" && pwd)"
+  local password_file="$data/password"
+  if [ ! -f "$password_file" ]; then
+    head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$password_file"
+    chmod 600 "$password_file"
+  fi
+  if [ -f "$data/redis.pid" ] && kill -0 "$(cat "$data/redis.pid")" 2>/dev/null; then
+    log "Redis already running from $data"
+  else
+    log "starting Redis on 127.0.0.1:$port"
+    # The password goes through a config file so it never shows in the process list.
+    printf 'requirepass %s\n' "$(cat "$password_file")" > "$data/auth.conf"
+    chmod 600 "$data/auth.conf"
+    redis-server "$data/auth.conf" --port "$port" --bind 127.0.0.1 --dir "$data" --daemonize yes \
+      --pidfile "$data/redis.pid" --logfile "$data/redis.log" --save '' --appendonly no >/dev/null \
+      || die "Redis did not start; see $data/redis.log (is port $port taken? set another port)"
+    local tries=0
+    until redis-cli -p "$port" -a "$(cat "$password_file")" --no-auth-warning ping 2>/dev/null | grep -q PONG; do
+      tries=$((tries + 1))
+      [ "$tries" -lt 50 ] || die "Redis did not answer on 127.0.0.1:$port; see $data/redis.log"
+      sleep 0.1
+    done
+  fi
+  REDIS_CONNECTION="127.0.0.1:$port,password=$(cat "$password_file")"
+}
+
+stop_redis() {
+  local data="$1" pid
+  [ -f "$data/redis.pid" ] || return 0
+  pid="$(cat "$data/redis.pid")"
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping Redis"
+    kill "$pid" || true
+    local tries=0
+    while kill -0 "$pid" 2>/dev/null && [ "$tries" -lt 50 ]; do
+      tries=$((tries + 1))
+      sleep 0.1
+    done
+  fi
+}
+
 # VirtWeb's web process runs as this unprivileged system user, never as root. It reaches qemu:///system through
 # libvirtd's socket as a member of the libvirt group (scripts/libvirtd.conf).
 VIRTWEB_USER=virtweb

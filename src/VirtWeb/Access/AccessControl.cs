@@ -16,7 +16,8 @@ public sealed class AccessControl(
     LiveStateStore store,
     TimeProvider timeProvider,
     ILogger<AccessControl> logger,
-    DatabaseHealth databaseHealth) : BackgroundService
+    DatabaseHealth databaseHealth,
+    IAccessChanges changes) : BackgroundService
 {
     public static readonly TimeSpan ReloadInterval = TimeSpan.FromSeconds(30);
 
@@ -157,6 +158,16 @@ public sealed class AccessControl(
             store.Refilter();
             Changed?.Invoke();
         }
+    }
+
+    /// <summary>
+    /// After a change made through this instance: reads everything again here, then tells the other instances (with
+    /// several, <see cref="VirtWeb.Cluster.AccessChangeBus"/>), whose periodic re-read stays the safety net.
+    /// </summary>
+    public async Task ChangedHereAsync()
+    {
+        await ReloadAsync(CancellationToken.None);
+        await changes.PublishAsync();
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)

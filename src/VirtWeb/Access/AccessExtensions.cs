@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using VirtWeb.Account;
 
 namespace VirtWeb.Access;
@@ -81,6 +82,7 @@ public static class AccessExtensions
         services.AddSingleton<VirtWeb.Degraded.DatabaseHealth>();
         services.AddSingleton<AuditSearch>();
         services.AddSingleton<AccessControl>();
+        services.TryAddSingleton<IAccessChanges, LocalAccessChanges>();
         services.AddSingleton<GrantDirectory>();
         services.AddScoped<IdentitySeeder>();
         services.AddScoped<UserDirectory>();

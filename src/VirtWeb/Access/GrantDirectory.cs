@@ -78,7 +78,7 @@ public sealed class GrantDirectory(
 
         await UpsertAsync(db, user!.Id, normalized!, role, caller.Identity!.Name ?? "", cancellationToken);
         await audit.WriteAsync(caller, "grant.set", normalized!, AuditOutcome.Success, $"{user.UserName} is {role} here");
-        await access.ReloadAsync(CancellationToken.None);
+        await access.ChangedHereAsync();
     }
 
     public async Task RemoveAsync(ClaimsPrincipal caller, long grantId, CancellationToken cancellationToken = default)
@@ -98,7 +98,7 @@ public sealed class GrantDirectory(
         db.AccessGrants.Remove(grant);
         await db.SaveChangesAsync(CancellationToken.None);
         await audit.WriteAsync(caller, "grant.remove", target, AuditOutcome.Success, $"{userName} was {grant.Role} here");
-        await access.ReloadAsync(CancellationToken.None);
+        await access.ChangedHereAsync();
     }
 
     private async Task RequireMayGrantAsync(ClaimsPrincipal caller, string action, string target, AccessRole role)

@@ -78,7 +78,7 @@ public sealed class UserDirectory(
             }
         });
         await audit.WriteAsync(caller, "user.create", $"/users/{name}", AuditOutcome.Success, $"role {role}");
-        await access.ReloadAsync(CancellationToken.None);
+        await access.ChangedHereAsync();
         return password;
     }
 
@@ -192,7 +192,7 @@ public sealed class UserDirectory(
         }
 
         // A demotion or a disabled account counts from the user's next action, not from their next sign-in check.
-        await access.ReloadAsync(CancellationToken.None);
+        await access.ChangedHereAsync();
     }
 
     private static async Task<bool> IsLastActiveAdministratorAsync(UserManager<ApplicationUser> users, ApplicationUser user)

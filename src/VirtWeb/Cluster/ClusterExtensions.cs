@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using StackExchange.Redis;
+using VirtWeb.Consoles;
 
 namespace VirtWeb.Cluster;
 
@@ -25,11 +27,24 @@ public static class ClusterExtensions
             return builder;
         }
 
+        builder.Services.AddSingleton(options);
         var connectionString = DataExtensions.ValidateConnectionString(builder.Configuration.GetConnectionString(DataExtensions.ConnectionStringName));
         builder.Services.AddSingleton(sp => new HostLeases(LeaseDataSource(connectionString, options), options.ResolvedInstanceId, options));
         builder.Services.AddSingleton(sp => new LeaseOwnership(
             sp.GetRequiredService<HostLeases>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeaseOwnership>>()));
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostOwnership>(sp => sp.GetRequiredService<LeaseOwnership>()));
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp => ConnectRedis(options));
+        builder.Services.AddSingleton(sp => new LiveBus(
+            sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<LiveStateStore>(), sp.GetRequiredService<IHostOwnership>(),
+            sp.GetRequiredService<HostConnections>(), options, sp.GetRequiredService<ILogger<LiveBus>>()));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IClusterBus>(sp => sp.GetRequiredService<LiveBus>()));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IConsoleTicketStore, RedisConsoleTicketStore>());
+        builder.Services.AddSingleton<AccessChangeBus>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IAccessChanges>(sp => sp.GetRequiredService<AccessChangeBus>()));
+        builder.Services.AddHostedService<AccessChangeListener>();
+        builder.Services.AddHealthChecks().AddCheck<RedisReadyHealthCheck>("redis", tags: [DatabaseReadyHealthCheck.ReadyTag]);
+        // First of the hosted services: it must hear the supervisors' first writes, which follow HostConnections' start.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(sp => sp.GetRequiredService<LiveBus>()));
         return builder;
     }
 
@@ -37,6 +52,7 @@ public static class ClusterExtensions
     public static IServiceCollection AddClusterServices(this IServiceCollection services)
     {
         services.TryAddSingleton<IHostOwnership, LocalOwnership>();
+        services.TryAddSingleton<IClusterBus, LocalBus>();
         return services;
     }
 
@@ -54,6 +70,21 @@ public static class ClusterExtensions
             KeepAlive = 1,
             ApplicationName = Truncate($"VirtWeb leases {options.ResolvedInstanceId}", 63),
         }.ConnectionString).Build();
+
+    /// <summary>
+    /// Connects in the background: an instance starts (and serves the hosts it owns) with Redis down, and the
+    /// multiplexer reconnects by itself when Redis is back.
+    /// </summary>
+    public static IConnectionMultiplexer ConnectRedis(ClusterOptions options)
+    {
+        var configuration = ConfigurationOptions.Parse(options.Redis!);
+        configuration.AbortOnConnectFail = false;
+        configuration.ClientName = Truncate($"virtweb-{options.ResolvedInstanceId}", 63).Replace(' ', '-');
+        configuration.ConnectTimeout = 2000;
+        configuration.SyncTimeout = 2000;
+        configuration.AsyncTimeout = 2000;
+        return ConnectionMultiplexer.Connect(configuration);
+    }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length];
 }

@@ -11,6 +11,15 @@ public sealed class ClusterOptions
     /// <summary>Several instances share the database; each host is owned by one of them at a time (a lease).</summary>
     public bool Enabled { get; set; }
 
+    /// <summary>
+    /// The Redis every instance shares (StackExchange.Redis form: <c>host:port,password=...</c>): the bus for live
+    /// state, console tickets and access changes. Required when <see cref="Enabled"/>.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>The prefix of every Redis key and channel, so that two clusters can share one Redis.</summary>
+    public string RedisPrefix { get; set; } = "virtweb";
+
     /// <summary>This instance's name in the lease tables; unset, the machine name and process id.</summary>
     public string? InstanceId { get; set; }
 
@@ -41,6 +50,26 @@ public sealed class ClusterOptions
         if (!Enabled)
         {
             return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(Redis))
+        {
+            return "Cluster:Redis is not set: several instances share live state, console tickets and access changes through Redis. " +
+                "Set it to the Redis every instance uses (host:port,password=...), or set Cluster:Enabled to false for one instance alone.";
+        }
+
+        try
+        {
+            StackExchange.Redis.ConfigurationOptions.Parse(Redis);
+        }
+        catch (ArgumentException e)
+        {
+            return $"Cluster:Redis is not a Redis connection string ({e.Message}); write it as host:port,password=...";
+        }
+
+        if (string.IsNullOrWhiteSpace(RedisPrefix) || RedisPrefix.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return "Cluster:RedisPrefix must be a non-empty word without spaces; leave it unset for \"virtweb\".";
         }
 
         if (InstanceId is { } id && (id.Length is 0 or > ClusterLimits.InstanceIdLength || id.Any(char.IsControl)))

@@ -59,10 +59,9 @@ public sealed class ConsoleProxy(
             return;
         }
 
-        ConsoleTicket? ticket;
-        var refusal = scripted
-            ? tickets.RedeemForScript(context.Request.Query["ticket"], hostId, uuid, kind, out ticket)
-            : tickets.Redeem(context.Request.Query["ticket"], user.FindFirstValue(ClaimTypes.NameIdentifier), SignInSession.Of(user), hostId, uuid, kind, out ticket);
+        var (refusal, ticket) = scripted
+            ? await tickets.RedeemForScriptAsync(context.Request.Query["ticket"], hostId, uuid, kind)
+            : await tickets.RedeemAsync(context.Request.Query["ticket"], user.FindFirstValue(ClaimTypes.NameIdentifier), SignInSession.Of(user), hostId, uuid, kind);
         if (scripted && ticket is not null)
         {
             user = ScriptUser(ticket);

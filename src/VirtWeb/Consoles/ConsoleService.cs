@@ -32,7 +32,7 @@ public sealed class ConsoleService(ConsoleTickets tickets, ConsoleTargets target
             throw;
         }
 
-        var ticket = tickets.Issue(userId, caller.Identity?.Name ?? userId, session, hostId, uuid, kind);
+        var ticket = await tickets.IssueAsync(userId, caller.Identity?.Name ?? userId, session, hostId, uuid, kind);
         return new ConsoleTicketGrant(ticket, WebSocketPath(kind, hostId, uuid));
     }
 }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace VirtWeb.Consoles;
 
 public static class ConsolesExtensions
@@ -14,6 +16,7 @@ public static class ConsolesExtensions
     /// <summary>The consoles' services, without the sign-in cookie's session id.</summary>
     public static IServiceCollection AddConsolesServices(this IServiceCollection services)
     {
+        services.TryAddSingleton<IConsoleTicketStore, MemoryConsoleTicketStore>();
         services.AddSingleton<ConsoleTickets>();
         services.AddSingleton<ConsoleTargets>();
         services.AddSingleton<ConsoleSessions>();

@@ -22,6 +22,10 @@ public sealed class HostConnections(
     private readonly ConcurrentDictionary<Guid, HostSupervisor> _supervisors = new();
     private readonly IReadOnlyList<IHostWatcher> _watchers = watchers.ToList();
     private readonly SemaphoreSlim _changes = new(1, 1);
+    private readonly ConcurrentDictionary<Guid, byte> _stopping = new();
+
+    /// <summary>Whether a supervisor runs for the host here, or is still stopping (its last writes are this instance's own).</summary>
+    public bool Supervises(Guid hostId) => _supervisors.ContainsKey(hostId) || _stopping.ContainsKey(hostId);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -98,6 +102,7 @@ public sealed class HostConnections(
         await _changes.WaitAsync();
         try
         {
+            _stopping[hostId] = 0;
             if (_supervisors.TryRemove(hostId, out var supervisor))
             {
                 await supervisor.DisposeAsync();
@@ -110,6 +115,7 @@ public sealed class HostConnections(
         }
         finally
         {
+            _stopping.TryRemove(hostId, out _);
             _changes.Release();
         }
     }

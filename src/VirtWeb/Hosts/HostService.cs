@@ -13,7 +13,8 @@ public sealed class HostService(
     HostUriPolicy policy,
     AuditLog audit,
     AccessControl access,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    VirtWeb.Cluster.IClusterBus bus)
 {
     public async Task<IReadOnlyList<HostRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -79,6 +80,7 @@ public sealed class HostService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var removed = await db.Hosts.Where(h => h.Id == id).ExecuteDeleteAsync(cancellationToken);
         await hostConnections.StopAsync(id);
+        await bus.HostRemovedAsync(id);
         await audit.WriteAsync(caller, "host.remove", AccessPaths.Host(id),
             removed > 0 ? AuditOutcome.Success : AuditOutcome.Failure, removed > 0 ? null : "the host was already removed");
     }

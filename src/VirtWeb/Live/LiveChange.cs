@@ -18,3 +18,7 @@ public sealed record LiveSubscription<TItem>(
     IReadOnlyList<TItem> Snapshot,
     IAsyncEnumerable<IReadOnlyList<LiveChange<TItem>>> Changes)
     where TItem : class;
+
+/// <summary>One write as it was stored: the item (null for a removal), its version, and whether a removal keeps a tombstone.</summary>
+public sealed record LiveWrite<TItem>(string Key, TItem? Item, long Version, bool KeepTombstone)
+    where TItem : class;

@@ -14,6 +14,14 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly List<Subscriber> _subscribers = [];
+    private bool _applyingRemote;
+
+    /// <summary>
+    /// Hears every write this process makes (not those applied from another instance), under the collection's lock so
+    /// in the order they were stored; the several-instances bus (<see cref="VirtWeb.Cluster.LiveBus"/>) publishes
+    /// them. It must only queue: it runs inside every write.
+    /// </summary>
+    public Action<LiveWrite<TItem>>? Observer { get; set; }
 
     public int SubscriberCount
     {
@@ -74,6 +82,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             _entries[key] = new Entry(item, version);
+            Observe(key, item, version, keepTombstone: true);
             Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item));
             return true;
         }
@@ -93,6 +102,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             _entries[key] = existing with { Item = updated };
+            Observe(key, updated, existing.Version, keepTombstone: true);
             Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated));
             return true;
         }
@@ -113,6 +123,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             var wasLive = existing?.Item is not null;
+            Observe(key, null, version, keepTombstone);
             if (keepTombstone)
             {
                 _entries[key] = new Entry(null, version);
@@ -154,6 +165,83 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             {
                 Remove(key, version);
             }
+        }
+    }
+
+    /// <summary>
+    /// Applies a write another instance made (its owner's), by the same version rule as a local one, without
+    /// <see cref="Observer"/> hearing of it: only an owner publishes.
+    /// </summary>
+    public bool ApplyRemote(string key, TItem? item, long version, bool keepTombstone)
+    {
+        lock (_lock)
+        {
+            _applyingRemote = true;
+            try
+            {
+                return item is null ? Remove(key, version, keepTombstone) : Upsert(item, version);
+            }
+            finally
+            {
+                _applyingRemote = false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces everything under a key prefix (one host's items) with an owner's snapshot, whatever the versions held
+    /// here: what this instance wrote while it owned the host, or kept while the bus was away, must not outrank it.
+    /// </summary>
+    public void ResetRemote(string keyPrefix, IReadOnlyCollection<(string Key, TItem? Item, long Version)> snapshot)
+    {
+        lock (_lock)
+        {
+            _applyingRemote = true;
+            try
+            {
+                var listed = snapshot.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+                foreach (var key in _entries.Keys.Where(k => k.StartsWith(keyPrefix, StringComparison.Ordinal) && !listed.Contains(k)).ToList())
+                {
+                    var wasLive = _entries[key].Item is not null;
+                    _entries.Remove(key);
+                    if (wasLive)
+                    {
+                        Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                    }
+                }
+
+                foreach (var (key, item, version) in snapshot)
+                {
+                    // Forced: drop what is held, then apply by the usual rule (which now always accepts).
+                    if (_entries.TryGetValue(key, out var held) && held.Version > version)
+                    {
+                        _entries[key] = held with { Version = version };
+                    }
+
+                    if (item is null)
+                    {
+                        Remove(key, version);
+                    }
+                    else
+                    {
+                        Upsert(item, version);
+                    }
+                }
+            }
+            finally
+            {
+                _applyingRemote = false;
+            }
+        }
+    }
+
+    /// <summary>Every entry under a key prefix with its version, removals included: what an owner republishes.</summary>
+    public IReadOnlyList<(string Key, TItem? Item, long Version)> Entries(string keyPrefix)
+    {
+        lock (_lock)
+        {
+            return _entries.Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
+                .Select(e => (e.Key, e.Value.Item, e.Value.Version)).ToList();
         }
     }
 
@@ -204,6 +292,14 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                     }
                 }
             }
+        }
+    }
+
+    private void Observe(string key, TItem? item, long version, bool keepTombstone)
+    {
+        if (!_applyingRemote)
+        {
+            Observer?.Invoke(new LiveWrite<TItem>(key, item, version, keepTombstone));
         }
     }
 

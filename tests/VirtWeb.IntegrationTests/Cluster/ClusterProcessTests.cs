@@ -5,16 +5,37 @@ using VirtWeb.Cluster;
 
 namespace VirtWeb.IntegrationTests.Cluster;
 
-/// <summary>The app in this test process as one instance, with the default lease timings.</summary>
-public sealed class ClusterAppFactory : VirtWebFactory
+/// <summary>
+/// The app in this test process as one instance, with the default lease timings, on the test Redis. Given a
+/// database and a prefix, several of these in one process are several instances of one cluster.
+/// </summary>
+public sealed class ClusterAppFactory(string instanceId, string? sharedConnectionString, string redisPrefix, string? redis = null) : VirtWebFactory
 {
     public const string InstanceId = "vwc-app";
+
+    public ClusterAppFactory() : this(InstanceId, null, TestRedis.NewPrefix())
+    {
+    }
+
+    public string Instance => instanceId;
+
+    public string RedisPrefix => redisPrefix;
+
+    /// <summary>The database this instance uses: its own, or the cluster's.</summary>
+    public string Database => sharedConnectionString ?? ConnectionString;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
+        if (sharedConnectionString is not null)
+        {
+            builder.UseSetting(DataExtensions.ConnectionStringKey, sharedConnectionString);
+        }
+
         builder.UseSetting("Cluster:Enabled", "true");
-        builder.UseSetting("Cluster:InstanceId", InstanceId);
+        builder.UseSetting("Cluster:InstanceId", instanceId);
+        builder.UseSetting("Cluster:Redis", redis ?? TestRedis.ConnectionString);
+        builder.UseSetting("Cluster:RedisPrefix", redisPrefix);
         // Several instances would each add the demo host on a first run; the test adds its hosts itself.
         builder.UseSetting("Hosts:AddDemoHost", "false");
     }
@@ -41,6 +62,7 @@ public sealed class ClusterProcessTests : IAsyncLifetime
 
         _child?.Dispose();
         await ((IAsyncLifetime)_app).DisposeAsync();
+        await TestRedis.DeletePrefixAsync(_app.RedisPrefix);
     }
 
     [Fact]
@@ -58,9 +80,14 @@ public sealed class ClusterProcessTests : IAsyncLifetime
             && rows.Where(r => r.Owner == ChildId).All(r => r.HighestVersion > 0), TimeSpan.FromSeconds(90), "each instance owns two hosts");
         var childHosts = leases.Where(r => r.Owner == ChildId).ToList();
         var ownHosts = leases.Where(r => r.Owner == ClusterAppFactory.InstanceId).Select(r => r.HostId).ToList();
-        await Eventually.ValueAsync(() => store.Hosts.Current(h => hosts.Contains(h.HostId)), h =>
-            h.Count == 2 && h.All(x => ownHosts.Contains(x.HostId) && x.Connection == HostConnectionState.Connected), Takeover, "this instance runs its two hosts");
+        // Its own two from its supervisors, the child's two from the child through Redis.
+        await EventuallyAsync(() => Task.FromResult(string.Join(", ", store.Hosts.Current(h => hosts.Contains(h.HostId)).Select(h => $"{h.HostId}: {h.Connection}"))),
+            shown => store.Hosts.Current(h => hosts.Contains(h.HostId)).Count(h => h.Connection == HostConnectionState.Connected) == 4,
+            Takeover, "this instance shows all four hosts connected");
+        var bus = _app.Services.GetRequiredService<LiveBus>();
         Assert.All(childHosts, r => Assert.False(ownership.Owns(r.HostId)));
+        Assert.All(childHosts, r => Assert.True(bus.Follows(r.HostId)));
+        Assert.All(ownHosts, h => Assert.False(bus.Follows(h)));
         var childHighest = (await database.LeasesAsync()).Where(r => r.Owner == ChildId).Max(r => r.HighestVersion);
 
         _child!.Kill();
@@ -93,6 +120,8 @@ public sealed class ClusterProcessTests : IAsyncLifetime
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Cluster__Enabled"] = "true";
         start.Environment["Cluster__InstanceId"] = ChildId;
+        start.Environment["Cluster__Redis"] = TestRedis.ConnectionString;
+        start.Environment["Cluster__RedisPrefix"] = _app.RedisPrefix;
         start.Environment["Hosts__AddDemoHost"] = "false";
         start.Environment["Hosts__AddLocalQemu"] = "false";
         start.Environment["Hosts__AddLocalLxc"] = "false";

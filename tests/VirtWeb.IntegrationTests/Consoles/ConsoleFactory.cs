@@ -36,7 +36,7 @@ public sealed class ConsoleFactory : VirtWebFactory
         builder.UseSetting("Consoles:RecheckInterval", "00:00:01");
         builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton(sp => new ConsoleTickets(Clock, sp.GetRequiredService<IOptions<ConsoleOptions>>()));
+            services.AddSingleton(sp => new ConsoleTickets(Clock, sp.GetRequiredService<IOptions<ConsoleOptions>>(), new MemoryConsoleTicketStore(Clock)));
             services.AddSingleton<ILoggerProvider>(Logs);
         });
     }
