@@ -74,7 +74,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             _entries[key] = new Entry(item, version);
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item, version));
             return true;
         }
     }
@@ -93,7 +93,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             _entries[key] = existing with { Item = updated };
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated, existing.Version));
             return true;
         }
     }
@@ -124,7 +124,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             if (wasLive)
             {
-                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, version));
             }
 
             return wasLive;
@@ -196,11 +196,11 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                     var passes = entry.Item is not null && subscriber.Filter!(entry.Item);
                     if (passes && seen.Add(key))
                     {
-                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item));
+                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item, entry.Version));
                     }
                     else if (!passes && seen.Remove(key))
                     {
-                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, entry.Version));
                     }
                 }
             }
@@ -226,7 +226,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             else if (seen.Remove(change.Key))
             {
                 // Out of this subscriber's view now (deleted, or no longer passing its filter): gone, as far as it knows.
-                subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null));
+                subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null, change.Version));
             }
         }
     }
