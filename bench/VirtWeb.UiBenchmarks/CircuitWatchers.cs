@@ -5,14 +5,17 @@ using VirtWeb.Libvirt;
 namespace VirtWeb.UiBenchmarks;
 
 /// <summary>
-/// The load bench's Blazor circuits: /guests open in Chromium pages of one signed-in context, each scrolled to its own
+/// The load bench's Blazor circuits: /guests open in Chromium pages of one signed-in context, each searching for its own
 /// slice of the guests the run acts on and tall enough to draw all of them (the table is virtualized: a row off screen
-/// is not in the page). A MutationObserver in each page records every drawn row's state text changes in the page's clock.
+/// is not in the page; a search, unlike a scroll, keeps the slice in place while rows are measured). A MutationObserver in each page records every drawn row's state text changes in the page's clock.
 /// </summary>
 public sealed class CircuitWatchers(GuestListBench list)
 {
-    /// <summary>The table's rows are this tall (its Virtualize ItemSize); the page around the table takes 290 px.</summary>
+    /// <summary>The table's rows are about this tall (its Virtualize ItemSize); the page around the table takes 290 px.</summary>
     private const int RowHeight = 49;
+
+    /// <summary>Guests per circuit: what one search term of a name's leading digits matches.</summary>
+    private const int Slice = 100;
 
     private const string ObserverScript = """
         () => {
@@ -44,29 +47,37 @@ public sealed class CircuitWatchers(GuestListBench list)
 
     public int Count => _pages.Count;
 
-    /// <summary>Opens <paramref name="circuits"/> pages; page c draws guests c·slice … (c+1)·slice−1 of the first <paramref name="guests"/>.</summary>
+    /// <summary>
+    /// Opens <paramref name="circuits"/> pages, each searching for one hundred of the first <paramref name="guests"/>
+    /// ("load-001" is guests 100 to 199), in turn, so that with 10 circuits and 500 guests every guest is on two screens.
+    /// </summary>
     public async Task OpenAsync(int circuits, string prefix, int guests)
     {
-        var slice = guests / circuits;
+        if (guests % Slice != 0 || guests > 100 * Slice)
+        {
+            throw new ArgumentException($"The circuits watch guests a hundred at a time: --bulk must be a multiple of {Slice}, at most {100 * Slice}.");
+        }
+
         var context = await list.SignedInContextAsync();
         for (var c = 0; c < circuits; c++)
         {
+            var first = c % (guests / Slice) * Slice;
+            var names = Enumerable.Range(first, Slice).Select(i => GuestListBench.Name(prefix, i)).ToList();
             var page = await context.NewPageAsync();
-            await page.SetViewportSizeAsync(1600, 290 + ((slice + 3) * RowHeight));
+            // A third taller than the slice needs: rows come out a little taller than the table's estimate.
+            await page.SetViewportSizeAsync(1600, 290 + (Slice * RowHeight * 4 / 3));
             await page.GotoAsync("/guests");
             await page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 120_000 });
-            var names = Enumerable.Range(c * slice, slice).Select(i => GuestListBench.Name(prefix, i)).ToList();
-            // The list sorts by name, so guest i is row i. Scrolled again until the slice is drawn: the table the circuit
-            // renders may replace the prerendered one (and its scroll position) after the page reads as interactive.
+            await page.GetByTestId("guest-search").FillAsync(names[0][..^2]);
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
             while (await Drawn(page, names[0]) == 0 || await Drawn(page, names[^1]) == 0)
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"Circuit {c} did not draw {names[0]} to {names[^1]} within 2 minutes.");
+                    var drawn = await page.Locator("[data-testid=guests-table] tbody tr [data-testid=guest-name]").AllTextContentsAsync();
+                    throw new TimeoutException($"Circuit {c} did not draw {names[0]} to {names[^1]} within 2 minutes; it draws {drawn.Count} rows: {string.Join(", ", drawn.Take(3))} … {string.Join(", ", drawn.TakeLast(3))}.");
                 }
 
-                await page.EvaluateAsync("top => document.querySelector('[data-testid=guests-table] .mud-table-container').scrollTop = top", c * slice * RowHeight);
                 await Task.Delay(250);
             }
 
@@ -97,7 +108,9 @@ public sealed class CircuitWatchers(GuestListBench list)
             {
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"A circuit's rows did not all read {text} within {timeout.TotalSeconds} s.");
+                    var rows = await page.EvaluateAsync<Dictionary<string, string>>("() => window.__vwl.last");
+                    var wrong = names.Where(n => !rows.TryGetValue(n, out var t) || t != text).Select(n => $"{n}: {rows.GetValueOrDefault(n) ?? "not drawn"}").ToList();
+                    throw new TimeoutException($"Circuit {_pages.FindIndex(p => p.Page == page)}'s rows did not all read {text} within {timeout.TotalSeconds} s: {wrong.Count} do not ({string.Join(", ", wrong.Take(5))}).");
                 }
 
                 await Task.Delay(50);
