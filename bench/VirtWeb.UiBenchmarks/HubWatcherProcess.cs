@@ -14,8 +14,9 @@ namespace VirtWeb.UiBenchmarks;
 /// <item><c>mark</c>: forget the state changes recorded so far (a run starts).</item>
 /// <item><c>await STATE COUNT MS</c>: wait until every client's view has COUNT guests in STATE (libvirt's number), at most MS.</item>
 /// <item><c>report TARGETS EXPECTED OUT</c>: TARGETS lines are <c>key state t0</c> (an action's guest, the state it
-/// leads to, when it was issued); EXPECTED lines are <c>key state</c> (libvirt's list now). OUT gets, per client, a
-/// <c>W client outOfOrder mismatches lost</c> line and one <c>L ms</c> line per target it saw.</item>
+/// leads to, when it was issued); EXPECTED lines are <c>key state</c> (libvirt's list now). OUT gets the process's CPU
+/// seconds (<c>C s</c>), then per client a <c>W client outOfOrder mismatches lost</c> line and one <c>L ms</c> line per
+/// target it saw.</item>
 /// <item><c>quit</c>.</item>
 /// </list>
 /// Each command is answered with one line, "ok" or what went wrong. Times are Unix milliseconds, the clock the bench and
@@ -97,6 +98,8 @@ public static class HubWatcherProcess
         var expected = (await File.ReadAllLinesAsync(expectedFile)).Select(l => l.Split(' '))
             .ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
         await using var writer = new StreamWriter(output);
+        // The clients' own CPU so far (connecting included): on a small machine they compete with the app they watch.
+        await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"C {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:R}"));
         for (var i = 0; i < watchers.Length; i++)
         {
             var (outOfOrder, mismatches, latencies) = watchers[i].Report(targets, expected);

@@ -8,7 +8,7 @@ namespace VirtWeb.UiBenchmarks;
 public sealed record LoadTarget(string Key, string Name, DomainState State, double T0);
 
 /// <summary>What a set of watchers saw of a run: every latency they measured and what they got wrong.</summary>
-public sealed record WatcherReport(List<double> Latencies, int Lost, int OutOfOrder, int Mismatches);
+public sealed record WatcherReport(List<double> Latencies, int Lost, int OutOfOrder, int Mismatches, double CpuSeconds = 0);
 
 /// <summary>The bench's side of <see cref="HubWatcherProcess"/>: starts it, sends it commands, reads its report.</summary>
 public sealed class HubWatchers : IAsyncDisposable
@@ -65,6 +65,10 @@ public sealed class HubWatchers : IAsyncDisposable
             if (parts[0] == "L")
             {
                 report.Latencies.Add(double.Parse(parts[1], CultureInfo.InvariantCulture));
+            }
+            else if (parts[0] == "C")
+            {
+                report = report with { CpuSeconds = double.Parse(parts[1], CultureInfo.InvariantCulture) };
             }
             else
             {

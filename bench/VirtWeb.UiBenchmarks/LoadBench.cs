@@ -9,8 +9,8 @@ namespace VirtWeb.UiBenchmarks;
 
 /// <summary>One run of the load bench at one number of watchers.</summary>
 public sealed record LoadRun(
-    int Watchers, int HubClients, int Circuits, int Samples, double P50, double P95, double P99, int Lost, int OutOfOrder, int Mismatches,
-    long PeakRss, long PeakHeap, double CpuSeconds, double Seconds, string LoadBefore, string LoadAfter);
+    int Watchers, int HubClients, int Circuits, int Samples, double P50, double P95, double P99, double HubP95, double CircuitP95, int Lost, int OutOfOrder, int Mismatches,
+    long PeakRss, long PeakHeap, double CpuSeconds, double HubClientsCpuSeconds, double Seconds, string LoadBefore, string LoadAfter);
 
 /// <summary>
 /// Many signed-in watchers of one host during a bulk start and then stop of its first guests. The actions are issued
@@ -60,8 +60,9 @@ public sealed class LoadBench(KestrelVirtWebFactory app, Guid hostId, string pre
             return new LoadRun(
                 hubClients + circuits.Count, hubClients, circuits.Count, latencies.Count,
                 BenchStats.Percentile(latencies, 50), BenchStats.Percentile(latencies, 95), BenchStats.Percentile(latencies, 99),
+                BenchStats.Percentile(fromHub.Latencies, 95), BenchStats.Percentile(fromCircuits.Latencies, 95),
                 fromHub.Lost + fromCircuits.Lost, fromHub.OutOfOrder + fromCircuits.OutOfOrder, fromHub.Mismatches + fromCircuits.Mismatches,
-                peakRss, peakHeap, cpu, seconds, loadBefore, loadAfter);
+                peakRss, peakHeap, cpu, fromHub.CpuSeconds, seconds, loadBefore, loadAfter);
         }
         finally
         {
