@@ -9,7 +9,7 @@ namespace VirtWeb.UiBenchmarks;
 
 /// <summary>One run of the load bench at one number of watchers.</summary>
 public sealed record LoadRun(
-    int Watchers, int HubClients, int Circuits, int Samples, double P50, double P95, double P99, double HubP95, double CircuitP95, int Lost, int OutOfOrder, int Mismatches,
+    int Watchers, int HubClients, int Circuits, int Samples, double P50, double P95, double P99, double StoreP95, double HubP95, double CircuitP95, int Lost, int OutOfOrder, int Mismatches,
     long PeakRss, long PeakHeap, double CpuSeconds, double HubClientsCpuSeconds, double Seconds, string LoadBefore, string LoadAfter);
 
 /// <summary>
@@ -33,6 +33,25 @@ public sealed class LoadBench(KestrelVirtWebFactory app, Guid hostId, string pre
             await hub.MarkAsync();
             await circuits.MarkAsync();
             var loadBefore = LoadAverage();
+            // The app's own store, read in process: how much of event-to-screen is libvirt's event reaching the store
+            // (its batch window, 75 ms at most, included) and how much the way from there to the watchers.
+            using var stopStore = new CancellationTokenSource();
+            var storeSeen = new List<(string Key, DomainState State, double At)>();
+            var storeSubscription = app.Services.GetRequiredService<VirtWeb.Live.LiveStateStore>().Guests.Subscribe(g => g.HostId == hostId, stopStore.Token);
+            var storeReading = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (var batch in storeSubscription.Changes)
+                    {
+                        var at = GuestListBench.NowMs();
+                        storeSeen.AddRange(batch.Where(c => c.Item is not null).Select(c => (c.Key, c.Item!.State, at)));
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
             using var sampler = new ResourceSampler();
             var clock = Stopwatch.StartNew();
             var targets = new List<LoadTarget>(bulk * 2);
@@ -44,6 +63,10 @@ public sealed class LoadBench(KestrelVirtWebFactory app, Guid hostId, string pre
             await circuits.AwaitAsync(DomainState.Shutoff, TimeSpan.FromMinutes(5));
             var seconds = clock.Elapsed.TotalSeconds;
             var (peakRss, peakHeap, cpu) = sampler.Stop();
+            await stopStore.CancelAsync();
+            await storeReading;
+            var toStore = targets.Select(t => storeSeen.FirstOrDefault(s => s.Key == t.Key && s.State == t.State && s.At >= t.T0) is { Key: not null } s ? s.At - t.T0 : double.NaN)
+                .Where(l => !double.IsNaN(l)).ToList();
             var loadAfter = LoadAverage();
 
             // libvirt's own list, the `virsh list --all` of this world, against what each watcher ends with.
@@ -60,7 +83,7 @@ public sealed class LoadBench(KestrelVirtWebFactory app, Guid hostId, string pre
             return new LoadRun(
                 hubClients + circuits.Count, hubClients, circuits.Count, latencies.Count,
                 BenchStats.Percentile(latencies, 50), BenchStats.Percentile(latencies, 95), BenchStats.Percentile(latencies, 99),
-                BenchStats.Percentile(fromHub.Latencies, 95), BenchStats.Percentile(fromCircuits.Latencies, 95),
+                toStore.Count == 0 ? double.NaN : BenchStats.Percentile(toStore, 95), BenchStats.Percentile(fromHub.Latencies, 95), BenchStats.Percentile(fromCircuits.Latencies, 95),
                 fromHub.Lost + fromCircuits.Lost, fromHub.OutOfOrder + fromCircuits.OutOfOrder, fromHub.Mismatches + fromCircuits.Mismatches,
                 peakRss, peakHeap, cpu, fromHub.CpuSeconds, seconds, loadBefore, loadAfter);
         }
