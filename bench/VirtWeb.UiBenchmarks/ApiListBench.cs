@@ -54,19 +54,28 @@ public sealed class ApiListBench(KestrelVirtWebFactory app)
         }
     }
 
-    public async Task<ThroughputRun> HubAsync(Guid hostId, int requests, int clients)
+    /// <summary>The bench's Administrator signed in through the sign-in form, as a browser would: the cookie for the hub.</summary>
+    public static async Task<CookieContainer> SignInCookiesAsync(Uri server)
     {
         var cookies = new CookieContainer();
-        var signIn = new BrowserlessClient(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = app.ServerAddress });
+        var signIn = new BrowserlessClient(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies }) { BaseAddress = server });
         await signIn.SignInAsync(VirtWebFactory.AdminUserName, VirtWebFactory.AdminPassword);
+        return cookies;
+    }
+
+    /// <summary>A live hub connection with the sign-in cookie, not started (handlers go on first).</summary>
+    public static HubConnection HubConnection(Uri server, CookieContainer cookies) =>
+        new HubConnectionBuilder().WithUrl(new Uri(server, LiveHub.Path), options => options.Cookies = cookies).Build();
+
+    public async Task<ThroughputRun> HubAsync(Guid hostId, int requests, int clients)
+    {
+        var cookies = await SignInCookiesAsync(app.ServerAddress);
         var connections = new List<HubConnection>();
         try
         {
             for (var i = 0; i < clients; i++)
             {
-                var connection = new HubConnectionBuilder()
-                    .WithUrl(new Uri(app.ServerAddress, LiveHub.Path), options => options.Cookies = cookies)
-                    .Build();
+                var connection = HubConnection(app.ServerAddress, cookies);
                 await connection.StartAsync();
                 connections.Add(connection);
             }

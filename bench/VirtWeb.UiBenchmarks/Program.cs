@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Playwright;
 using VirtWeb.IntegrationTests.Infrastructure;
 using VirtWeb.UiBenchmarks;
+using static VirtWeb.UiBenchmarks.BenchStats;
 
 // The guest list in Chromium (issue 5's targets). Needs PostgreSQL (VIRTWEB_TEST_POSTGRES, as for the tests) and
 // Debian's /usr/bin/chromium; makes its own database and test-driver worlds and removes the database after.
@@ -14,13 +15,22 @@ using VirtWeb.UiBenchmarks;
 // usage-latency: the guest list's event-to-screen latency at --guests guests with sampling on and off (an app each,
 //   Usage:Enabled), --runs runs of --changes changes each.
 // virsh needs libvirtd (qemu:///system) and virsh; it defines up to 5,001 shut-off vwlive-… guests there and removes them.
+// load: --watchers 100 signed-in watchers (--circuits 10 Chromium circuits, the rest hub clients in a process of their
+//   own) of one host with --guests guests during a start and then a stop of --bulk of them, --runs times, then the
+//   watchers doubled up to --max-watchers 3200 until p95 passes 100 ms or the app's memory 2 GiB (LoadDegradation);
+//   --past-the-limit goes on doubling to --max-watchers.
 var mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+if (mode is HubWatcherProcess.Mode)
+{
+    return await HubWatcherProcess.RunAsync(args);
+}
+
 var changes = Option("--changes", 200);
 var guests = Option("--guests", 5000);
 var runs = Option("--runs", 3);
-if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory" or "api" or "usage" or "usage-latency"))
+if (mode is not ("all" or "latency" or "list" or "search" or "bulk" or "virsh" or "memory" or "api" or "usage" or "usage-latency" or "load"))
 {
-    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh, memory, api, usage or usage-latency.");
+    Console.Error.WriteLine($"Unknown mode '{mode}': use all, latency, list, search, bulk, virsh, memory, api, usage, usage-latency or load.");
     return 2;
 }
 
@@ -34,6 +44,7 @@ if (mode is "api")
 // WebApplicationFactory finds the app's content root through MvcTestingAppManifest.json in the current directory.
 Directory.SetCurrentDirectory(AppContext.BaseDirectory);
 var rows = new List<BenchRow>();
+IReadOnlyList<LoadRun> loadRuns = [];
 var app = new KestrelVirtWebFactory();
 await app.InitializeAsync();
 using var playwright = await Playwright.CreateAsync();
@@ -200,6 +211,17 @@ try
         File.Delete(world);
     }
 
+    if (mode is "load")
+    {
+        var count = Option("--bulk", 500);
+        var world = GuestListBench.WriteWorld("load", guests, allShutOff: true);
+        var host = await bench.AddWorldAsync(world, guests);
+        var circuits = new CircuitWatchers(bench);
+        await circuits.OpenAsync(Option("--circuits", 10), "load", count);
+        loadRuns = await LoadDegradation.RunAsync(new LoadBench(app, host, "load", guests, count), circuits, Option("--watchers", 100), runs, Option("--max-watchers", 3200), args.Contains("--past-the-limit"));
+        File.Delete(world);
+    }
+
     if (mode is "virsh")
     {
         await using var virsh = new VirshBench(app, bench);
@@ -235,6 +257,12 @@ finally
     await ((Xunit.IAsyncLifetime)app).DisposeAsync();
 }
 
+if (loadRuns.Count > 0)
+{
+    LoadDegradation.Print(loadRuns);
+    return 0;
+}
+
 var width = rows.Max(r => r.What.Length);
 Console.WriteLine();
 Console.WriteLine($"{"measure".PadRight(width)}  {"value",12}  target");
@@ -250,13 +278,6 @@ int Option(string name, int fallback)
 {
     var index = Array.IndexOf(args, name);
     return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], CultureInfo.InvariantCulture, out var value) ? value : fallback;
-}
-
-static double Percentile(IReadOnlyList<double> values, int percentile)
-{
-    var sorted = values.Order().ToList();
-    var rank = (int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1;
-    return sorted[Math.Clamp(rank, 0, sorted.Count - 1)];
 }
 
 // Each run's percentile, then the median of those over the runs.

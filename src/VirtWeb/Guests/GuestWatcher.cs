@@ -80,7 +80,11 @@ public sealed class GuestWatcher(
 
     private void Apply(WatchedHost host, IReadOnlyList<LibvirtEvent> events)
     {
-        foreach (var group in events.OfType<DomainEvent>().GroupBy(e => e.DomainUuid))
+        // Every guest of the batch is patched before any is re-read: the rows show what the events say before libvirt
+        // is asked anything, and in a burst (a bulk start of hundreds) the last guest's patch does not wait behind every
+        // other guest's re-read (three calls each). The re-reads then fill in the rest (vCPUs, memory, the agent, what the
+        // XML says) as second changes, usually empty ones.
+        var groups = events.OfType<DomainEvent>().GroupBy(e => e.DomainUuid).Select(group =>
         {
             var key = GuestState.KeyOf(host.HostId, group.Key);
             foreach (var e in group)
@@ -88,8 +92,6 @@ public sealed class GuestWatcher(
                 timeline.Add(key, Describe(e));
             }
 
-            // The row shows what the events say before libvirt is asked anything; the re-read then fills in the rest
-            // (vCPUs, memory, the agent, what the XML says) as a second change, usually an empty one.
             var lifecycle = group.OfType<DomainLifecycleEvent>().ToList();
             var patched = false;
             foreach (var e in lifecycle)
@@ -97,6 +99,10 @@ public sealed class GuestWatcher(
                 patched |= Patch(key, e);
             }
 
+            return (Group: group, Key: key, Lifecycle: lifecycle, Patched: patched);
+        }).ToList();
+        foreach (var (group, key, lifecycle, patched) in groups)
+        {
             try
             {
                 if (lifecycle.Any(e => e.Type is DomainLifecycleEventType.Defined or DomainLifecycleEventType.Undefined)

@@ -6,8 +6,11 @@ public enum LiveChangeKind
     Delete,
 }
 
-/// <summary>One change to a live collection: the new state of an item, or its removal.</summary>
-public sealed record LiveChange<TItem>(LiveChangeKind Kind, string Key, TItem? Item)
+/// <summary>
+/// One change to a live collection: the new state of an item, or its removal, with the version it was stored with
+/// (never lower than the key's previous change: a client that sees it go down has lost order).
+/// </summary>
+public sealed record LiveChange<TItem>(LiveChangeKind Kind, string Key, TItem? Item, long Version)
     where TItem : class;
 
 /// <summary>

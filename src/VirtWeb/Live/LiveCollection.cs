@@ -83,7 +83,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             _entries[key] = new Entry(item, version);
             Observe(key, item, version, keepTombstone: true);
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item, version));
             return true;
         }
     }
@@ -103,7 +103,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             _entries[key] = existing with { Item = updated };
             Observe(key, updated, existing.Version, keepTombstone: true);
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated, existing.Version));
             return true;
         }
     }
@@ -135,7 +135,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             if (wasLive)
             {
-                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, version));
             }
 
             return wasLive;
@@ -202,11 +202,11 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                 var listed = snapshot.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
                 foreach (var key in _entries.Keys.Where(k => k.StartsWith(keyPrefix, StringComparison.Ordinal) && !listed.Contains(k)).ToList())
                 {
-                    var wasLive = _entries[key].Item is not null;
+                    var removed = _entries[key];
                     _entries.Remove(key);
-                    if (wasLive)
+                    if (removed.Item is not null)
                     {
-                        Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                        Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, removed.Version));
                     }
                 }
 
@@ -284,11 +284,11 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                     var passes = entry.Item is not null && subscriber.Filter!(entry.Item);
                     if (passes && seen.Add(key))
                     {
-                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item));
+                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item, entry.Version));
                     }
                     else if (!passes && seen.Remove(key))
                     {
-                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                        subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, entry.Version));
                     }
                 }
             }
@@ -322,7 +322,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             else if (seen.Remove(change.Key))
             {
                 // Out of this subscriber's view now (deleted, or no longer passing its filter): gone, as far as it knows.
-                subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null));
+                subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null, change.Version));
             }
         }
     }

@@ -4,8 +4,11 @@ using Microsoft.AspNetCore.SignalR;
 
 namespace VirtWeb.Live;
 
-/// <summary>One change as the hub sends it: "upsert" with the item, or "delete" with only the key.</summary>
-public sealed record LiveHubChange<TItem>(string Kind, string Key, TItem? Item)
+/// <summary>
+/// One change as the hub sends it: "upsert" with the item, or "delete" with only the key; <see cref="Version"/> never goes
+/// down for a key, so a client can tell a change that arrives twice (the snapshot race in <see cref="LiveHub.WatchHost"/>).
+/// </summary>
+public sealed record LiveHubChange<TItem>(string Kind, string Key, TItem? Item, long Version)
     where TItem : class;
 
 /// <summary>What <see cref="LiveHub.WatchHost"/> returns: the host and its guests now; changes follow on the group.</summary>

@@ -82,7 +82,7 @@ public sealed class LiveHubBroadcaster(
 
     private static List<LiveHubChange<TItem>> ToHub<TItem>(IEnumerable<Located<TItem>> changes)
         where TItem : class, ILiveItem =>
-        changes.Select(l => new LiveHubChange<TItem>(l.Change.Kind == LiveChangeKind.Upsert ? "upsert" : "delete", l.Change.Key, l.Change.Item)).ToList();
+        changes.Select(l => new LiveHubChange<TItem>(l.Change.Kind == LiveChangeKind.Upsert ? "upsert" : "delete", l.Change.Key, l.Change.Item, l.Change.Version)).ToList();
 
     /// <summary>A change with the item that says where it belongs: the new one, or for a deletion the last one seen.</summary>
     private sealed record Located<TItem>(LiveChange<TItem> Change, TItem Item)

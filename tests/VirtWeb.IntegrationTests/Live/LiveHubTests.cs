@@ -33,6 +33,9 @@ public sealed class LiveHubTests(VirtWebFactory factory) : GuestTest(factory)
             if (web.ValueKind != JsonValueKind.Undefined && web.GetProperty("item").GetProperty("state").GetInt32() == (int)DomainState.Shutoff)
             {
                 Assert.Equal("upsert", web.GetProperty("kind").GetString());
+                // The store's version goes out with the change, for clients to order changes by (the load bench checks it);
+                // the store may since have re-stamped the same state with a later one (a re-read), never an earlier one.
+                Assert.InRange(web.GetProperty("version").GetInt64(), 1, Factory.Services.GetRequiredService<LiveStateStore>().Guests.VersionOf(webKey)!.Value);
                 return true;
             }
 

@@ -73,6 +73,29 @@ public sealed class LiveCollectionTests
     }
 
     [Fact]
+    public async Task Subscribe_UpsertUpdateRemove_EachChangeCarriesTheVersionItWasStoredWith()
+    {
+        var items = NewCollection();
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var subscription = items.Subscribe(cancellationToken: cancellation.Token);
+        await using var changes = subscription.Changes.GetAsyncEnumerator(cancellation.Token);
+        var versions = new List<long>();
+
+        items.Upsert(new Item("vm1", "running"), 7);
+        Assert.True(await changes.MoveNextAsync());
+        versions.Add(Assert.Single(changes.Current).Version);
+        // A side fact keeps the version of the state it was written on; a removal takes its own.
+        items.Update("vm1", i => i with { Value = "running, with an address" });
+        Assert.True(await changes.MoveNextAsync());
+        versions.Add(Assert.Single(changes.Current).Version);
+        items.Remove("vm1", 9);
+        Assert.True(await changes.MoveNextAsync());
+        versions.Add(Assert.Single(changes.Current).Version);
+
+        Assert.Equal([7L, 7L, 9L], versions);
+    }
+
+    [Fact]
     public async Task Subscribe_Burst_ArrivesBatchedWithTheLatestStatePerKey()
     {
         var items = NewCollection(TimeSpan.FromMilliseconds(50));
