@@ -14,6 +14,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly List<Subscriber> _subscribers = [];
+    // Every key stored (tombstones too) has a slot number for as long as it is stored, so a filtered subscriber can
+    // remember what it has seen as one bit per slot; a key removed for good frees its slot for the next new key.
+    private readonly Stack<int> _freeSlots = new();
+    private int _slots;
 
     public int SubscriberCount
     {
@@ -73,8 +77,9 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                 return true;
             }
 
-            _entries[key] = new Entry(item, version);
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item));
+            var slot = existing?.Slot ?? NewSlot();
+            _entries[key] = new Entry(item, version, slot);
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item), slot);
             return true;
         }
     }
@@ -93,7 +98,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             _entries[key] = existing with { Item = updated };
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated), existing.Slot);
             return true;
         }
     }
@@ -113,9 +118,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
 
             var wasLive = existing?.Item is not null;
+            var slot = existing?.Slot ?? (keepTombstone ? NewSlot() : -1);
             if (keepTombstone)
             {
-                _entries[key] = new Entry(null, version);
+                _entries[key] = new Entry(null, version, slot);
             }
             else
             {
@@ -124,7 +130,13 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             if (wasLive)
             {
-                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
+                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null), slot);
+            }
+
+            // Only now that every subscriber has forgotten the key may another key take its slot.
+            if (!keepTombstone && existing is not null)
+            {
+                _freeSlots.Push(slot);
             }
 
             return wasLive;
@@ -167,10 +179,16 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         var subscriber = new Subscriber(filter, Channel.CreateUnbounded<LiveChange<TItem>>(new() { SingleReader = true }));
         lock (_lock)
         {
-            var snapshot = Live(filter).ToList();
-            // Sized once: grown from empty it would end near twice the keys it holds, for as long as the page is open.
-            subscriber.Seen?.EnsureCapacity(snapshot.Count);
-            subscriber.Seen?.UnionWith(snapshot.Select(keyOf));
+            var snapshot = new List<TItem>(_entries.Count);
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.Item is { } item && (filter?.Invoke(item) ?? true))
+                {
+                    snapshot.Add(item);
+                    subscriber.Seen?.Add(entry.Slot);
+                }
+            }
+
             _subscribers.Add(subscriber);
             return new LiveSubscription<TItem>(snapshot, ReadBatchesAsync(subscriber, cancellationToken));
         }
@@ -194,11 +212,11 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                 foreach (var (key, entry) in _entries)
                 {
                     var passes = entry.Item is not null && subscriber.Filter!(entry.Item);
-                    if (passes && seen.Add(key))
+                    if (passes && seen.Add(entry.Slot))
                     {
                         subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item));
                     }
-                    else if (!passes && seen.Remove(key))
+                    else if (!passes && seen.Remove(entry.Slot))
                     {
                         subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null));
                     }
@@ -210,7 +228,9 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     private IEnumerable<TItem> Live(Func<TItem, bool>? filter) =>
         _entries.Values.Select(e => e.Item).OfType<TItem>().Where(item => filter?.Invoke(item) ?? true);
 
-    private void Publish(LiveChange<TItem> change)
+    private int NewSlot() => _freeSlots.TryPop(out var slot) ? slot : _slots++;
+
+    private void Publish(LiveChange<TItem> change, int slot)
     {
         foreach (var subscriber in _subscribers)
         {
@@ -220,10 +240,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
             else if (change.Item is not null && subscriber.Filter!(change.Item))
             {
-                seen.Add(change.Key);
+                seen.Add(slot);
                 subscriber.Channel.Writer.TryWrite(change);
             }
-            else if (seen.Remove(change.Key))
+            else if (seen.Remove(slot))
             {
                 // Out of this subscriber's view now (deleted, or no longer passing its filter): gone, as far as it knows.
                 subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null));
@@ -284,15 +304,50 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         return order.ConvertAll(key => latestByKey[key]);
     }
 
-    private sealed record Entry(TItem? Item, long Version);
+    private sealed record Entry(TItem? Item, long Version, int Slot);
 
     /// <summary>
-    /// <see cref="Seen"/> holds the keys a filtered subscriber currently has, so that it hears of other items' removals
-    /// only when they were in its view: with 5,000 guests on other hosts, a page for one host would otherwise get a
-    /// deletion for every change anywhere.
+    /// <see cref="Seen"/> holds the slots of the keys a filtered subscriber currently has, so that it hears of other
+    /// items' removals only when they were in its view: with 5,000 guests on other hosts, a page for one host would
+    /// otherwise get a deletion for every change anywhere. One bit per stored key (625 bytes at 5,000 guests) where a
+    /// set of the keys was about 100 KiB for every open page.
     /// </summary>
     private sealed record Subscriber(Func<TItem, bool>? Filter, Channel<LiveChange<TItem>> Channel)
     {
-        public HashSet<string>? Seen { get; } = Filter is null ? null : new HashSet<string>(StringComparer.Ordinal);
+        public SlotSet? Seen { get; } = Filter is null ? null : new SlotSet();
+    }
+
+    /// <summary>A set of slot numbers as bits, grown as higher slots are added.</summary>
+    private sealed class SlotSet
+    {
+        private ulong[] _bits = [];
+
+        public bool Add(int slot)
+        {
+            var word = slot >> 6;
+            if (word >= _bits.Length)
+            {
+                Array.Resize(ref _bits, Math.Max(word + 1, _bits.Length * 2));
+            }
+
+            var mask = 1UL << (slot & 63);
+            var added = (_bits[word] & mask) == 0;
+            _bits[word] |= mask;
+            return added;
+        }
+
+        public bool Remove(int slot)
+        {
+            var word = slot >> 6;
+            if (slot < 0 || word >= _bits.Length)
+            {
+                return false;
+            }
+
+            var mask = 1UL << (slot & 63);
+            var removed = (_bits[word] & mask) != 0;
+            _bits[word] &= ~mask;
+            return removed;
+        }
     }
 }
