@@ -27,6 +27,14 @@ public sealed class MemoryBench(GuestListBench list, IBrowser browser)
         }
 
         var after = Heap();
+        // VIRTWEB_BENCH_HOLD=<seconds> keeps the circuits open after the measurement, for a dotnet-gcdump of this process.
+        if (int.TryParse(Environment.GetEnvironmentVariable("VIRTWEB_BENCH_HOLD"), out var hold) && hold > 0)
+        {
+            Console.WriteLine($"holding {Circuits} circuits open for {hold} s: process {Environment.ProcessId}");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+
+        Rows = await RowsAsync(pages[^1]);
         foreach (var page in pages)
         {
             await page.CloseAsync();
@@ -34,6 +42,27 @@ public sealed class MemoryBench(GuestListBench list, IBrowser browser)
 
         return (after - before) / (double)Circuits;
     }
+
+    /// <summary>What the last measured page rendered: guest rows in the DOM, one row's height and the scroll box's.</summary>
+    public RowProbe? Rows { get; private set; }
+
+    public sealed class RowProbe
+    {
+        public int Rows { get; set; }
+
+        public double RowHeight { get; set; }
+
+        public double ViewportHeight { get; set; }
+    }
+
+    private static Task<RowProbe> RowsAsync(IPage page) =>
+        page.EvaluateAsync<RowProbe>("""
+            () => {
+                const rows = [...document.querySelectorAll('[data-testid=guests-table] tbody tr')].filter(r => r.querySelector('[data-testid=guest-name]'));
+                const box = document.querySelector('[data-testid=guests-table] .mud-table-container');
+                return { rows: rows.length, rowHeight: rows.length ? rows[0].getBoundingClientRect().height : 0, viewportHeight: box.clientHeight };
+            }
+            """);
 
     public async Task<double> TemplatePerCircuitAsync()
     {

@@ -176,6 +176,12 @@ try
         var theirs = template.Order().ElementAt(runs / 2);
         rows.Add(new($"circuit heap, /guests at {guests:N0} guests (median of {runs}, {MemoryBench.Circuits} circuits each)", Kib(ours), ""));
         rows.Add(new($"circuit heap, template counter page (median of {runs})", Kib(theirs), ""));
+        if (memory.Rows is { } probe)
+        {
+            rows.Add(new("guest rows in the DOM of /guests (last page)", $"{probe.Rows}", ""));
+            rows.Add(new("one row's height / the scroll box's height", $"{probe.RowHeight.ToString("0.#", CultureInfo.InvariantCulture)} / {probe.ViewportHeight.ToString("0", CultureInfo.InvariantCulture)} px", ""));
+        }
+
         rows.Add(new("circuit heap, /guests vs the template's counter page", $"{(ours / theirs).ToString("0.0", CultureInfo.InvariantCulture)}x", "<= 2x"));
         File.Delete(world);
     }

@@ -27,7 +27,11 @@ public sealed class ConsoleProxy(
     public const int CloseRevoked = 4001;
     public const int CloseEnded = 4002;
 
+    // Screen updates come from QEMU in reads of what its socket holds, which 64 KiB always covers. Upstream, a paste or a
+    // file is a message of up to 1 MiB from the browser: taken in 256 KiB pieces it is four writes to the guest, not
+    // sixteen, each a receive, an unmask and a send fewer.
     private const int BufferSize = 64 * 1024;
+    private const int UpstreamBufferSize = 256 * 1024;
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
     public async Task HandleAsync(HttpContext context, ConsoleKind kind, Guid hostId, Guid uuid)
@@ -158,7 +162,7 @@ public sealed class ConsoleProxy(
 
     private static async Task ToGuestAsync(WebSocket socket, Stream target, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(UpstreamBufferSize);
         try
         {
             while (true)

@@ -11,6 +11,8 @@ namespace VirtWeb.Hosts;
 public abstract class GatedHostWatcher(LiveStateStore store, ILogger logger, string what) : IHostWatcher
 {
     private readonly HostReadGate _reads = new(store, logger, what);
+    private readonly ILogger _logger = logger;
+    private readonly string _what = what;
 
     /// <summary>The store the subclass writes (its own constructor parameter would be captured twice).</summary>
     protected LiveStateStore Store { get; } = store;
@@ -21,8 +23,22 @@ public abstract class GatedHostWatcher(LiveStateStore store, ILogger logger, str
     public Task ResyncAsync(WatchedHost host, long version, CancellationToken cancellationToken) =>
         ReadAsync(host, v => ResyncHost(host, v), tolerateFailure: false, cancellationToken);
 
-    public Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> events, CancellationToken cancellationToken) =>
-        RereadFor(host, events) is { } read ? ReadAsync(host, read, tolerateFailure: true, cancellationToken) : Task.CompletedTask;
+    /// <summary>
+    /// Starts the re-read the events ask for and returns without waiting for it: a host's events go through one lane, and
+    /// a storage listing after a guest is defined reads every guest's definition (seconds at 5,000 guests), which would
+    /// hold the next guest's state change behind it. The gate still runs this host's re-reads one at a time, in order.
+    /// </summary>
+    public Task ApplyAsync(WatchedHost host, IReadOnlyList<LibvirtEvent> events, CancellationToken cancellationToken)
+    {
+        if (RereadFor(host, events) is { } read)
+        {
+            _ = ReadAsync(host, read, tolerateFailure: true, cancellationToken).ContinueWith(
+                t => _logger.LogWarning(t.Exception, "Re-reading {What} of {Host} after its events failed; the next event or resync reads again.", _what, host.Name),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        return Task.CompletedTask;
+    }
 
     public void Disconnected(Guid hostId, long version) => Forget(hostId, version);
 

@@ -8,7 +8,7 @@ namespace VirtWeb.Live;
 /// Every write carries a version; a write older than what is stored is ignored, so a snapshot listed before an
 /// event arrived can never overwrite that newer event. Removals leave a versioned tombstone for the same reason.
 /// </summary>
-public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan batchWindow, TimeProvider timeProvider)
+public sealed partial class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan batchWindow, TimeProvider timeProvider)
     where TItem : class
 {
     private readonly Lock _lock = new();
@@ -22,6 +22,11 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     /// them. It must only queue: it runs inside every write.
     /// </summary>
     public Action<LiveWrite<TItem>>? Observer { get; set; }
+
+    // Every key stored (tombstones too) has a slot number for as long as it is stored, so a filtered subscriber can
+    // remember what it has seen as one bit per slot; a key removed for good frees its slot for the next new key.
+    private readonly Stack<int> _freeSlots = new();
+    private int _slots;
 
     public int SubscriberCount
     {
@@ -81,9 +86,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                 return true;
             }
 
-            _entries[key] = new Entry(item, version);
+            var slot = existing?.Slot ?? NewSlot();
+            _entries[key] = new Entry(item, version, slot);
             Observe(key, item, version, keepTombstone: true);
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item, version));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, item, version), slot);
             return true;
         }
     }
@@ -103,7 +109,7 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             _entries[key] = existing with { Item = updated };
             Observe(key, updated, existing.Version, keepTombstone: true);
-            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated, existing.Version));
+            Publish(new LiveChange<TItem>(LiveChangeKind.Upsert, key, updated, existing.Version), existing.Slot);
             return true;
         }
     }
@@ -124,9 +130,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             var wasLive = existing?.Item is not null;
             Observe(key, null, version, keepTombstone);
+            var slot = existing?.Slot ?? (keepTombstone ? NewSlot() : -1);
             if (keepTombstone)
             {
-                _entries[key] = new Entry(null, version);
+                _entries[key] = new Entry(null, version, slot);
             }
             else
             {
@@ -135,7 +142,13 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
 
             if (wasLive)
             {
-                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, version));
+                Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, version), slot);
+            }
+
+            // Only now that every subscriber has forgotten the key may another key take its slot.
+            if (!keepTombstone && existing is not null)
+            {
+                _freeSlots.Push(slot);
             }
 
             return wasLive;
@@ -169,83 +182,6 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     }
 
     /// <summary>
-    /// Applies a write another instance made (its owner's), by the same version rule as a local one, without
-    /// <see cref="Observer"/> hearing of it: only an owner publishes.
-    /// </summary>
-    public bool ApplyRemote(string key, TItem? item, long version, bool keepTombstone)
-    {
-        lock (_lock)
-        {
-            _applyingRemote = true;
-            try
-            {
-                return item is null ? Remove(key, version, keepTombstone) : Upsert(item, version);
-            }
-            finally
-            {
-                _applyingRemote = false;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Replaces everything under a key prefix (one host's items) with an owner's snapshot, whatever the versions held
-    /// here: what this instance wrote while it owned the host, or kept while the bus was away, must not outrank it.
-    /// </summary>
-    public void ResetRemote(string keyPrefix, IReadOnlyCollection<(string Key, TItem? Item, long Version)> snapshot)
-    {
-        lock (_lock)
-        {
-            _applyingRemote = true;
-            try
-            {
-                var listed = snapshot.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
-                foreach (var key in _entries.Keys.Where(k => k.StartsWith(keyPrefix, StringComparison.Ordinal) && !listed.Contains(k)).ToList())
-                {
-                    var removed = _entries[key];
-                    _entries.Remove(key);
-                    if (removed.Item is not null)
-                    {
-                        Publish(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, removed.Version));
-                    }
-                }
-
-                foreach (var (key, item, version) in snapshot)
-                {
-                    // Forced: drop what is held, then apply by the usual rule (which now always accepts).
-                    if (_entries.TryGetValue(key, out var held) && held.Version > version)
-                    {
-                        _entries[key] = held with { Version = version };
-                    }
-
-                    if (item is null)
-                    {
-                        Remove(key, version);
-                    }
-                    else
-                    {
-                        Upsert(item, version);
-                    }
-                }
-            }
-            finally
-            {
-                _applyingRemote = false;
-            }
-        }
-    }
-
-    /// <summary>Every entry under a key prefix with its version, removals included: what an owner republishes.</summary>
-    public IReadOnlyList<(string Key, TItem? Item, long Version)> Entries(string keyPrefix)
-    {
-        lock (_lock)
-        {
-            return _entries.Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
-                .Select(e => (e.Key, e.Value.Item, e.Value.Version)).ToList();
-        }
-    }
-
-    /// <summary>
     /// The current items that pass <paramref name="filter"/> and every later change to them. An item that stops
     /// passing the filter arrives as a deletion; changes to items the subscriber never saw do not arrive at all.
     /// The stream ends when <paramref name="cancellationToken"/> fires.
@@ -255,10 +191,16 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         var subscriber = new Subscriber(filter, Channel.CreateUnbounded<LiveChange<TItem>>(new() { SingleReader = true }));
         lock (_lock)
         {
-            var snapshot = Live(filter).ToList();
-            // Sized once: grown from empty it would end near twice the keys it holds, for as long as the page is open.
-            subscriber.Seen?.EnsureCapacity(snapshot.Count);
-            subscriber.Seen?.UnionWith(snapshot.Select(keyOf));
+            var snapshot = new List<TItem>(_entries.Count);
+            foreach (var entry in _entries.Values)
+            {
+                if (entry.Item is { } item && (filter?.Invoke(item) ?? true))
+                {
+                    snapshot.Add(item);
+                    subscriber.Seen?.Add(entry.Slot);
+                }
+            }
+
             _subscribers.Add(subscriber);
             return new LiveSubscription<TItem>(snapshot, ReadBatchesAsync(subscriber, cancellationToken));
         }
@@ -282,11 +224,11 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
                 foreach (var (key, entry) in _entries)
                 {
                     var passes = entry.Item is not null && subscriber.Filter!(entry.Item);
-                    if (passes && seen.Add(key))
+                    if (passes && seen.Add(entry.Slot))
                     {
                         subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Upsert, key, entry.Item, entry.Version));
                     }
-                    else if (!passes && seen.Remove(key))
+                    else if (!passes && seen.Remove(entry.Slot))
                     {
                         subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, key, null, entry.Version));
                     }
@@ -306,7 +248,9 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
     private IEnumerable<TItem> Live(Func<TItem, bool>? filter) =>
         _entries.Values.Select(e => e.Item).OfType<TItem>().Where(item => filter?.Invoke(item) ?? true);
 
-    private void Publish(LiveChange<TItem> change)
+    private int NewSlot() => _freeSlots.TryPop(out var slot) ? slot : _slots++;
+
+    private void Publish(LiveChange<TItem> change, int slot)
     {
         foreach (var subscriber in _subscribers)
         {
@@ -316,10 +260,10 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
             }
             else if (change.Item is not null && subscriber.Filter!(change.Item))
             {
-                seen.Add(change.Key);
+                seen.Add(slot);
                 subscriber.Channel.Writer.TryWrite(change);
             }
-            else if (seen.Remove(change.Key))
+            else if (seen.Remove(slot))
             {
                 // Out of this subscriber's view now (deleted, or no longer passing its filter): gone, as far as it knows.
                 subscriber.Channel.Writer.TryWrite(new LiveChange<TItem>(LiveChangeKind.Delete, change.Key, null, change.Version));
@@ -380,15 +324,16 @@ public sealed class LiveCollection<TItem>(Func<TItem, string> keyOf, TimeSpan ba
         return order.ConvertAll(key => latestByKey[key]);
     }
 
-    private sealed record Entry(TItem? Item, long Version);
+    private sealed record Entry(TItem? Item, long Version, int Slot);
 
     /// <summary>
-    /// <see cref="Seen"/> holds the keys a filtered subscriber currently has, so that it hears of other items' removals
-    /// only when they were in its view: with 5,000 guests on other hosts, a page for one host would otherwise get a
-    /// deletion for every change anywhere.
+    /// <see cref="Seen"/> holds the slots of the keys a filtered subscriber currently has, so that it hears of other
+    /// items' removals only when they were in its view: with 5,000 guests on other hosts, a page for one host would
+    /// otherwise get a deletion for every change anywhere. One bit per stored key (625 bytes at 5,000 guests) where a
+    /// set of the keys was about 100 KiB for every open page.
     /// </summary>
     private sealed record Subscriber(Func<TItem, bool>? Filter, Channel<LiveChange<TItem>> Channel)
     {
-        public HashSet<string>? Seen { get; } = Filter is null ? null : new HashSet<string>(StringComparer.Ordinal);
+        public SlotSet? Seen { get; } = Filter is null ? null : new SlotSet();
     }
 }

@@ -153,6 +153,24 @@ public sealed class LiveCollectionTests
         Assert.Equal((LiveChangeKind.Delete, "b2"), (change.Kind, change.Key));
     }
     [Fact]
+    public async Task Remove_WithoutTombstone_TheNextNewKeyIsNotTakenForOneTheSubscriberSaw()
+    {
+        var items = NewCollection();
+        items.Upsert(new Item("a1", "x", "a"), 1);
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var subscription = items.Subscribe(i => i.Group == "a", cancellation.Token);
+
+        // b1 is stored where a1 was (its slot is free again); the subscriber never saw b1, so it hears nothing of it.
+        items.Remove("a1", 2, keepTombstone: false);
+        items.Upsert(new Item("b1", "x", "b"), 3);
+        items.Upsert(new Item("b1", "changed", "b"), 4);
+        items.Upsert(new Item("a2", "x", "a"), 5);
+
+        var changes = await CollectAsync(subscription, count: 2, cancellation.Token);
+        Assert.Equal([(LiveChangeKind.Delete, "a1"), (LiveChangeKind.Upsert, "a2")], changes.Select(c => (c.Kind, c.Key)));
+    }
+
+    [Fact]
     public async Task Refilter_WhatTheFilterDependsOnChanged_NewlyVisibleArriveAndHiddenLeave()
     {
         var items = NewCollection();
