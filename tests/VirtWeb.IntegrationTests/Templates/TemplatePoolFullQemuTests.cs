@@ -116,23 +116,7 @@ public sealed class TemplatePoolFullQemuTests(VirtWebFactory factory) : Integrat
         {
             await Task.Run(() =>
             {
-                foreach (var uuid in deployed)
-                {
-                    try
-                    {
-                        using var domain = connection.GetDomainByUuid(uuid);
-                        if (domain.IsActive)
-                        {
-                            domain.Destroy();
-                        }
-
-                        domain.Undefine();
-                    }
-                    catch (LibvirtException)
-                    {
-                    }
-                }
-
+                DeployedGuests.Remove(connection, deployed);
                 pool.Stop();
                 boot.Stop();
             });

@@ -94,23 +94,7 @@ public sealed class TemplateQemuTests(VirtWebFactory factory) : IntegrationTest(
         {
             await Task.Run(() =>
             {
-                foreach (var uuid in deployed)
-                {
-                    try
-                    {
-                        using var domain = connection.GetDomainByUuid(uuid);
-                        if (domain.IsActive)
-                        {
-                            domain.Destroy();
-                        }
-
-                        domain.Undefine();
-                    }
-                    catch (LibvirtException)
-                    {
-                    }
-                }
-
+                DeployedGuests.Remove(connection, deployed);
                 pool.Stop();
             });
         }
